@@ -1,0 +1,116 @@
+import type { Frame } from '../capture/Frame.js';
+
+/** TCP flag bits as they sit in the 12-bit flags field (Wireshark's `tcp.flags`). */
+export const TcpFlag = {
+  FIN: 0x001,
+  SYN: 0x002,
+  RST: 0x004,
+  PSH: 0x008,
+  ACK: 0x010,
+  URG: 0x020,
+  ECE: 0x040,
+  CWR: 0x080,
+  AE: 0x100,
+} as const;
+
+export interface LinkInfo {
+  /** Short name of the link layer: 'ethernet', 'null', 'loop', 'raw', 'sll', 'sll2', … */
+  kind: string;
+  /** EtherType (or equivalent) of what the link layer carries, when it says. */
+  etherType?: number;
+  /** VLAN IDs from outermost to innermost (802.1Q / 802.1ad). */
+  vlans?: number[];
+  /** Source and destination MAC addresses, when the link layer has them. */
+  srcMac?: string;
+  dstMac?: string;
+}
+
+export interface IpInfo {
+  version: 4 | 6;
+  src: string;
+  dst: string;
+  /** Upper-layer protocol number (after IPv6 extension headers). */
+  protocol: number;
+  /** TTL / hop limit. */
+  ttl: number;
+  /** Length of the IP header (IPv6: fixed header plus extension headers). */
+  headerLength: number;
+  /** Length of the upper-layer payload according to the IP header (not the captured bytes). */
+  payloadLength: number;
+  /** IPv4 identification / IPv6 fragment identification, when present. */
+  id?: number;
+  /** This frame holds a fragment that did not (yet) complete a datagram. */
+  fragment?: { offset: number; more: boolean; id: number };
+  /** This frame completed a fragmented datagram: every frame that contributed, in order of offset. */
+  reassembledFrom?: number[];
+}
+
+export interface TcpOptions {
+  mss?: number;
+  windowScale?: number;
+  sackPermitted?: boolean;
+  /** SACK blocks as [left edge, right edge) raw sequence numbers. */
+  sack?: Array<[number, number]>;
+  timestamp?: { value: number; echo: number };
+}
+
+export interface TcpInfo {
+  srcPort: number;
+  dstPort: number;
+  /** Raw 32-bit sequence number. */
+  seq: number;
+  /** Raw 32-bit acknowledgement number. */
+  ack: number;
+  headerLength: number;
+  /** 12-bit flags field; see `TcpFlag`. */
+  flags: number;
+  /** Window field as sent (not scaled). */
+  window: number;
+  checksum: number;
+  urgentPointer: number;
+  options: TcpOptions;
+  /** Segment length from the IP header (Wireshark's `tcp.len`), even when fewer bytes were captured. */
+  length: number;
+  /** The captured part of the payload (a view; may be shorter than `length`). */
+  payload: Uint8Array;
+}
+
+export interface UdpInfo {
+  srcPort: number;
+  dstPort: number;
+  length: number;
+  payload: Uint8Array;
+}
+
+export interface DnsRecord {
+  name: string;
+  type: string;
+  ttl?: number;
+  /** Address for A/AAAA, target name for CNAME/PTR/NS, text otherwise. */
+  data: string;
+}
+
+export interface DnsInfo {
+  id: number;
+  response: boolean;
+  rcode: number;
+  questions: Array<{ name: string; type: string }>;
+  answers: DnsRecord[];
+}
+
+/**
+ * A decoded frame. Views (`payload`) point into the frame's data and share its lifetime,
+ * except a reassembled IP datagram, which owns its bytes.
+ */
+export interface Packet {
+  frame: Frame;
+  link?: LinkInfo;
+  ip?: IpInfo;
+  tcp?: TcpInfo;
+  udp?: UdpInfo;
+  dns?: DnsInfo;
+  /** Highest protocol recognised, as Wireshark's Protocol column names it ('TCP', 'UDP', 'DNS', 'ARP', 'IPv4', …). */
+  protocol: string;
+  /** Malformed or unsupported layers; decoding stopped at the first one. */
+  warnings: string[];
+}
