@@ -9,22 +9,51 @@
 # only addresses used are 198.51.100.0/24 and 2001:db8::/64 (documentation
 # ranges). Nothing on the host's own network stack is touched.
 #
-# Usage (see fixtures/record.sh for a full example):
+# Usage (fixtures/record.sh is a full example):
 #
 #   source scripts/ftp-lab.sh
 #   ftplab_init mylab                # names, work dir, EXIT/INT/TERM trap
 #   ftplab_require                   # apt-installs missing tools, unpacks vsftpd
 #   ftplab_up                        # namespaces + veth + addresses
-#   ftplab_make_served_files         # deterministic files (see ftplab_files_tsv)
+#   ftplab_make_served_files         # deterministic files (see files.tsv)
 #   ftplab_start_pureftpd            # or: ftplab_start_vsftpd --port 2121 --tls
 #   ftplab_capture_start cap1 /tmp/x.pcap
 #   ftplab_cli curl -s ftp://student:lab-pass-2026@198.51.100.1/ >/dev/null
-#   ftplab_capture_stop cap1
+#   ftplab_capture_stop cap1         # prints "N packets -> /tmp/x.pcap"
 #   ftplab_down                      # also run automatically by the trap
 #
-# Every public function is prefixed ftplab_; every variable FTPLAB_.
-# Functions return non-zero (and print "ftp-lab: ..." on stderr) on failure, so
-# callers can use `set -e`.
+# Functions (all return non-zero and print "ftp-lab: ERROR: ..." on failure,
+# so callers can use set -e):
+#   ftplab_init NAME [WORKDIR]   NAME 1-10 chars [a-z0-9]; namespaces NAME-srv,
+#                                NAME-cli; veth NAME-s / NAME-c; WORKDIR default
+#                                /tmp/ftp-lab.NAME; installs the cleanup trap
+#   ftplab_on_exit CMD           extra cleanup run (eval) before ftplab_down
+#   ftplab_require               install missing Debian packages + vsftpd
+#   ftplab_require_vsftpd        only the vsftpd download/unpack
+#   ftplab_versions              "name<TAB>version" of servers, clients, tools
+#   ftplab_up / ftplab_down      build / tear down the lab (idempotent)
+#   ftplab_srv CMD... / ftplab_cli CMD...   run a command in a namespace
+#   ftplab_make_served_files     (re)create served trees + $FTPLAB_DIR/files.tsv
+#   ftplab_add_file ROLE REL SIZE SEED      one more deterministic file
+#   ftplab_gen_file PATH SIZE SEED / ftplab_gen_text PATH LINES SEED
+#   ftplab_file_info PATH        "size<TAB>sha256"
+#   ftplab_start_pureftpd [--port N] [--anon|--anon-only] [--id ID] [-- ARGS]
+#   ftplab_start_vsftpd [--port N] [--anon] [--tls] [--id ID] [-- KEY=VAL...]
+#   ftplab_stop_server ID / ftplab_stop_servers
+#   ftplab_wait_listen PORT      wait until a server listens (done by start_*)
+#   ftplab_capture_start ID FILE [--where srv|cli] [--iface IF|any]
+#        [--linktype SLL|SLL2] [--nano] [--pcapng] [--filter EXPR]
+#   ftplab_capture_stop ID       1 s tail, SIGINT, wait, fail on kernel drops
+#
+# Variables after ftplab_init: FTPLAB_SRV_NS FTPLAB_CLI_NS FTPLAB_SRV_IF
+# FTPLAB_CLI_IF FTPLAB_DIR FTPLAB_RUN (logs, pids, configs) FTPLAB_HOME
+# (student's home: served files, uploads/) FTPLAB_ANON FTPLAB_CLIENT
+# (upload/ = files to send, download/ = scratch). Constants: FTPLAB_USER,
+# FTPLAB_PASS, FTPLAB_SRV4/CLI4/SRV6/CLI6, FTPLAB_PY (/usr/bin/python3).
+# Server logs: $FTPLAB_RUN/srv-ID.log and $FTPLAB_RUN/ID-xfer.log.
+# Tunables (set before use): FTPLAB_CAPTURE_FILTER (default "not ip6
+# multicast"), FTPLAB_CAPTURE_TAIL (seconds before stopping, default 1),
+# FTPLAB_SERVERS_DIR (where vsftpd is unpacked; default fixtures/.servers).
 
 # ----------------------------------------------------------------------------
 # constants (callers may read them; override only before ftplab_init)
@@ -315,6 +344,23 @@ ftplab_make_served_files() {
   _ftplab_write_etc
 }
 
+# ftplab_add_file ROLE RELPATH SIZE SEED — one more deterministic file in a
+#   served tree (ROLE: home | anon | client), after ftplab_make_served_files;
+#   updates $FTPLAB_DIR/files.tsv. Prints "size<TAB>sha256".
+ftplab_add_file() {
+  local role=$1 rel=$2 size=$3 seed=$4 dir
+  case $role in
+    home) dir=$FTPLAB_HOME ;; anon) dir=$FTPLAB_ANON ;; client) dir=$FTPLAB_CLIENT/upload ;;
+    *) _ftplab_die "ftplab_add_file: ROLE must be home, anon or client"; return 1 ;;
+  esac
+  mkdir -p "$(dirname "$dir/$rel")"
+  ftplab_gen_file "$dir/$rel" "$size" "$seed" || return 1
+  touch -h -d '2026-01-15 12:00:00Z' "$dir/$rel"
+  [[ $role == home ]] && chown -R "$FTPLAB_UID:$FTPLAB_GID" "$FTPLAB_HOME"
+  ftplab_files_tsv >"$FTPLAB_DIR/files.tsv"
+  ftplab_file_info "$dir/$rel"
+}
+
 # ftplab_files_tsv — list every generated file: role path size sha256
 ftplab_files_tsv() {
   local role dir f
@@ -382,6 +428,8 @@ _ftplab_srv_spawn() {
   echo $! >"$FTPLAB_RUN/srv-$id.pid"
 }
 
+# ftplab_wait_listen PORT — wait (10 s) until something listens on TCP PORT in the server namespace
+ftplab_wait_listen() { _ftplab_wait_listen "$@"; }
 _ftplab_wait_listen() { # port
   _ftplab_wait_for 10 sh -c "ip netns exec '$FTPLAB_SRV_NS' ss -Hltn 'sport = :$1' | grep -q ."
 }
