@@ -234,7 +234,7 @@ ftplab_up() {
   _ftplab_wait_for 10 ip netns exec "$c" ping -6 -c1 -W1 "$FTPLAB_SRV6" ||
     { _ftplab_die "no IPv6 connectivity in lab"; return 1; }
   sleep 1  # let link-up multicast chatter (MLD) pass before any capture
-  _ftplab_log "lab up: $s[$si $FTPLAB_SRV4 $FTPLAB_SRV6] <-> $c[$ci $FTPLAB_CLI4 $FTPLAB_CLI6]"
+  _ftplab_log "lab up: ${s}[$si $FTPLAB_SRV4 $FTPLAB_SRV6] <-> ${c}[$ci $FTPLAB_CLI4 $FTPLAB_CLI6]"
 }
 
 _ftplab_if_setup() {
@@ -322,7 +322,7 @@ ftplab_file_info() { printf '%s\t%s\n' "$(stat -c %s "$1")" "$(sha256sum "$1" | 
 #   Writes $FTPLAB_DIR/files.tsv: role<TAB>relative-path<TAB>size<TAB>sha256
 #   Callers may add files with ftplab_gen_file before starting a server.
 ftplab_make_served_files() {
-  rm -rf "$FTPLAB_DIR/home" "$FTPLAB_ANON" "$FTPLAB_CLIENT"
+  rm -rf "${FTPLAB_DIR:?}/home" "${FTPLAB_ANON:?}" "${FTPLAB_CLIENT:?}"
   mkdir -p "$FTPLAB_HOME/uploads" "$FTPLAB_ANON/pub" "$FTPLAB_CLIENT/upload" "$FTPLAB_CLIENT/download"
   local h=$FTPLAB_HOME a=$FTPLAB_ANON u=$FTPLAB_CLIENT/upload
   ftplab_gen_file "$h/lab-data-24k.bin" 24576 "ftp-inspect:lab-data-24k"
@@ -442,7 +442,7 @@ _ftplab_wait_listen() { # port
 #   $FTPLAB_ANON). Server id defaults to pure-ftpd-PORT.
 # ----------------------------------------------------------------------------
 ftplab_start_pureftpd() {
-  local port=21 anon=0 id= extra=()
+  local port=21 anon=0 id='' extra=()
   while (($#)); do
     case $1 in
       --port) port=$2; shift 2 ;;
@@ -470,7 +470,7 @@ ftplab_start_pureftpd() {
 #   forced. Extra KEY=VALUE lines are appended to the config.
 # ----------------------------------------------------------------------------
 ftplab_start_vsftpd() {
-  local port=21 anon=NO tls=NO id= extra=()
+  local port=21 anon=NO tls=NO id='' extra=()
   while (($#)); do
     case $1 in
       --port) port=$2; shift 2 ;;
@@ -576,7 +576,7 @@ ftplab_stop_servers() {
 # ----------------------------------------------------------------------------
 ftplab_capture_start() {
   local id=$1 file=$2; shift 2
-  local where=srv iface= lt= nano=0 ng=0 filter=$FTPLAB_CAPTURE_FILTER ns
+  local where=srv iface='' lt='' nano=0 ng=0 filter=$FTPLAB_CAPTURE_FILTER ns
   while (($#)); do
     case $1 in
       --where) where=$2; shift 2 ;;
