@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Command-line wiring only: parse options, call the library, print, choose the exit status.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CaptureFormatError } from './capture/Frame.js';
+import type { CaptureWarning } from './capture/Frame.js';
+import { listPackets } from './packets.js';
+import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
+import { packetListHeader, packetListLine } from './report/packetListText.js';
+import { escapeControls } from './report/text.js';
+import { OutputWriter } from './report/OutputWriter.js';
+
+const EXIT_USAGE_OR_INPUT = 2;
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function parsePorts(value: string, previous: number[] = []): number[] {
+  const ports = value.split(',').map((p) => p.trim()).filter(Boolean).map(Number);
+  for (const p of ports) {
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new InvalidArgumentError(`'${value}' is not a list of TCP ports (1-65535)`);
+  }
+  return [...previous, ...ports];
+}
+
+function warn(message: string): void {
+  process.stderr.write(`ftp-inspect: warning: ${escapeControls(message)}\n`);
+}
+
+function printCaptureWarnings(name: string, warnings: CaptureWarning[]): void {
+  for (const w of warnings) warn(`${name}: frame ${w.frame} (byte ${w.offset}): ${w.message}`);
+}
+
+const program = new Command();
+program
+  .name('ftp-inspect')
+  .description('Reads packet captures (pcap, pcapng, gzip-compressed or not) and explains the FTP traffic in them.')
+  .version(version, '-V, --version')
+  .showHelpAfterError('(run ftp-inspect --help for usage)')
+  .exitOverride()
+  .addHelpText('after', `
+Examples:
+  ftp-inspect packets capture.pcap                  list every frame as Wireshark's packet list does
+  ftp-inspect packets capture.pcapng --filter ftp   only the FTP control traffic
+  ftp-inspect packets capture.pcap.gz --format json > frames.json
+  tcpdump -w - -i eth0 port 21 | ftp-inspect packets -
+
+Exit status: 0 on success, 2 when the input or the command line is unusable.`);
+
+program
+  .command('packets', { isDefault: true })
+  .description("list frames as Wireshark's packet list does: No., Time, Source, Destination, Protocol, Length, Info")
+  .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
+  .addOption(new Option('-f, --filter <kind>', 'show only frames of one kind (ftp means the FTP control ports)').choices(PACKET_FILTERS))
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .option('--ftp-port <ports>', 'extra TCP port(s) carrying FTP control traffic, comma-separated (21 always counts)', parsePorts)
+  .addHelpText('after', `
+JSON: an array with one object per frame: frame, time (epoch seconds, nine decimals), relTime,
+length, capturedLength, linkType, src, dst, protocol, info, warnings, and for TCP
+tcp: {stream, srcPort, dstPort, flags, seq, ack (relative), seqRaw, ackRaw, len, window, windowRaw}.
+
+Examples:
+  ftp-inspect packets fixtures/pasv-download.pcap --filter handshake
+  ftp-inspect packets capture.pcap --format json | jq '.[] | select(.tcp.flags == 2) | .frame'`)
+  .action(async (capture: string, opts: { filter?: PacketFilter; format: 'text' | 'json'; ftpPort?: number[] }) => {
+    const out = new OutputWriter(process.stdout);
+    const json = opts.format === 'json';
+    let first = true;
+    if (json) out.write('[');
+    else out.write(`${packetListHeader()}\n`);
+    const summary = await listPackets(
+      capture,
+      (row) => {
+        if (json) {
+          out.write(`${first ? '\n' : ',\n'}${JSON.stringify(row)}`);
+          first = false;
+        } else {
+          out.write(`${packetListLine(row)}\n`);
+        }
+      },
+      {
+        ...(opts.filter ? { filter: opts.filter } : {}),
+        ftpPorts: [21, ...(opts.ftpPort ?? [])],
+        capture: { onChunkEnd: () => out.drained() },
+      },
+    );
+    if (json) out.write(first ? ']\n' : '\n]\n');
+    await out.end();
+    printCaptureWarnings(capture === '-' ? 'standard input' : capture, summary.warnings);
+  });
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here too, with exit code 0.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE_OR_INPUT;
+    }
+    if (error instanceof CaptureFormatError) {
+      process.stderr.write(`ftp-inspect: ${escapeControls(error.message)}\n`);
+      return EXIT_USAGE_OR_INPUT;
+    }
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'EPIPE') return 0; // the reader went away (| head): not an error of ours
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+      const path = (error as NodeJS.ErrnoException).path ?? '';
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : 'is a directory';
+      process.stderr.write(`ftp-inspect: cannot read ${escapeControls(path)}: ${why}\n`);
+      return EXIT_USAGE_OR_INPUT;
+    }
+    process.stderr.write(`ftp-inspect: ${escapeControls(error instanceof Error ? error.message : String(error))}\n`);
+    return EXIT_USAGE_OR_INPUT;
+  }
+}
+
+process.exitCode = await main(process.argv);

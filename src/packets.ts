@@ -1,0 +1,38 @@
+// The packet-level view of a capture: every frame decoded and described as a row of
+// Wireshark's packet list. Used by `ftp-inspect packets` and by the library.
+
+import type { CaptureSummary } from './capture/CaptureInfo.js';
+import { readCapture, type CaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';
+import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
+import { PacketList, type PacketFilter, type PacketRow } from './report/PacketList.js';
+
+export interface ListPacketsOptions {
+  /** Only rows passing this filter are handed on (frame numbers stay those of the whole capture). */
+  filter?: PacketFilter;
+  /** TCP ports carrying FTP control traffic (default 21). */
+  ftpPorts?: number[];
+  capture?: ReadCaptureOptions;
+  decoder?: DecoderOptions;
+}
+
+/**
+ * Reads a capture and calls `onRow` for each frame in order, with the row Wireshark's packet
+ * list would show. Resolves to the capture summary (format, frame count, warnings).
+ */
+export async function listPackets(
+  source: CaptureSource,
+  onRow: (row: PacketRow) => void,
+  options: ListPacketsOptions = {},
+): Promise<CaptureSummary> {
+  const decoder = new PacketDecoder(options.decoder);
+  const list = new PacketList(options.ftpPorts ? { ftpPorts: options.ftpPorts } : {});
+  const filter = options.filter;
+  return readCapture(
+    source,
+    (frame) => {
+      const row = list.row(decoder.decode(frame));
+      if (filter === undefined || PacketList.matches(row, filter)) onRow(row);
+    },
+    options.capture,
+  );
+}

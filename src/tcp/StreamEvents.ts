@@ -1,0 +1,73 @@
+// The contract between the TCP stage and everything above it (FTP control and data
+// channels, extraction, statistics). Consumers see in-order bytes per direction, told
+// explicitly where bytes are missing; they never look at raw segments.
+
+/** 0: from the client (the side that sent the SYN, or the heuristic client); 1: from the server. */
+export type Direction = 0 | 1;
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+/** One delivery of in-order bytes. */
+export interface StreamChunk {
+  direction: Direction;
+  /** Offset of `bytes[0]` in this direction's byte stream (0 = first byte after the SYN). */
+  offset: number;
+  /**
+   * The bytes. A view that stays valid only during the call: copy what you keep.
+   */
+  bytes: Uint8Array;
+  /** Frame numbers of the segments these bytes came from, in stream order, without repeats. */
+  frames: number[];
+  /** Capture time of the last frame contributing, seconds and nanoseconds. */
+  tsSec: number;
+  tsNsec: number;
+}
+
+/** Bytes of one direction that will never be delivered: lost, not captured, or dropped by a limit. */
+export interface StreamGap {
+  direction: Direction;
+  /** Stream offsets [start, end). */
+  start: number;
+  end: number;
+  reason: 'not-captured' | 'snaplen' | 'buffer-limit' | 'end-of-capture';
+  /** Frame after which the gap was noticed (the first frame beyond it, when known). */
+  frame: number;
+}
+
+/** Why a direction or the connection ended. */
+export interface StreamEnd {
+  direction: Direction;
+  reason: 'fin' | 'rst' | 'end-of-capture';
+  frame?: number;
+}
+
+/**
+ * Receives one connection's reassembled traffic. Made by a factory when the TCP stage
+ * first sees a connection, so each protocol decides per connection whether it cares.
+ */
+export interface StreamConsumer {
+  data(chunk: StreamChunk): void;
+  gap(gap: StreamGap): void;
+  /** Each direction ends once; `closed` follows when both have (or the capture ended). */
+  end(end: StreamEnd): void;
+  closed(): void;
+}
+
+/** Facts known when a connection is first seen, for the factory to decide on a consumer. */
+export interface ConnectionStart {
+  /** Wireshark's tcp.stream index. */
+  stream: number;
+  client: Endpoint;
+  server: Endpoint;
+  /** How the roles were decided: by the SYN, or guessed (capture started mid-connection). */
+  rolesFrom: 'syn' | 'syn-ack' | 'heuristic';
+  /** Frame number of the first segment seen, and its time. */
+  firstFrame: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+export type StreamConsumerFactory = (start: ConnectionStart) => StreamConsumer | undefined;
