@@ -1,0 +1,424 @@
+#!/usr/bin/env node
+// `npm run bench`: ftp-inspect against its baselines on two real FTP captures.
+//
+// For every capture in CAPTURES and every stage in STAGES, a fresh child process
+// (`node bench/<stage script> <capture>`) makes one pass over the capture and prints one JSON
+// line (see bench/lib/child.mjs). Each pair runs once untimed first (warm-up: JIT, and the
+// capture into the page cache), then BENCH_RUNS timed rounds, interleaved across stages.
+// Throughput is file bytes / wall time, median of the runs; peak RSS is the highest of the runs.
+//
+// To add a stage (reassembly, FTP, extraction, ...): write bench/measure-<id>.mjs that reports
+// through bench/lib/child.mjs, and add one entry to STAGES (and, if it has targets, to GOALS).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scanPcap } from './lib/pcapScan.mjs';
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const root = join(benchDir, '..');
+const dataDir = process.env.BENCH_DATA ?? join(benchDir, 'data');
+
+/** The captures, made by bench/make-captures.sh. */
+const CAPTURES = [
+  { name: 'bulk', file: 'bulk.pcap', about: 'a few large RETR/STOR transfers' },
+  { name: 'many', file: 'many.pcap', about: 'thousands of short sessions: login, LIST, small RETR, QUIT' },
+];
+
+/**
+ * The stages. `role: 'ours'` rows are ftp-inspect code and get ratios against every
+ * `role: 'baseline'` row; `countsPackets: false` means the script cannot count packets and the
+ * capture's frame count (from bench/lib/pcapScan.mjs) stands in.
+ */
+const STAGES = [
+  { id: 'ftp-inspect', script: 'measure-ftp-inspect.mjs', role: 'ours', label: 'ftp-inspect read + decode' },
+  { id: 'ftp-inspect-read', script: 'measure-ftp-inspect-read.mjs', role: 'ours', label: 'ftp-inspect read only' },
+  { id: 'pcap-parser', script: 'measure-pcap-parser.mjs', role: 'baseline', label: 'pcap-parser read (JS, no decoding)' },
+  { id: 'tcpdump', script: 'measure-tcpdump.mjs', role: 'baseline', countsPackets: false, label: 'tcpdump -r F -w /dev/null (native)' },
+];
+
+/** Targets printed as PASS/MISS next to the numbers. capture '*' means every capture. */
+const GOALS = [
+  { stage: 'ftp-inspect', capture: 'bulk', metric: 'mbps', min: 1000, text: 'throughput ≥ 1,000 MB/s on bulk' },
+  { stage: 'ftp-inspect', capture: 'many', metric: 'pps', min: 700_000, text: '≥ 700,000 packets/s on many' },
+  { stage: 'ftp-inspect', capture: '*', metric: 'rssMB', max: 100, text: 'peak RSS < 100 MB' },
+];
+
+const CHILD_TIMEOUT_MS = Number(process.env.BENCH_CHILD_TIMEOUT_S ?? 900) * 1000;
+
+// ---------------------------------------------------------------------------------------------
+
+function usage(code) {
+  const text = `usage: npm run bench -- [options]      (or: node bench/run.mjs [options])
+
+Measures, in one run, ftp-inspect's reader + decoder against pcap-parser and tcpdump on the
+captures in ${shown(dataDir)}/ (${CAPTURES.map((c) => c.file).join(', ')}).
+
+options:
+  --json             print the results as JSON on stdout (progress still goes to stderr)
+  --runs N           timed runs per stage and capture (default: BENCH_RUNS or 3); median is used
+  --captures LIST    comma-separated subset of: ${CAPTURES.map((c) => c.name).join(', ')}
+  --stages LIST      comma-separated subset of: ${STAGES.map((s) => s.id).join(', ')}
+  --make             make missing captures first (runs bench/make-captures.sh, as root)
+  --build            run \`npm run build\` first (the bench measures dist/)
+  --check-goals      exit 1 when a goal is missed
+  -h, --help         this text
+
+environment: BENCH_RUNS, BENCH_DATA (capture directory), BENCH_BULK_MB / BENCH_MANY_MB (sizes
+for --make), BENCH_CHILD_TIMEOUT_S (per child process, default 900).
+exit status: 0 done, 1 a measurement failed (or --check-goals and a goal missed),
+2 usage error or captures missing.`;
+  (code === 0 ? process.stdout : process.stderr).write(`${text}\n`);
+  process.exit(code);
+}
+
+function parseArgs(argv) {
+  const opts = {
+    json: false,
+    runs: Number(process.env.BENCH_RUNS ?? 3),
+    captures: CAPTURES.map((c) => c.name),
+    stages: STAGES.map((s) => s.id),
+    make: false,
+    build: false,
+    checkGoals: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) usage(2);
+      return v;
+    };
+    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+    switch (name) {
+      case '--json': opts.json = true; break;
+      case '--runs': opts.runs = Number(value()); break;
+      case '--captures': opts.captures = value().split(',').filter(Boolean); break;
+      case '--stages': opts.stages = value().split(',').filter(Boolean); break;
+      case '--make': opts.make = true; break;
+      case '--build': opts.build = true; break;
+      case '--check-goals': opts.checkGoals = true; break;
+      case '-h': case '--help': usage(0); break;
+      default: process.stderr.write(`unknown option ${a}\n`); usage(2);
+    }
+  }
+  if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > 100) {
+    process.stderr.write('--runs / BENCH_RUNS must be an integer from 1 to 100\n');
+    process.exit(2);
+  }
+  for (const c of opts.captures) {
+    if (!CAPTURES.some((x) => x.name === c)) { process.stderr.write(`unknown capture ${c}\n`); usage(2); }
+  }
+  for (const s of opts.stages) {
+    if (!STAGES.some((x) => x.id === s)) { process.stderr.write(`unknown stage ${s}\n`); usage(2); }
+  }
+  return opts;
+}
+
+const log = (s = '') => process.stderr.write(`${s}\n`);
+/** A path as the user would type it: relative to the repository when inside it. */
+const shown = (p) => { const r = relative(root, p); return r.startsWith('..') ? p : r; };
+
+// ---------------------------------------------------------------------------------------------
+// Running one measurement
+
+function runChild(stage, file) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--no-deprecation', join(benchDir, stage.script), file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); err += `\nkilled after ${CHILD_TIMEOUT_MS / 1000} s`; }, CHILD_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop();
+      if (code === 0 && line) {
+        try {
+          resolve({ ok: true, result: JSON.parse(line) });
+          return;
+        } catch { /* fall through */ }
+      }
+      const why = err.trim().split('\n').slice(0, 6).join('\n') || `exit ${signal ?? code}, no output`;
+      resolve({ ok: false, error: why });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const int = (n) => (n == null || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US'));
+const fix = (n, d = 1) => (n == null || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const mb = (bytes) => bytes / 1e6;
+const ratio = (r) => (r == null || !Number.isFinite(r) ? '–' : `${r >= 10 ? fix(r, 1) : fix(r, 2)}×`);
+
+function table(rows, align) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r) => r.map((c, i) => (align[i] === 'r' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}
+
+function markdownTable(header, rows, align) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(align.map((a) => (a === 'r' ? '---:' : '---'))), ...rows.map(line)].join('\n');
+}
+
+/** The lines `cmd args` prints, or [] when it cannot run. */
+function toolLines(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.error ? [] : `${r.stdout}${r.stderr}`.trim().split('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const captures = CAPTURES.filter((c) => opts.captures.includes(c.name)).map((c) => ({ ...c, path: join(dataDir, c.file) }));
+  const stages = STAGES.filter((s) => opts.stages.includes(s.id));
+
+  let missing = captures.filter((c) => !existsSync(c.path));
+  if (missing.length && opts.make) {
+    const script = join(benchDir, 'make-captures.sh');
+    const asRoot = process.getuid?.() === 0;
+    const cmd = asRoot ? script : 'sudo';
+    const args = asRoot ? missing.map((c) => c.name) : ['--preserve-env=BENCH_BULK_MB,BENCH_MANY_MB,BENCH_DATA', script, ...missing.map((c) => c.name)];
+    log(`making ${missing.map((c) => c.name).join(', ')}: ${asRoot ? '' : 'sudo '}bench/make-captures.sh ${missing.map((c) => c.name).join(' ')}`);
+    const r = spawnSync(cmd, args, { stdio: ['inherit', process.stderr, 'inherit'], cwd: root });
+    if (r.status !== 0) {
+      log(`bench/make-captures.sh failed (${r.error ? r.error.message : `exit ${r.status}`})`);
+      process.exit(2);
+    }
+    missing = captures.filter((c) => !existsSync(c.path));
+  }
+  if (missing.length) {
+    log(`missing capture${missing.length > 1 ? 's' : ''}: ${missing.map((c) => shown(c.path)).join(', ')}`);
+    log('Make them (needs root: network namespaces, tcpdump, pure-ftpd):');
+    log(`  sudo bench/make-captures.sh ${missing.map((c) => c.name).join(' ')}`);
+    log('  (quick small ones: sudo BENCH_BULK_MB=50 BENCH_MANY_MB=20 bench/make-captures.sh)');
+    log('or let the bench do it: npm run bench -- --make');
+    process.exit(2);
+  }
+
+  if (opts.build) {
+    log('npm run build');
+    const r = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', process.stderr, 'inherit'], cwd: root });
+    if (r.status !== 0) { log('npm run build failed'); process.exit(1); }
+  }
+
+  // What is being measured.
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGB: Math.round(totalmem() / 1e9),
+    node: process.version,
+    tcpdump: toolLines('tcpdump', ['--version']).find((l) => l.startsWith('tcpdump')),
+    libpcap: toolLines('tcpdump', ['--version']).find((l) => l.startsWith('libpcap')),
+  };
+  const distStale = staleDist();
+  for (const c of captures) {
+    c.scan = scanPcap(c.path);
+    const metaFile = join(dataDir, `${c.name}.meta.json`);
+    c.meta = existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : undefined;
+  }
+
+  log(`ftp-inspect bench: ${captures.length} capture(s) × ${stages.length} stage(s), ${opts.runs} timed run(s) each`);
+  log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB; node ${machine.node}; ${machine.tcpdump ?? 'tcpdump not found'}`);
+  if (distStale) log(`warning: ${distStale}`);
+  log('');
+
+  const results = [];
+  for (const c of captures) {
+    c.loadBefore = loadavg()[0];
+    log(`${c.name}: ${shown(c.path)}, ${fix(mb(c.scan.fileBytes))} MB, ${int(c.scan.frames)} frames, largest ${c.scan.maxCapturedLength} B; load average ${fix(c.loadBefore, 2)}`);
+    const cells = stages.map((s) => ({ capture: c.name, stage: s.id, runs: [], error: undefined }));
+    // Warm-up: one untimed run of each stage (also puts the capture into the page cache).
+    for (const [i, s] of stages.entries()) {
+      log(`  warm-up  ${s.id}`);
+      const r = await runChild(s, c.path);
+      if (!r.ok) cells[i].error = r.error;
+    }
+    for (let run = 1; run <= opts.runs; run++) {
+      for (const [i, s] of stages.entries()) {
+        if (cells[i].error) continue;
+        const r = await runChild(s, c.path);
+        if (!r.ok) { cells[i].error = r.error; log(`  run ${run}    ${s.id}: FAILED`); continue; }
+        cells[i].runs.push(r.result);
+        log(`  run ${run}    ${s.id.padEnd(12)} ${fix(r.result.wallMs, 0).padStart(8)} ms  ${fix(mb(c.scan.fileBytes) / (r.result.wallMs / 1000), 0).padStart(7)} MB/s  RSS ${fix(mb(r.result.maxRssBytes))} MB`);
+      }
+    }
+    for (const [i, s] of stages.entries()) {
+      const cell = cells[i];
+      if (cell.error) { log(`  ${s.id} failed: ${cell.error.split('\n')[0]}`); results.push(cell); continue; }
+      const wallMs = median(cell.runs.map((r) => r.wallMs));
+      const counted = cell.runs[0].packets;
+      const packets = s.countsPackets === false || counted == null ? c.scan.frames : counted;
+      const packetMismatch = s.countsPackets !== false && counted != null && counted !== c.scan.frames;
+      if (packetMismatch) log(`  warning: ${s.id} saw ${int(counted)} packets, the capture has ${int(c.scan.frames)} frames`);
+      results.push({
+        ...cell,
+        wallMs,
+        mbps: mb(c.scan.fileBytes) / (wallMs / 1000),
+        pps: packets / (wallMs / 1000),
+        packets,
+        packetMismatch,
+        maxRssBytes: Math.max(...cell.runs.map((r) => r.maxRssBytes)),
+        rssSource: cell.runs[0].rssSource,
+      });
+    }
+    log('');
+  }
+
+  // Ratios: every 'ours' stage against every baseline, on throughput (same file, so MB/s and
+  // packets/s give the same ratio).
+  const ratios = [];
+  for (const c of captures) {
+    for (const s of stages.filter((x) => x.role === 'ours')) {
+      const ours = results.find((r) => r.capture === c.name && r.stage === s.id);
+      for (const b of stages.filter((x) => x.role === 'baseline')) {
+        const base = results.find((r) => r.capture === c.name && r.stage === b.id);
+        const value = ours?.mbps && base?.mbps ? ours.mbps / base.mbps : null;
+        ratios.push({ capture: c.name, stage: s.id, baseline: b.id, speed: value });
+      }
+    }
+  }
+
+  const goals = [];
+  for (const g of GOALS) {
+    if (!stages.some((s) => s.id === g.stage)) continue;
+    for (const c of captures) {
+      if (g.capture !== '*' && g.capture !== c.name) continue;
+      const r = results.find((x) => x.capture === c.name && x.stage === g.stage);
+      const value = !r || r.error ? null : g.metric === 'rssMB' ? mb(r.maxRssBytes) : r[g.metric];
+      const pass = value == null ? null : g.min != null ? value >= g.min : value < g.max;
+      goals.push({ stage: g.stage, capture: c.name, goal: g.text, metric: g.metric, target: g.min ?? g.max, value, status: pass == null ? 'n/a' : pass ? 'PASS' : 'MISS' });
+    }
+  }
+
+  const method = {
+    timedRuns: opts.runs,
+    warmup: 'each stage ran once untimed per capture before the timed runs; the captures were read from the page cache, not from disk',
+    throughput: 'capture file bytes / wall time of the pass, median of the timed runs (MB = 10^6 bytes)',
+    wallTime: 'node stages: inside the child, from opening the capture to the last packet (node start-up and module loading excluded); tcpdump: spawn to exit',
+    peakRss: 'highest of the timed runs: the child\'s own getrusage maxrss (process.resourceUsage().maxRSS); tcpdump: GNU time %M',
+    isolation: 'every run is a fresh child process; stages interleaved round by round',
+  };
+
+  const md = renderMarkdown(captures, stages, results, ratios, goals);
+  const failed = results.some((r) => r.error);
+  const missed = goals.some((g) => g.status === 'MISS');
+
+  if (opts.json) {
+    const out = {
+      date: new Date().toISOString(),
+      machine,
+      distWarning: distStale ?? null,
+      method,
+      captures: captures.map((c) => ({ name: c.name, file: shown(c.path), about: c.about, ...c.scan, loadAverageBefore: c.loadBefore, meta: c.meta ?? null })),
+      stages: stages.map(({ id, script, role, label }) => ({ id, script: `bench/${script}`, role, label })),
+      results,
+      ratios,
+      goals,
+      markdown: md,
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    const w = (s = '') => process.stdout.write(`${s}\n`);
+    w(`ftp-inspect bench — ${new Date().toISOString().slice(0, 10)}, ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.tcpdump ?? 'no tcpdump'}`);
+    w(`Each number: median of ${opts.runs} timed run(s), each in a fresh process, after one untimed warm-up run`);
+    w('per stage and capture (so the captures were read from the page cache, not from disk). MB = 10^6 bytes.');
+    w('Peak RSS: the highest of the timed runs.');
+    w();
+    for (const c of captures) {
+      const meta = c.meta ? `; ${describeMeta(c.meta)}` : '';
+      w(`${c.name} — ${c.about}: ${fix(mb(c.scan.fileBytes))} MB, ${int(c.scan.frames)} frames, largest frame ${c.scan.maxCapturedLength} B${meta}`);
+      const busy = c.loadBefore > machine.cores ? ' — busy machine: other processes competed for the CPU, numbers may be low and noisy' : '';
+      w(`  load average before the runs: ${fix(c.loadBefore, 2)} on ${machine.cores} cores${busy}`);
+      const rows = [['stage', 'MB/s', 'packets/s', 'peak RSS MB', 'median ms', 'runs ms']];
+      for (const s of stages) {
+        const r = results.find((x) => x.capture === c.name && x.stage === s.id);
+        if (r.error) { rows.push([s.label, 'FAILED', '', '', '', r.error.split('\n')[0].slice(0, 80)]); continue; }
+        rows.push([s.label + (r.packetMismatch ? ' (!)' : ''), fix(r.mbps, 0), int(r.pps), fix(mb(r.maxRssBytes)), fix(r.wallMs, 0), r.runs.map((x) => fix(x.wallMs, 0)).join(' ')]);
+      }
+      w(table(rows, ['l', 'r', 'r', 'r', 'r', 'l']).replace(/^/gm, '  '));
+      const rs = ratios.filter((r) => r.capture === c.name);
+      if (rs.length) w(`  speed ratios: ${rs.map((r) => `${r.stage} / ${r.baseline} = ${ratio(r.speed)}`).join(', ')}`);
+      w();
+    }
+    if (goals.length) {
+      w('Goals:');
+      for (const g of goals) {
+        const v = g.value == null ? 'no result' : g.metric === 'mbps' ? `${fix(g.value, 0)} MB/s` : g.metric === 'pps' ? `${int(g.value)} packets/s` : `${fix(g.value)} MB`;
+        w(`  ${g.status.padEnd(4)}  ${g.stage} ${g.goal}${g.goal.endsWith(g.capture) ? '' : ` (${g.capture})`}: ${v}`);
+      }
+      w();
+    }
+    w('Markdown (for the README):');
+    w();
+    w(md);
+    if (distStale) { w(); w(`warning: ${distStale}`); }
+  }
+  process.exit(failed || (opts.checkGoals && missed) ? 1 : 0);
+}
+
+function describeMeta(meta) {
+  const parts = [];
+  if (meta.transfers != null) parts.push(`${meta.transfers} transfers`);
+  if (meta.sessions != null) parts.push(`${int(meta.sessions)} sessions`);
+  if (meta.droppedByKernel != null) parts.push(`${meta.droppedByKernel} dropped by kernel`);
+  return parts.join(', ');
+}
+
+function renderMarkdown(captures, stages, results, ratios, goals) {
+  const baselines = stages.filter((s) => s.role === 'baseline');
+  const header = ['capture', 'stage', 'MB/s', 'packets/s', 'peak RSS (MB)', ...baselines.map((b) => `vs ${b.id}`)];
+  const align = ['l', 'l', 'r', 'r', 'r', ...baselines.map(() => 'r')];
+  const rows = [];
+  for (const c of captures) {
+    for (const s of stages) {
+      const r = results.find((x) => x.capture === c.name && x.stage === s.id);
+      const capCell = `${c.name} (${fix(mb(c.scan.fileBytes), 0)} MB, ${int(c.scan.frames)} pkts)`;
+      if (r.error) { rows.push([capCell, s.id, 'failed', '', '', ...baselines.map(() => '')]); continue; }
+      const mark = (metric, text) => {
+        const g = goals.find((x) => x.capture === c.name && x.stage === s.id && x.metric === metric);
+        return g && g.status !== 'n/a' ? `${text} ${g.status === 'PASS' ? '✅' : '❌'}` : text;
+      };
+      const vs = baselines.map((b) => {
+        if (s.role !== 'ours') return '';
+        return ratio(ratios.find((x) => x.capture === c.name && x.stage === s.id && x.baseline === b.id)?.speed);
+      });
+      rows.push([capCell, s.role === 'ours' ? `**${s.id}**` : s.id, mark('mbps', fix(r.mbps, 0)), mark('pps', int(r.pps)), mark('rssMB', fix(mb(r.maxRssBytes))), ...vs]);
+    }
+  }
+  const goalLine = goals.length ? `\n\nGoals: ${[...new Set(goals.map((g) => `${g.stage} ${g.goal}`))].join('; ')}.` : '';
+  return `${markdownTable(header, rows, align)}\n\nMedian of timed runs after a warm-up run (page cache warm); each run a fresh process; MB = 10^6 bytes.${goalLine}`;
+}
+
+/** A note when dist/ is missing or older than src/, so nobody benchmarks stale code. */
+function staleDist() {
+  const dist = join(root, 'dist');
+  if (!existsSync(dist)) return 'dist/ is missing: run `npm run build` first';
+  const newest = (dir) => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  return newest(join(root, 'src')) > newest(dist) ? 'src/ has changes newer than dist/: run `npm run build` to bench the current code' : undefined;
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});
