@@ -21,6 +21,11 @@ export interface Frame {
   interfaceId: number;
   /** The captured bytes. */
   data: Uint8Array;
+  /**
+   * True when the record carries no timestamp at all (a pcapng Simple Packet Block);
+   * `tsSec` and `tsNsec` are then 0. Wireshark shows no time for such frames. Absent otherwise.
+   */
+  timestampMissing?: boolean;
 }
 
 /** Something the reader noticed about the file that did not stop it. */
