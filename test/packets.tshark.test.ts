@@ -32,7 +32,7 @@ async function compare(file: string): Promise<{ frames: number; diffs: string[] 
     const t = theirs[i]!;
     const no = t['frame.number'];
     if (String(o.frame) !== no) note(no ?? '?', 'frame number', o.frame, no);
-    if (o.time !== t['frame.time_epoch']) note(no ?? '?', 'time', o.time, t['frame.time_epoch']);
+    if ((o.time ?? '') !== t['frame.time_epoch']) note(no ?? '?', 'time', o.time, t['frame.time_epoch']);
     if (String(o.length) !== t['frame.len']) note(no ?? '?', 'frame.len', o.length, t['frame.len']);
     if (String(o.capturedLength) !== t['frame.cap_len']) note(no ?? '?', 'frame.cap_len', o.capturedLength, t['frame.cap_len']);
 

@@ -11,10 +11,10 @@ import { formatDelta, formatEpoch } from './time.js';
 /** One row of the packet list, as Wireshark's packet list shows it. Plain data, JSON as is. */
 export interface PacketRow {
   frame: number;
-  /** Epoch seconds with nine decimals (Wireshark's frame.time_epoch). */
-  time: string;
-  /** Seconds since the first frame, nine decimals (frame.time_relative). */
-  relTime: string;
+  /** Epoch seconds with nine decimals (Wireshark's frame.time_epoch); null when the record has no timestamp (pcapng simple packet block). */
+  time: string | null;
+  /** Seconds since the first frame, nine decimals (frame.time_relative); null when the record has no timestamp. */
+  relTime: string | null;
   /** Bytes on the wire (frame.len). */
   length: number;
   /** Bytes captured (frame.cap_len). */
@@ -109,12 +109,13 @@ export class PacketList {
 
   row(packet: Packet): PacketRow {
     const frame = packet.frame;
-    this.#first ??= { sec: frame.tsSec, nsec: frame.tsNsec };
+    if (!frame.timestampMissing) this.#first ??= { sec: frame.tsSec, nsec: frame.tsNsec };
+    const first = this.#first;
     const ip = packet.ip;
     const row: PacketRow = {
       frame: frame.no,
-      time: formatEpoch(frame.tsSec, frame.tsNsec),
-      relTime: formatDelta(frame.tsSec, frame.tsNsec, this.#first.sec, this.#first.nsec),
+      time: first && !frame.timestampMissing ? formatEpoch(frame.tsSec, frame.tsNsec) : null,
+      relTime: first && !frame.timestampMissing ? formatDelta(frame.tsSec, frame.tsNsec, first.sec, first.nsec) : null,
       length: frame.originalLength,
       capturedLength: frame.capturedLength,
       linkType: frame.linkType,

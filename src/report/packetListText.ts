@@ -11,7 +11,7 @@ export function packetListHeader(): string {
 
 /** `decimals`: 6 for microsecond captures, 9 for nanosecond ones, as tshark prints. */
 export function packetListLine(row: PacketRow, decimals = 6): string {
-  const time = trimDecimals(row.relTime, decimals);
+  const time = row.relTime === null ? '-' : trimDecimals(row.relTime, decimals);
   const info = row.warnings.length && !row.info.includes(row.warnings[0] ?? '')
     ? `${row.info} [Malformed: ${row.warnings.join('; ')}]`.trim()
     : row.info;
