@@ -14,7 +14,7 @@ export const TcpFlag = {
 } as const;
 
 export interface LinkInfo {
-  /** Short name of the link layer: 'ethernet', 'null', 'loop', 'raw', 'sll', 'sll2', … */
+  /** Short name of the link layer: 'ethernet', 'null', 'loop', 'raw', 'sll', 'sll2', or 'unknown'. */
   kind: string;
   /** EtherType (or equivalent) of what the link layer carries, when it says. */
   etherType?: number;
@@ -29,13 +29,19 @@ export interface IpInfo {
   version: 4 | 6;
   src: string;
   dst: string;
-  /** Upper-layer protocol number (after IPv6 extension headers). */
+  /** Upper-layer protocol number (after IPv6 extension headers; for a fragment, what it carries). */
   protocol: number;
   /** TTL / hop limit. */
   ttl: number;
-  /** Length of the IP header (IPv6: fixed header plus extension headers). */
+  /**
+   * Length of the IP header (IPv6: fixed header plus the extension headers walked, including
+   * those found inside a reassembled datagram).
+   */
   headerLength: number;
-  /** Length of the upper-layer payload according to the IP header (not the captured bytes). */
+  /**
+   * Length of the upper-layer payload according to the IP header (not the captured bytes).
+   * For a fragment, the fragment's share; for a reassembled datagram, the whole payload.
+   */
   payloadLength: number;
   /** IPv4 identification / IPv6 fragment identification, when present. */
   id?: number;
@@ -96,6 +102,10 @@ export interface DnsInfo {
   rcode: number;
   questions: Array<{ name: string; type: string }>;
   answers: DnsRecord[];
+  /** Authority section (RFC 1035 §4.1): name servers for the zone, often an SOA on a negative answer. */
+  authorities?: DnsRecord[];
+  /** Additional section: glue addresses for the name servers above, EDNS OPT. */
+  additionals?: DnsRecord[];
 }
 
 /**
@@ -109,8 +119,18 @@ export interface Packet {
   tcp?: TcpInfo;
   udp?: UdpInfo;
   dns?: DnsInfo;
+  /**
+   * IP headers that carried `ip` inside them (IP in IP, 6in4), outermost first; absent when
+   * the packet was not tunnelled.
+   */
+  outerIp?: IpInfo[];
   /** Highest protocol recognised, as Wireshark's Protocol column names it ('TCP', 'UDP', 'DNS', 'ARP', 'IPv4', …). */
   protocol: string;
-  /** Malformed or unsupported layers; decoding stopped at the first one. */
+  /**
+   * Problems found in this frame, e.g. 'IPv4: total length 20000 exceeds the 40 bytes left in
+   * the frame'. A malformed or unsupported layer ends decoding there (its fields may be partly
+   * filled, the layers above it are absent); fragment-reassembly notices (overlaps, limits) do
+   * not stop decoding.
+   */
   warnings: string[];
 }
