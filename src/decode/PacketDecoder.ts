@@ -20,6 +20,9 @@ import { FragmentReassembler, type ReassemblyStats } from './FragmentReassembler
 import { EtherType, IpProtocol, etherTypeName, ipProtocolName } from './protocolNames.js';
 
 /** LINKTYPE_* values (tcpdump.org link-layer header types) that the decoder understands. */
+/** UDP port of Teredo servers and relays (RFC 4380 §2.9). */
+const TEREDO_PORT = 3544;
+
 export const LinkType = {
   NULL: 0,
   ETHERNET: 1,
@@ -667,6 +670,7 @@ export class PacketDecoder {
     const dstPort = u16(d, s + 2);
     const end = s + length < capEnd ? s + length : capEnd;
     packet.udp = { srcPort, dstPort, length, payload: s + 8 < end ? view(d, s + 8, end) : EMPTY };
+    if ((srcPort === TEREDO_PORT || dstPort === TEREDO_PORT) && this.#teredo(packet, d, s + 8, end, s + length)) return;
     const dnsLabel = this.#options.decodeDns ? dnsPortLabel(srcPort, dstPort) : undefined;
     if (dnsLabel !== undefined) {
       packet.protocol = dnsLabel;
@@ -676,6 +680,31 @@ export class PacketDecoder {
         warnings[warnings.length - 1] += ` (the capture kept ${end - s - 8} of ${length - 8} bytes)`;
       }
     }
+  }
+
+  /**
+   * Teredo (RFC 4380 §5.1.1): IPv6 carried in UDP on port 3544, optionally behind an
+   * authentication indicator and an origin indication. Wireshark shows the inner IPv6 packet,
+   * so do we; anything that does not look like IPv6 stays plain UDP. Returns true when the
+   * payload was taken as a tunnel.
+   */
+  #teredo(packet: Packet, d: Uint8Array, p: number, end: number, wireEnd: number): boolean {
+    if (p + 2 <= end && d[p] === 0x00 && d[p + 1] === 0x01) {
+      // Authentication indicator: type, ID length, AU length, ID, AU, 8-byte nonce, confirmation.
+      if (p + 4 > end) return false;
+      p += 4 + d[p + 2]! + d[p + 3]! + 9;
+    }
+    if (p + 2 <= end && d[p] === 0x00 && d[p + 1] === 0x00) p += 8; // origin indication
+    if (p + 40 > end || d[p]! >> 4 !== 6) return false;
+    const udpIp = packet.ip;
+    if (!udpIp || this.#tunnelDepth >= this.#options.maxTunnelDepth) return false;
+    // The UDP header stays in `packet.udp`, as tshark keeps udp.* fields for the outer layer.
+    this.#tunnel(packet, udpIp, d, p, end, wireEnd - p, IpProtocol.IPv6);
+    if (packet.ip === udpIp) {
+      packet.protocol = 'UDP'; // the inner header was unusable: it stays a UDP packet
+      return false;
+    }
+    return true;
   }
 
   /** The options in effect, defaults filled in. */

@@ -104,12 +104,7 @@ async function compareWithTshark(path: string): Promise<string[]> {
       return;
     }
     const want = theirs(row);
-    let column = row['_ws.col.Protocol'] ?? '';
-    // Known difference: IPv6 tunnelled in UDP (Teredo, RFC 4380, port 3544) is not followed.
-    if (p.udp && (p.udp.srcPort === 3544 || p.udp.dstPort === 3544) && row['ipv6.src']) {
-      for (const f of ['ipv6.src', 'ipv6.dst']) delete want[f];
-      column = 'UDP';
-    }
+    const column = row['_ws.col.Protocol'] ?? '';
     const got = ours(p);
     const expectedProtocol = OUR_PROTOCOLS.has(column) ? column : p.protocol === 'TCP' ? 'TCP' : p.udp ? 'UDP' : column;
     if (p.protocol !== expectedProtocol) mismatches.push(`frame ${frame.no}: protocol ${p.protocol}, tshark ${column}`);

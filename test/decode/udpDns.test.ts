@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PacketDecoder } from '../../src/decode/PacketDecoder.js';
 import { parseDnsMessage } from '../../src/decode/DnsMessageParser.js';
-import { ETH_IPV4, ETH_IPV6, PROTO_UDP, be16, concat, dnsMessage, ethernet, frameOf, ipv4, ipv6, pattern, udp, type UdpSpec } from '../helpers/packetBuilder.js';
+import { ETH_IPV4, ETH_IPV6, PROTO_TCP, PROTO_UDP, be16, concat, dnsMessage, ethernet, frameOf, ipv4, ipv6, pattern, tcp, udp, type UdpSpec } from '../helpers/packetBuilder.js';
 
 function decodeUdp(spec: UdpSpec, snapLength?: number) {
   const bytes = ethernet({ etherType: ETH_IPV4, payload: ipv4({ src: '192.0.2.53', dst: '192.0.2.10', protocol: PROTO_UDP, payload: udp(spec) }) });
@@ -230,5 +230,37 @@ describe('DNS over UDP port 53', () => {
     const p = new PacketDecoder({ decodeDns: false }).decode(frameOf(bytes));
     expect(p.protocol).toBe('UDP');
     expect(p.dns).toBeUndefined();
+  });
+});
+
+describe('Teredo (RFC 4380)', () => {
+  const inner = ipv6({ src: '2001:0:4136:e378::1', dst: '2001:db8::21', nextHeader: PROTO_TCP, payload: tcp({ srcPort: 40000, dstPort: 21 }) });
+  const decodeTeredo = (payload: Uint8Array) =>
+    new PacketDecoder().decode(frameOf(ethernet({
+      etherType: ETH_IPV4,
+      payload: ipv4({ src: '192.0.2.1', dst: '192.0.2.2', protocol: PROTO_UDP, payload: udp({ srcPort: 50000, dstPort: 3544, payload }) }),
+    })));
+
+  it('follows IPv6 carried in UDP port 3544, keeping the outer headers as tshark does', () => {
+    const p = decodeTeredo(inner);
+    expect(p.warnings).toEqual([]);
+    expect(p.ip?.src).toBe('2001:0:4136:e378::1');
+    expect(p.outerIp?.map((ip) => ip.src)).toEqual(['192.0.2.1']);
+    expect(p.udp?.dstPort).toBe(3544);
+    expect(p.tcp?.dstPort).toBe(21);
+  });
+
+  it('skips an origin indication and an authentication indicator', () => {
+    const origin = [0, 0, 0x12, 0x34, 1, 2, 3, 4];
+    const auth = [0, 1, 2, 1, 0xaa, 0xbb, 0xcc, ...new Array(8).fill(7), 0];
+    expect(decodeTeredo(concat(origin, inner)).tcp?.srcPort).toBe(40000);
+    expect(decodeTeredo(concat(auth, origin, inner)).tcp?.srcPort).toBe(40000);
+  });
+
+  it('leaves port-3544 traffic that is not IPv6 as UDP', () => {
+    const p = decodeTeredo(pattern(60));
+    expect(p.protocol).toBe('UDP');
+    expect(p.ip?.src).toBe('192.0.2.1');
+    expect(p.outerIp).toBeUndefined();
   });
 });
