@@ -2,7 +2,7 @@
 // the bench shows how the read + decode time splits. The frame header fields and the data
 // length are folded into a printed checksum.
 //   node bench/measure-ftp-inspect-read.mjs CAPTURE.pcap
-import { captureArg, nowMs, report, fail } from './lib/child.mjs';
+import { captureArg, nowMs, startPass, report, fail } from './lib/child.mjs';
 import { loadFtpInspect } from './lib/ftpInspect.mjs';
 
 const { file, fileBytes } = captureArg('measure-ftp-inspect-read.mjs');
@@ -11,7 +11,7 @@ try {
   const { readCapture, from } = await loadFtpInspect();
   let packets = 0;
   let check = 0;
-  const t0 = nowMs();
+  const t0 = startPass();
   const result = await readCapture(file, (frame) => {
     packets++;
     check = (check + frame.no + frame.tsSec + frame.tsNsec + frame.capturedLength + frame.originalLength + frame.linkType + frame.data.length) | 0;

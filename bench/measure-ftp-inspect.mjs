@@ -3,7 +3,7 @@
 // the work cannot be optimised away; the fields touched are the ones the TCP conversation
 // tracker reads (addresses, ports, seq/ack, flags, payload length) plus the frame header.
 //   node bench/measure-ftp-inspect.mjs CAPTURE.pcap
-import { captureArg, nowMs, report, fail } from './lib/child.mjs';
+import { captureArg, nowMs, startPass, report, fail } from './lib/child.mjs';
 import { loadFtpInspect } from './lib/ftpInspect.mjs';
 
 const { file, fileBytes } = captureArg('measure-ftp-inspect.mjs');
@@ -17,7 +17,7 @@ try {
   let warnings = 0;
   let check = 0;
 
-  const t0 = nowMs();
+  const t0 = startPass();
   const result = await readCapture(file, (frame) => {
     const p = decoder.decode(frame);
     packets++;

@@ -4,7 +4,7 @@
 // a decoder.
 //   node bench/measure-pcap-parser.mjs CAPTURE.pcap
 import { createRequire } from 'node:module';
-import { captureArg, nowMs, report, fail } from './lib/child.mjs';
+import { captureArg, nowMs, startPass, report, fail } from './lib/child.mjs';
 
 const { file, fileBytes } = captureArg('measure-pcap-parser.mjs');
 const require = createRequire(import.meta.url);
@@ -13,7 +13,7 @@ try {
   const pcapp = require('pcap-parser');
   let packets = 0;
   let capturedBytes = 0;
-  const t0 = nowMs();
+  const t0 = startPass();
   await new Promise((resolve, reject) => {
     const parser = pcapp.parse(file);
     parser.on('packet', (packet) => {

@@ -253,7 +253,7 @@ async function main() {
         const r = await runChild(s, c.path);
         if (!r.ok) { cells[i].error = r.error; log(`  run ${run}    ${s.id}: FAILED`); continue; }
         cells[i].runs.push(r.result);
-        log(`  run ${run}    ${s.id.padEnd(12)} ${fix(r.result.wallMs, 0).padStart(8)} ms  ${fix(mb(c.scan.fileBytes) / (r.result.wallMs / 1000), 0).padStart(7)} MB/s  RSS ${fix(mb(r.result.maxRssBytes))} MB`);
+        log(`  run ${run}    ${s.id.padEnd(16)} ${fix(r.result.wallMs, 0).padStart(8)} ms  ${fix(mb(c.scan.fileBytes) / (r.result.wallMs / 1000), 0).padStart(7)} MB/s  RSS ${fix(mb(r.result.maxRssBytes))} MB`);
       }
     }
     for (const [i, s] of stages.entries()) {
@@ -271,6 +271,7 @@ async function main() {
         pps: packets / (wallMs / 1000),
         packets,
         packetMismatch,
+        cpuMs: cell.runs.every((r) => r.cpuUserMs != null) ? median(cell.runs.map((r) => r.cpuUserMs + r.cpuSystemMs)) : null,
         maxRssBytes: Math.max(...cell.runs.map((r) => r.maxRssBytes)),
         rssSource: cell.runs[0].rssSource,
       });
@@ -310,6 +311,7 @@ async function main() {
     throughput: 'capture file bytes / wall time of the pass, median of the timed runs (MB = 10^6 bytes)',
     wallTime: 'node stages: inside the child, from opening the capture to the last packet (node start-up and module loading excluded); tcpdump: spawn to exit',
     peakRss: 'highest of the timed runs: the child\'s own getrusage maxrss (process.resourceUsage().maxRSS); tcpdump: GNU time %M',
+    cpu: 'cpuMs: median user + system CPU time of the pass (node: process.cpuUsage() since the pass began, all threads; tcpdump: GNU time, whole process)',
     isolation: 'every run is a fresh child process; stages interleaved round by round',
   };
 
@@ -336,20 +338,21 @@ async function main() {
     w(`ftp-inspect bench — ${new Date().toISOString().slice(0, 10)}, ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.tcpdump ?? 'no tcpdump'}`);
     w(`Each number: median of ${opts.runs} timed run(s), each in a fresh process, after one untimed warm-up run`);
     w('per stage and capture (so the captures were read from the page cache, not from disk). MB = 10^6 bytes.');
-    w('Peak RSS: the highest of the timed runs.');
+    w('Peak RSS: the highest of the timed runs. CPU ms: user + system time of the pass (median; for node all its');
+    w('threads, GC included; tcpdump: the whole process); wall time far above it means the run waited for the CPU.');
     w();
     for (const c of captures) {
       const meta = c.meta ? `; ${describeMeta(c.meta)}` : '';
       w(`${c.name} — ${c.about}: ${fix(mb(c.scan.fileBytes))} MB, ${int(c.scan.frames)} frames, largest frame ${c.scan.maxCapturedLength} B${meta}`);
       const busy = c.loadBefore > machine.cores ? ' — busy machine: other processes competed for the CPU, numbers may be low and noisy' : '';
       w(`  load average before the runs: ${fix(c.loadBefore, 2)} on ${machine.cores} cores${busy}`);
-      const rows = [['stage', 'MB/s', 'packets/s', 'peak RSS MB', 'median ms', 'runs ms']];
+      const rows = [['stage', 'MB/s', 'packets/s', 'peak RSS MB', 'median ms', 'CPU ms', 'runs ms']];
       for (const s of stages) {
         const r = results.find((x) => x.capture === c.name && x.stage === s.id);
-        if (r.error) { rows.push([s.label, 'FAILED', '', '', '', r.error.split('\n')[0].slice(0, 80)]); continue; }
-        rows.push([s.label + (r.packetMismatch ? ' (!)' : ''), fix(r.mbps, 0), int(r.pps), fix(mb(r.maxRssBytes)), fix(r.wallMs, 0), r.runs.map((x) => fix(x.wallMs, 0)).join(' ')]);
+        if (r.error) { rows.push([s.label, 'FAILED', '', '', '', '', r.error.split('\n')[0].slice(0, 80)]); continue; }
+        rows.push([s.label + (r.packetMismatch ? ' (!)' : ''), fix(r.mbps, 0), int(r.pps), fix(mb(r.maxRssBytes)), fix(r.wallMs, 0), fix(r.cpuMs, 0), r.runs.map((x) => fix(x.wallMs, 0)).join(' ')]);
       }
-      w(table(rows, ['l', 'r', 'r', 'r', 'r', 'l']).replace(/^/gm, '  '));
+      w(table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']).replace(/^/gm, '  '));
       const rs = ratios.filter((r) => r.capture === c.name);
       if (rs.length) w(`  speed ratios: ${rs.map((r) => `${r.stage} / ${r.baseline} = ${ratio(r.speed)}`).join(', ')}`);
       w();

@@ -19,17 +19,27 @@ export function nowMs() {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+let cpuAtStart;
+
+/** Marks the start of the measured pass (for the CPU times in the report); returns nowMs(). */
+export function startPass() {
+  cpuAtStart = process.cpuUsage();
+  return nowMs();
+}
+
 /**
  * Prints the result line. Peak RSS is this process's own (getrusage maxrss, which Node reports
- * in KiB) unless the caller measured another process and passes maxRssBytes itself.
+ * in KiB) unless the caller measured another process and passes maxRssBytes itself. CPU times
+ * are this process's since startPass() (all its threads), unless the caller passes its own.
  */
 export function report(result) {
   const ru = process.resourceUsage();
+  const cpu = process.cpuUsage(cpuAtStart);
   const line = {
     maxRssBytes: ru.maxRSS * 1024,
     rssSource: 'process.resourceUsage().maxRSS',
-    cpuUserMs: ru.userCPUTime / 1000,
-    cpuSystemMs: ru.systemCPUTime / 1000,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
     ...result,
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
