@@ -132,3 +132,14 @@ function expandIpv6(text: string): number[] | undefined {
   if (groups.length !== 8 || groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return undefined;
   return groups;
 }
+
+/**
+ * How the announced port is worked out, for a reader checking it by hand: "117 × 256 + 56 =
+ * 30008" for the forms that send two port bytes (RFC 959 §4.1.2, RFC 1639); undefined for
+ * EPRT/EPSV, which write the port in decimal (RFC 2428).
+ */
+export function explainAnnouncement(a: DataPortAnnouncement): string | undefined {
+  if (!a.portBytes) return undefined;
+  const [p1, p2] = a.portBytes;
+  return `${p1} × 256 + ${p2} = ${a.port}`;
+}

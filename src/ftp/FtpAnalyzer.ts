@@ -1,0 +1,173 @@
+// The FTP stage's entry point: a consumer factory for the TCP stage, a packet hook for DNS
+// answers (to name servers), and `finish()`, which hands back the report model once the
+// capture is read. Which connections are FTP is decided here: the control port (21 and any
+// extra ones), implicit FTPS on 990 (recorded as encrypted, not parsed), and — unless turned
+// off — content detection on every other port.
+
+import type { Packet } from '../decode/Packet.js';
+import type { ConnectionStart, StreamConsumer, StreamConsumerFactory } from '../tcp/StreamEvents.js';
+import type { ControlChannelParserOptions } from './ControlChannelParser.js';
+import { DnsNameBook } from './DnsNameBook.js';
+import { FtpContentProbe } from './FtpContentProbe.js';
+import { FtpControlConsumer } from './FtpControlConsumer.js';
+import { FtpSessionBuilder } from './FtpSessionBuilder.js';
+import type { ControlConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession } from './model.js';
+import { redactReport } from './redact.js';
+import { epochText, parseEpochText, secondsBetween } from './time.js';
+
+export interface FtpAnalyzerOptions {
+  /** TCP ports of FTP control connections (default [21]); `--ftp-port` adds to these. */
+  ports?: number[];
+  /** Ports of implicit FTPS (default [990]): reported as encrypted, never parsed. */
+  implicitTlsPorts?: number[];
+  /** Look for FTP on every other port by content (default true). */
+  contentDetection?: boolean;
+  /** Mask every password in the report (default false). */
+  redact?: boolean;
+  /** Limits of the control-channel parser (line length, reply lines). */
+  parser?: ControlChannelParserOptions;
+}
+
+export interface FinishOptions {
+  /** TCP facts (handshake, RTT, teardown) of a control connection, by Wireshark's tcp.stream index. */
+  tcpFacts?: (stream: number) => ControlConnectionFacts | undefined;
+}
+
+export interface FtpAnalyzer {
+  /** Give this to the TCP stage: it returns a consumer for FTP control connections, undefined for others. */
+  factory: StreamConsumerFactory;
+  /** Call for every decoded packet, in frame order (DNS answers name servers; the first packet's time is the capture start). */
+  onPacket(packet: Packet): void;
+  /** Ends every session still open and returns the report. Call once, after the capture was read. */
+  finish(options?: FinishOptions): FtpReport;
+}
+
+interface Entry {
+  consumer: FtpControlConsumer;
+  builder: FtpSessionBuilder;
+}
+
+export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer {
+  const ports = new Set(options.ports ?? [21]);
+  const tlsPorts = new Set(options.implicitTlsPorts ?? [990]);
+  const contentDetection = options.contentDetection ?? true;
+  const parserOptions = options.parser ?? {};
+  const names = new DnsNameBook();
+  const entries: Entry[] = [];
+  let captureStart: string | undefined;
+  let finished = false;
+
+  const open = (start: ConnectionStart, detectedBy: DetectionReason, swap: boolean): FtpControlConsumer => {
+    // Swapped: the side the TCP stage called the client is the FTP server.
+    const roles = swap ? { ...start, client: start.server, server: start.client } : start;
+    const implicitTls = detectedBy === 'implicit-tls-port';
+    const builder = new FtpSessionBuilder({ start: roles, detectedBy, implicitTls });
+    const consumer = new FtpControlConsumer(builder, { ...parserOptions, swapDirections: swap, startEncrypted: implicitTls });
+    entries.push({ consumer, builder });
+    return consumer;
+  };
+
+  const factory: StreamConsumerFactory = (start: ConnectionStart): StreamConsumer | undefined => {
+    if (finished) return undefined;
+    if (ports.has(start.server.port)) return open(start, 'port', false);
+    if (tlsPorts.has(start.server.port)) return open(start, 'implicit-tls-port', false);
+    // The TCP stage may guess roles the wrong way when the capture starts mid-connection.
+    if (start.rolesFrom === 'heuristic' && ports.has(start.client.port)) return open(start, 'port', true);
+    if (start.rolesFrom === 'heuristic' && tlsPorts.has(start.client.port)) return open(start, 'implicit-tls-port', true);
+    if (!contentDetection) return undefined;
+    return new FtpContentProbe(() => open(start, 'content', false));
+  };
+
+  return {
+    factory,
+    onPacket(packet: Packet): void {
+      if (captureStart === undefined && !packet.frame.timestampMissing) captureStart = epochText(packet.frame.tsSec, packet.frame.tsNsec);
+      if (packet.dns) names.add(packet.dns, packet.frame.no);
+    },
+    finish(finishOptions: FinishOptions = {}): FtpReport {
+      finished = true;
+      const sessions: FtpSession[] = [];
+      for (const { consumer, builder } of entries) {
+        consumer.closed();
+        sessions.push(builder.session);
+      }
+      sessions.sort((a, b) => a.start.frame - b.start.frame || a.controlStream - b.controlStream);
+      sessions.forEach((s, i) => {
+        s.id = i + 1;
+        const named = names.nameBefore(s.server.ip, s.start.frame);
+        if (named) {
+          s.serverName = named.name;
+          s.serverNameSource = { frame: named.frame, query: named.query, type: named.type };
+        }
+        const facts = finishOptions.tcpFacts?.(s.controlStream);
+        if (facts) applyTcpFacts(s, facts);
+      });
+      const report: FtpReport = { sessions, credentials: credentialsOf(sessions), redacted: false };
+      if (captureStart !== undefined) report.captureStart = captureStart;
+      return options.redact ? redactReport(report) : report;
+    },
+  };
+}
+
+/** Every login attempt that put a user name or password on the wire, across sessions. */
+export function credentialsOf(sessions: readonly FtpSession[]): FtpCredential[] {
+  const out: FtpCredential[] = [];
+  for (const s of sessions) {
+    for (const l of s.logins) {
+      if (l.user === null && l.password === null && l.account === null) continue;
+      const frames = [...l.userFrames, ...l.passwordFrames, ...l.accountFrames];
+      if (l.replyFrame !== null) frames.push(l.replyFrame);
+      const credential: FtpCredential = {
+        session: s.id,
+        user: l.user,
+        password: l.password,
+        outcome: l.outcome,
+        frames: [...new Set(frames)].sort((a, b) => a - b),
+        server: { ...s.server },
+        serverName: s.serverName,
+        anonymous: l.anonymous,
+      };
+      if (l.account !== null) credential.account = l.account;
+      if (l.replyCode !== null) credential.replyCode = l.replyCode;
+      if (l.replyFrame !== null) credential.replyFrame = l.replyFrame;
+      if (s.capture !== undefined) credential.capture = s.capture;
+      out.push(credential);
+    }
+  }
+  return out;
+}
+
+/**
+ * True when a report shows a credential worth an auditor's attention: a login that is not
+ * anonymous and put a user name or password on the wire in cleartext (`ftp-inspect creds`
+ * exits 1 then).
+ */
+export function hasCleartextCredentials(report: FtpReport): boolean {
+  return report.credentials.some((c) => !c.anonymous);
+}
+
+/**
+ * One report from several captures (`ftp-inspect creds a.pcap b.pcap`): sessions are numbered
+ * again across all of them and each session and credential names its capture.
+ */
+export function mergeFtpReports(parts: ReadonlyArray<{ capture: string; report: FtpReport }>): FtpReport {
+  const sessions: FtpSession[] = [];
+  for (const { capture, report } of parts) {
+    for (const s of report.sessions) sessions.push({ ...s, capture, id: sessions.length + 1 });
+  }
+  const merged: FtpReport = { sessions, credentials: credentialsOf(sessions), redacted: parts.length > 0 && parts.every((p) => p.report.redacted) };
+  const first = parts[0]?.report.captureStart;
+  if (first !== undefined && parts.length === 1) merged.captureStart = first;
+  return merged;
+}
+
+function applyTcpFacts(s: FtpSession, facts: ControlConnectionFacts): void {
+  s.tcp = facts;
+  // The TCP stage sees every frame of the connection (pure ACKs, the last FIN), the FTP stage only those with bytes.
+  if (facts.lastFrame !== undefined && facts.lastFrame > s.end.frame) {
+    s.end = { frame: facts.lastFrame, time: facts.endTime ?? s.end.time };
+    const start = parseEpochText(s.start.time);
+    const end = parseEpochText(s.end.time);
+    if (start && end) s.duration = secondsBetween(start.sec, start.nsec, end.sec, end.nsec);
+  }
+}

@@ -1,0 +1,54 @@
+// The TCP stage's consumer for one FTP control connection: in-order bytes go to the parser
+// (mechanism), its events to the session builder (policy). When the TCP stage guessed the
+// roles the wrong way round (a capture that starts mid-connection, where the FTP port is on
+// the side it called the client), directions are swapped here so everything above sees the
+// FTP client as direction 0.
+
+import type { Direction, StreamChunk, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
+import { ControlChannelParser, type ControlChannelParserOptions } from './ControlChannelParser.js';
+import type { FtpSessionBuilder } from './FtpSessionBuilder.js';
+
+export class FtpControlConsumer implements StreamConsumer {
+  readonly builder: FtpSessionBuilder;
+  readonly #parser: ControlChannelParser;
+  readonly #swap: boolean;
+  #closed = false;
+
+  constructor(builder: FtpSessionBuilder, options: ControlChannelParserOptions & { swapDirections?: boolean } = {}) {
+    this.builder = builder;
+    this.#swap = options.swapDirections === true;
+    this.#parser = new ControlChannelParser(builder, options);
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  data(chunk: StreamChunk): void {
+    const c = this.#swap ? { ...chunk, direction: flip(chunk.direction) } : chunk;
+    const last = c.frames[c.frames.length - 1];
+    if (last !== undefined) this.builder.touch(last, c.tsSec, c.tsNsec);
+    this.#parser.data(c);
+  }
+
+  gap(gap: StreamGap): void {
+    this.#parser.gap(this.#swap ? { ...gap, direction: flip(gap.direction) } : gap);
+  }
+
+  end(end: StreamEnd): void {
+    const e = this.#swap ? { ...end, direction: flip(end.direction) } : end;
+    if (e.frame !== undefined) this.builder.touch(e.frame, -Infinity, 0);
+    this.#parser.end(e);
+  }
+
+  closed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#parser.close();
+    this.builder.close();
+  }
+}
+
+function flip(d: Direction): Direction {
+  return d === 0 ? 1 : 0;
+}

@@ -1,0 +1,337 @@
+// The FTP report model: plain data, serialisable to JSON as is, read by every renderer.
+//
+// One `FtpSession` per control connection (Zeek's "one record per session"): the parser
+// turns bytes into commands and replies, the session builder decides what they mean, and
+// renderers only read what ends up here. Every fact carries the frame numbers it came from.
+//
+// Text from the capture (commands, arguments, reply text, banners) is kept as sent when it
+// is valid UTF-8; bytes that are not are written as \xNN (see `decodeLine`). Renderers must
+// still escape before printing (report/text.ts escapeControls): nothing here is terminal-safe.
+
+import type { DataPortAnnouncement } from './dataPortAnnouncement.js';
+
+export interface FtpEndpoint {
+  ip: string;
+  port: number;
+}
+
+/** A point in the capture: Wireshark's frame number and its capture time (epoch seconds, nine decimals). */
+export interface FrameTime {
+  frame: number;
+  time: string;
+}
+
+/** Everything `ftp-inspect` found about FTP in one or more captures. */
+export interface FtpReport {
+  sessions: FtpSession[];
+  /** Every cleartext login attempt across all sessions, in order. */
+  credentials: FtpCredential[];
+  /** Time of the first frame the analyzer saw (for relative times), when known. */
+  captureStart?: string;
+  /** True when the report was built with `redact`: every password is masked. */
+  redacted: boolean;
+}
+
+export type LoginOutcome = 'accepted' | 'rejected' | 'unknown';
+
+/** One row of the credentials table. */
+export interface FtpCredential {
+  /** `FtpSession.id` of the session the login happened in. */
+  session: number;
+  /** The capture file, when the report covers several (mergeFtpReports). */
+  capture?: string;
+  user: string | null;
+  password: string | null;
+  /** ACCT argument, when one was given (RFC 959 §4.1.1). */
+  account?: string;
+  outcome: LoginOutcome;
+  /** Frames of the USER, PASS, ACCT commands and of the deciding reply. */
+  frames: number[];
+  server: FtpEndpoint;
+  serverName: string | null;
+  anonymous: boolean;
+  /** Code and frame of the reply that decided the outcome. */
+  replyCode?: number;
+  replyFrame?: number;
+}
+
+/** How a control connection was recognised. */
+export type DetectionReason =
+  | 'port' // server port is 21 or one of --ftp-port
+  | 'content' // server spoke first with 220, client answered with FTP commands
+  | 'implicit-tls-port'; // port 990: FTPS with TLS from the first byte, not parsed
+
+export interface FtpSession {
+  /** 1-based, in the order the control connections were first seen. */
+  id: number;
+  /** The capture file, when the report covers several (mergeFtpReports). */
+  capture?: string;
+  client: FtpEndpoint;
+  server: FtpEndpoint;
+  /** Wireshark's tcp.stream index of the control connection. */
+  controlStream: number;
+  detectedBy: DetectionReason;
+  /** How the TCP stage decided which side is the client. */
+  rolesFrom: 'syn' | 'syn-ack' | 'heuristic';
+  start: FrameTime;
+  end: FrameTime;
+  /** end − start in seconds (nine decimals). */
+  duration: string;
+
+  /** Greeting text (every line, joined with \n); null when the greeting was not seen. */
+  banner: string | null;
+  greeting: FtpGreeting | null;
+  serverSoftware: ServerSoftware | null;
+  /** SYST answer (RFC 959 §4.1.3), e.g. "UNIX Type: L8". */
+  systemType: { text: string; frame: number } | null;
+  /** Host name of the server from a DNS answer seen before the session, or null. */
+  serverName: string | null;
+  serverNameSource: DnsNameSource | null;
+
+  logins: LoginAttempt[];
+  /** True when (part of) the control channel is encrypted: AUTH TLS accepted, or implicit FTPS. */
+  encrypted: boolean;
+  tls: TlsInfo | null;
+
+  /** Every command in the order sent, with its replies. */
+  commands: FtpCommand[];
+  /** Replies no command was waiting for (other than the greeting), e.g. an unsolicited 421. */
+  unmatchedReplies: FtpReply[];
+  /** Server lines that are not replies (no three-digit code), kept for the timeline. */
+  nonReplyLines: Array<{ frame: number; text: string }>;
+
+  state: SessionState;
+  stateChanges: StateChange[];
+  /** FEAT answer (RFC 2389 §3.2): one entry per feature line. */
+  features: { frame: number; list: string[] } | null;
+  /** PORT/EPRT/LPRT commands and 227/228/229 replies, for matching data connections. */
+  dataChannels: DataChannelAnnouncement[];
+  quit: QuitInfo | null;
+  /** Telnet commands (IAC …) found in the channel, each with its frame. */
+  telnet: Array<{ frame: number; direction: 'client' | 'server'; what: string }>;
+  /** Bytes seen per direction while parsing as text, and while encrypted. */
+  bytes: { client: number; server: number; encryptedClient: number; encryptedServer: number };
+  warnings: FtpWarning[];
+  /** TCP facts of the control connection (handshake, RTT, teardown), when the TCP stage gave them. */
+  tcp: ControlConnectionFacts | null;
+}
+
+export interface FtpWarning {
+  frame: number;
+  message: string;
+}
+
+export interface FtpGreeting {
+  /** The final greeting reply (220, or 421 when the server turned the client away). */
+  reply: FtpReply;
+  /** A 120 "ready in nnn minutes" that came before it (RFC 959 §5.4, connection establishment). */
+  preliminary?: FtpReply;
+}
+
+export interface ServerSoftware {
+  /** Product name, e.g. "vsFTPd", "Pure-FTPd", "ProFTPD", "FileZilla Server", "Microsoft FTP Service". */
+  name: string;
+  version?: string;
+  from: 'banner' | 'SYST' | 'HELP' | 'STAT';
+  frame: number;
+  /** The text it was recognised in. */
+  evidence: string;
+}
+
+export interface DnsNameSource {
+  /** Frame of the DNS response. */
+  frame: number;
+  /** The name the client asked for (the question), which may differ from the A/AAAA owner after CNAMEs. */
+  query: string;
+  /** Record type that carried the address. */
+  type: 'A' | 'AAAA';
+}
+
+export interface FtpCommand {
+  /** First frame that carried part of the line. */
+  frame: number;
+  /** Every frame that carried part of the line (bounded; see `framesOmitted`). */
+  frames: number[];
+  /** Frames not listed in `frames` because the line came in too many segments. */
+  framesOmitted?: number;
+  /** True when the whole line (with its CRLF) came in a single TCP segment. */
+  oneSegment: boolean;
+  /** Capture time of the frame that completed the line. */
+  time: string;
+  /** The command verb, upper-cased when it is letters only (RFC 959 §5.3: case does not matter); otherwise as sent. */
+  command: string;
+  /** Everything after the first space, as sent (may have trailing spaces); '' when none. */
+  arg: string;
+  /** False when the verb is not in the catalogue (commands.ts); the line is kept verbatim. */
+  known: boolean;
+  replies: FtpReply[];
+  /** Telnet commands (IAC IP, IAC DM, …) removed from this line. */
+  telnet?: string[];
+  /** Things worth knowing about this line: truncated, not UTF-8, no reply seen, … */
+  notes?: string[];
+}
+
+export interface FtpReply {
+  /** Frame that completed the reply (the last line's end). */
+  frame: number;
+  /** Every frame that carried part of the reply. */
+  frames: number[];
+  framesOmitted?: number;
+  time: string;
+  code: number;
+  /** Text of the first line after the code and its separator (what tshark calls ftp.response.arg). */
+  text: string;
+  /** Every line as sent, the code included; one entry for a single-line reply. */
+  lines: string[];
+  /** RFC 959 §4.2: 1yz is preliminary; the command then waits for a final reply. */
+  preliminary: boolean;
+  notes?: string[];
+}
+
+export interface LoginAttempt {
+  user: string | null;
+  /** Frames of the USER line. */
+  userFrames: number[];
+  /** Whether the USER line came in one segment (a user typed one character per packet shows false). */
+  userOneSegment: boolean | null;
+  password: string | null;
+  passwordFrames: number[];
+  passwordOneSegment: boolean | null;
+  account: string | null;
+  accountFrames: number[];
+  outcome: LoginOutcome;
+  /** The reply that decided the outcome (230, 530, …), or the last one seen. */
+  replyCode: number | null;
+  replyFrame: number | null;
+  replyText: string | null;
+  /** User name anonymous or ftp (RFC 1635); the password is then by convention an e-mail address. */
+  anonymous: boolean;
+  email: string | null;
+  /** REIN (RFC 959 §4.1.1) ended this login. */
+  endedByRein?: number;
+}
+
+export interface TlsInfo {
+  /** AUTH TLS / AUTH SSL (RFC 4217 §4), or null for implicit FTPS. */
+  request: { frame: number; mechanism: string } | null;
+  reply: { frame: number; code: number; text: string } | null;
+  accepted: boolean;
+  implicit: boolean;
+  /** First frame of encrypted bytes. */
+  encryptedFrom: number | null;
+  /** Last frame of encrypted bytes. */
+  encryptedUntil: number | null;
+  /** TLS records seen while encrypted, per direction, when they could be followed. */
+  records: { client: number; server: number };
+  /** The channel went back to cleartext (after CCC, RFC 4217 §12), with the first cleartext frame. */
+  cleartextAgain: { frame: number; direction: 'client' | 'server'; after: string } | null;
+  /** Encrypted bytes appeared without an accepted AUTH (the reply was missed or never sent). */
+  withoutAuth?: { frame: number; direction: 'client' | 'server' };
+}
+
+export interface SessionState {
+  /** RFC 959 §3.1.1 representation type, as the last accepted TYPE set it ("A" by default). */
+  type: string;
+  /** RFC 959 §3.4 transmission mode ("S" by default). */
+  mode: string;
+  /** RFC 959 §3.1.2 file structure ("F" by default). */
+  stru: string;
+  /** Working directory as far as the session showed it (257 replies, CWD/CDUP), or null. */
+  cwd: string | null;
+  /** Restart marker set by REST and not yet used by a transfer. */
+  rest: string | null;
+  /** Logged in (a 230/232 seen and no REIN since). */
+  loggedIn: boolean;
+  /** User of the last accepted login. */
+  user: string | null;
+  /** EPSV ALL was accepted (RFC 2428 §4): only EPSV may be used for data connections. */
+  epsvAll: boolean;
+  /** RFC 4217 §9 data channel protection level (PROT C/S/E/P), when set in cleartext. */
+  prot: string | null;
+}
+
+export interface StateChange {
+  /** Frame of the command. */
+  frame: number;
+  /** Frame of the reply that accepted (or refused) it. */
+  replyFrame: number | null;
+  what: 'TYPE' | 'MODE' | 'STRU' | 'CWD' | 'REST' | 'PROT' | 'PBSZ' | 'OPTS' | 'EPSV ALL' | 'REIN' | 'LANG';
+  value: string;
+  accepted: boolean;
+  /** For CWD: the directory after the change, when it could be worked out. */
+  result?: string;
+}
+
+/** A data-port announcement as seen on the control channel (dataPortAnnouncement.ts), with its context. */
+export interface DataChannelAnnouncement extends DataPortAnnouncement {
+  /** Frame of the PORT/EPRT/LPRT command, or of the 227/228/229 reply. */
+  frame: number;
+  /** Frame of the command that asked for it (PASV/EPSV/LPSV, or the PORT itself). */
+  commandFrame: number;
+  /** Who announced: the client (active mode) or the server (passive mode). */
+  by: 'client' | 'server';
+  /** For EPSV, which gives only a port: the address to connect to (the control connection's server). */
+  impliedAddress?: string;
+  /** Reply code to the PORT/EPRT/LPRT (200 accepted), or the 227/228/229 itself. */
+  replyCode: number | null;
+  accepted: boolean | null;
+  /** p1 × 256 + p2 written out, for PORT/PASV/LPRT/LPSV. */
+  explanation?: string;
+}
+
+export interface QuitInfo {
+  frame: number;
+  replyFrame: number | null;
+  replyCode: number | null;
+  replyText: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP facts the FTP report shows, supplied by the TCP stage (which maps its connection summary
+// onto these). Kept minimal: only what the report prints.
+
+export interface TcpSegmentFact {
+  frame: number;
+  time: string;
+  from: 'client' | 'server';
+  /** Flags as Wireshark lists them, e.g. "SYN", "SYN, ACK", "FIN, PSH, ACK", "RST". */
+  flags: string;
+  /** Relative sequence and acknowledgement numbers (Wireshark's default view). */
+  seq: number;
+  ack: number;
+  /** Raw 32-bit numbers from the header. */
+  seqRaw: number;
+  ackRaw: number;
+  /** TCP payload length. */
+  len: number;
+}
+
+export interface ControlConnectionFacts {
+  /** Wireshark's tcp.stream index. */
+  stream: number;
+  handshake?: {
+    syn?: TcpSegmentFact;
+    synAck?: TcpSegmentFact;
+    ack?: TcpSegmentFact;
+    /** Wireshark's tcp.analysis.initial_rtt (SYN to the ACK completing the handshake), seconds. */
+    initialRtt?: number;
+    /** SYN to SYN/ACK, seconds (the server-side share of the RTT as seen at the capture point). */
+    synToSynAck?: number;
+    /** SYN/ACK to ACK, seconds. */
+    synAckToAck?: number;
+  };
+  teardown?: {
+    /** Who sent the first FIN or RST. */
+    firstCloser?: 'client' | 'server';
+    /** FIN, RST and the ACKs that answered them, in frame order. */
+    segments: TcpSegmentFact[];
+    reset: boolean;
+  };
+  /** Frames and bytes of the whole connection (both directions). */
+  packets?: number;
+  bytes?: number;
+  firstFrame?: number;
+  lastFrame?: number;
+  /** Time of the last frame of the connection. */
+  endTime?: string;
+}

@@ -1,0 +1,38 @@
+// Capture times in the FTP model: epoch seconds with nine decimals, as tshark prints
+// frame.time_epoch, so they are exact and compare as text.
+
+/** (sec, nsec) as "sec.nnnnnnnnn". */
+export function epochText(sec: number, nsec: number): string {
+  return signedSeconds(sec, nsec);
+}
+
+/** (sec2, nsec2) − (sec1, nsec1) as seconds with nine decimals (negative when time went backwards). */
+export function secondsBetween(sec1: number, nsec1: number, sec2: number, nsec2: number): string {
+  let s = sec2 - sec1;
+  let n = nsec2 - nsec1;
+  if (n < 0) {
+    n += 1_000_000_000;
+    s -= 1;
+  }
+  return signedSeconds(s, n);
+}
+
+/** Parses "sec.nnnnnnnnn" (as written above) back into whole seconds and nanoseconds. */
+export function parseEpochText(text: string): { sec: number; nsec: number } | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(text);
+  if (!m) return undefined;
+  const sec = Number(m[2]);
+  const nsec = Number((m[3] ?? '').padEnd(9, '0'));
+  if (m[1] !== '-') return { sec, nsec };
+  // -1.100000000 is -2 s + 900 000 000 ns
+  return nsec === 0 ? { sec: -sec, nsec: 0 } : { sec: -sec - 1, nsec: 1_000_000_000 - nsec };
+}
+
+function signedSeconds(sec: number, nsec: number): string {
+  if (sec < 0) {
+    const total = -(sec * 1_000_000_000 + nsec);
+    const s = Math.floor(total / 1_000_000_000);
+    return `-${s}.${String(total - s * 1_000_000_000).padStart(9, '0')}`;
+  }
+  return `${sec}.${String(nsec).padStart(9, '0')}`;
+}
