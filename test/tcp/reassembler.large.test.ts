@@ -81,23 +81,21 @@ describe('StreamReassembler: streams beyond 4 GiB', () => {
 });
 
 /**
- * Throughput of segment() alone: `total` bytes of in-order `size`-byte segments from one reused
- * payload, into a sink that only counts. Optionally every `lossEvery`-th segment arrives
- * `delay` segments late (so everything between is buffered and flushed).
+ * Streams `total` bytes of `size`-byte segments through segment(), reusing one payload, into a
+ * sink that only counts. Optionally every `lossEvery`-th segment arrives `delay` segments late
+ * (so everything between is buffered and flushed). Speed is the benchmark's business
+ * (`npm run bench`); this checks what flows through and how much is held.
  */
-function measure(opts: { total: number; size: number; historyBytes?: number; lossEvery?: number; delay?: number }) {
+function stream(opts: { total: number; size: number; lossEvery?: number; delay?: number }) {
   const { total, size } = opts;
   const payload = new Uint8Array(size).fill(0x61);
   let delivered = 0;
-  const r = new StreamReassembler(0, { data: (c) => void (delivered += c.bytes.length), gap: () => {} }, new ReassemblyBudget(), {
-    historyBytes: opts.historyBytes,
-  });
+  const r = new StreamReassembler(0, { data: (c) => void (delivered += c.bytes.length), gap: () => {} }, new ReassemblyBudget());
   const isn = 0xfff00000;
   r.setInitialSequence(isn);
   const count = Math.floor(total / size);
   const late: number[] = [];
   let maxBuffered = 0;
-  const t0 = process.hrtime.bigint();
   const sendLate = () => {
     const j = late.shift()! - opts.delay!;
     r.segment((isn + 1 + j * size) >>> 0, payload, size, count + j, 0, 0);
@@ -110,29 +108,17 @@ function measure(opts: { total: number; size: number; historyBytes?: number; los
   }
   while (late.length > 0) sendLate();
   r.finish('end-of-capture');
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { gbPerSecond: (count * size) / seconds / 1e9, nsPerSegment: (seconds * 1e9) / count, delivered, maxBuffered };
+  return { delivered, maxBuffered };
 }
 
-describe('StreamReassembler: throughput (measured, logged)', () => {
-  it('moves 1 GB of in-order 1448-byte segments through segment() without copying or buffering', () => {
-    measure({ total: 100e6, size: 1448 }); // warm-up: JIT
-    const withHistory = measure({ total: 1e9, size: 1448 });
-    const noHistory = measure({ total: 1e9, size: 1448, historyBytes: 0 });
-    const lossy = measure({ total: 1e9, size: 1448, lossEvery: 100, delay: 20 });
-    const fmt = (m: ReturnType<typeof measure>) => `${m.gbPerSecond.toFixed(2)} GB/s, ${m.nsPerSegment.toFixed(0)} ns/segment`;
-    console.log(
-      `reassembler throughput, 1 GB of 1448-byte segments: in order ${fmt(withHistory)}; ` +
-        `without the retransmission history ${fmt(noHistory)}; 1 segment in 100 twenty segments late ${fmt(lossy)} ` +
-        `(peak buffered ${lossy.maxBuffered} bytes)`,
-    );
-    expect(withHistory.delivered).toBe(Math.floor(1e9 / 1448) * 1448);
-    expect(withHistory.maxBuffered).toBe(0);
-    expect(lossy.delivered).toBe(withHistory.delivered);
+describe('StreamReassembler: a 1 GB transfer', () => {
+  it('flows through in order without buffering, and late segments cost only the bytes behind them', () => {
+    const inOrder = stream({ total: 1e9, size: 1448 });
+    const lossy = stream({ total: 1e9, size: 1448, lossEvery: 100, delay: 20 });
+    expect(inOrder.delivered).toBe(Math.floor(1e9 / 1448) * 1448);
+    expect(inOrder.maxBuffered).toBe(0);
+    expect(lossy.delivered).toBe(inOrder.delivered);
     expect(lossy.maxBuffered).toBeGreaterThan(0);
     expect(lossy.maxBuffered).toBeLessThan(21 * (1448 + BUFFERED_PIECE_OVERHEAD));
-    // A loose floor (the target is > 3 GB/s): it catches a per-byte loop or copy on the hot
-    // path, not a busy machine.
-    expect(withHistory.gbPerSecond).toBeGreaterThan(0.5);
   });
 });
