@@ -103,7 +103,6 @@ describe('fuzzing decode()', () => {
       }
       if (problem && failures.length < 10) failures.push(`case ${cases}, link type ${linkType}, bytes ${Buffer.from(data).toString('hex')}: ${problem}`);
     };
-    const start = performance.now();
 
     // Every truncation of every seed, with the original length claiming the full frame.
     for (const seed of seeds) {
@@ -135,7 +134,6 @@ describe('fuzzing decode()', () => {
     }
     expect(failures).toEqual([]);
     expect(cases).toBeGreaterThan(12_000);
-    expect(performance.now() - start).toBeLessThan(20_000);
     expect(decoder.reassemblyStats.bytesHeld).toBeLessThanOrEqual(64 * 1024);
   });
 });

@@ -218,9 +218,7 @@ describe('DNS over UDP port 53', () => {
     for (let i = 0; i < 2000; i++) parts.push(0xc0 | ((parts.length - 6) >> 8), (parts.length - 6) & 255, 0, 1, 0, 1);
     const msg = Uint8Array.from(parts);
     const warnings: string[] = [];
-    const start = performance.now();
     const info = parseDnsMessage(msg, 0, msg.length, warnings);
-    expect(performance.now() - start).toBeLessThan(500);
     expect(info).toBeDefined();
     expect(warnings).toHaveLength(1);
   });
