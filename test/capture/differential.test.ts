@@ -2,37 +2,24 @@
 // and tshark (everything), over the project's fixtures, the public corpus when it sits beside
 // the checkout, and edge-case files made with the capture writer.
 
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureReader } from '../../src/capture/CaptureReader.js';
 import type { Frame } from '../../src/capture/Frame.js';
 import { readCapture } from '../../src/capture/readCapture.js';
 import { LINKTYPE, timestampUnits, writePcap, writePcapng } from '../helpers/captureWriter.js';
+import { PUBLIC_CAPTURES, captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures } from '../helpers/captures.js';
+import { hasTshark } from '../helpers/tshark.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURES = join(ROOT, 'fixtures');
-const PUBLIC = resolve(ROOT, '../shared/captures/public');
-const hasPublic = existsSync(PUBLIC);
 const execFileAsync = promisify(execFile);
-const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith('.')) continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...walk(path));
-    else if (/\.(pcap|pcapng|cap|dmp)(\.gz)?$/i.test(name)) out.push(path);
-  }
-  return out;
-}
+const PUBLIC = PUBLIC_CAPTURES;
+const hasPublic = hasPublicCaptures;
+const label = captureLabel;
 
 function head(path: string, n: number): Buffer {
   const fd = openSync(path, 'r');
@@ -54,7 +41,6 @@ function isMicrosecondPcap(path: string): boolean {
   return (le ? h.readUInt16LE(4) : h.readUInt16BE(4)) === 2 && (le ? h.readUInt16LE(6) : h.readUInt16BE(6)) === 4;
 }
 
-const label = (path: string) => (path.startsWith(PUBLIC) ? `public/${relative(PUBLIC, path)}` : relative(ROOT, path));
 
 // Edge cases made on demand, written once for both peers.
 const work = mkdtempSync(join(tmpdir(), 'ftp-inspect-differential-'));
@@ -103,7 +89,7 @@ const writtenPaths = Object.entries(written).map(([name, content]) => {
   return path;
 });
 
-const realCaptures = [...walk(FIXTURES), ...walk(PUBLIC)];
+const realCaptures = [...fixtureCaptures(), ...publicCaptures()];
 const microsecondPcaps = [...realCaptures, ...writtenPaths].filter((p) => !p.endsWith('.gz') && isMicrosecondPcap(p));
 
 type PcapParserRecord = { header: { timestampSeconds: number; timestampMicroseconds: number; capturedLength: number; originalLength: number }; data: Buffer };
