@@ -47,6 +47,8 @@ export interface ControlChannelHandler {
   /** One direction carries text again after TLS; `frame` is the first frame with text. */
   cleartextAgain(direction: Direction, frame: number): void;
   warning(frame: number, message: string): void;
+  /** Bytes of one direction will never be seen (reported before the bytes that follow them). */
+  gap?(direction: Direction, frame: number): void;
   /** Bytes read as text (commands, replies, Telnet commands, line ends). */
   textBytes?(direction: Direction, count: number): void;
 }
@@ -106,6 +108,7 @@ export class ControlChannelParser {
     const dir = gap.direction;
     const side = dir === 0 ? 'client' : 'server';
     this.#handler.warning(gap.frame, `${gap.end - gap.start} bytes missing from the ${side} side (${gap.reason}) at stream offset ${gap.start}`);
+    this.#handler.gap?.(dir, gap.frame);
     if (this.#mode[dir] !== 'text') {
       // Record boundaries are lost with the bytes; pick them up again at the next chunk.
       this.#tls[dir].resync();

@@ -51,6 +51,8 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   #startSec: number;
   #startNsec: number;
   #closed = false;
+  /** Frame of the last gap in the client's bytes: commands may have been lost there. */
+  #clientGapFrame: number | undefined;
 
   constructor(init: SessionBuilderInit) {
     const { start } = init;
@@ -243,6 +245,10 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     this.#warn(frame, message);
   }
 
+  gap(direction: Direction, frame: number): void {
+    if (direction === 0) this.#clientGapFrame = frame;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Pairing
 
@@ -257,7 +263,15 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     const pending = this.#pending;
     if (pending.length === 0) return undefined;
     let index = pending.findIndex((p) => expectsReply(p.command.command, reply.code) && (!p.preliminary || reply.code >= 200));
-    if (index < 0) index = 0;
+    if (index < 0) {
+      // No waiting command may get this code. If client bytes went missing since the oldest was
+      // sent, the reply most likely answers a command lost in that gap: do not force it on one.
+      if (this.#clientGapFrame !== undefined && this.#clientGapFrame > (pending[0] as Pending).command.frame) {
+        (reply.notes ??= []).push(`probably answers a command lost in the gap before frame ${this.#clientGapFrame}`);
+        return undefined;
+      }
+      index = 0;
+    }
     const chosen = pending[index] as Pending;
     if (reply.preliminary) {
       chosen.preliminary = true;
@@ -276,6 +290,10 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   #noReply(p: Pending, why: string): void {
     if (p.command.replies.some((r) => !r.preliminary)) return;
     (p.command.notes ??= []).push(why);
+    const verb = p.command.command;
+    if (verb === 'CWD' || verb === 'XCWD' || verb === 'CDUP' || verb === 'XCUP') {
+      p.command.notes.push('whether the directory changed is not known: the working directory shown after this may be wrong');
+    }
   }
 
   #isGreeting(reply: FtpReply): boolean {

@@ -1,6 +1,8 @@
 // Working-directory bookkeeping for the session record: the path a 257 reply quotes, and
-// where CWD/CDUP lead from a known directory. Only Unix-style paths are resolved; anything else
-// (MVS data sets, Windows drive letters) is taken as the server states it, or left unknown.
+// where CWD/CDUP lead. A directory is absolute ("/pub") once a 257 reply or an absolute CWD
+// told it; before that it is relative to the directory the login started in, written "./pub"
+// ("." is that directory itself), so a relative walk is still followed. Only Unix-style paths
+// are resolved; anything else (MVS data sets, Windows drive letters) is left unknown (null).
 
 /**
  * The path in a 257 reply: RFC 959 Appendix II puts it in double quotes at the start of the
@@ -26,25 +28,38 @@ export function quotedPath(text: string): string | undefined {
   return undefined;
 }
 
-/** Where `CWD arg` leads from `cwd` (null when it cannot be told). */
+/** Where `CWD arg` leads from `cwd` (null: the start directory, not known by name). */
 export function changeDirectory(cwd: string | null, arg: string): string | null {
   if (arg.startsWith('/')) return normalise(arg);
-  if (cwd === null || !cwd.startsWith('/')) return null;
-  return normalise(`${cwd}/${arg}`);
+  const base = cwd ?? '.';
+  if (!base.startsWith('/') && !base.startsWith('.')) return null;
+  return normalise(`${base}/${arg}`);
 }
 
-/** The parent of `cwd` (CDUP), or null when unknown. */
+/** The parent of `cwd` (CDUP). */
 export function parentDirectory(cwd: string | null): string | null {
-  if (cwd === null || !cwd.startsWith('/')) return null;
-  return normalise(`${cwd}/..`);
+  return changeDirectory(cwd, '..');
 }
 
+/** Where a file named `arg` is, seen from `cwd` (for transfers), or null when unknown. */
+export function filePath(cwd: string | null, arg: string): string | null {
+  if (arg === '') return null;
+  return changeDirectory(cwd, arg);
+}
+
+/** Removes "." and empty parts and applies ".."; a relative path keeps the ".." that go above its start. */
 function normalise(path: string): string {
+  const absolute = path.startsWith('/');
   const out: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
+    if (part === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!absolute) out.push('..');
+    } else {
+      out.push(part);
+    }
   }
-  return `/${out.join('/')}`;
+  if (absolute) return `/${out.join('/')}`;
+  return out.length === 0 ? '.' : `./${out.join('/')}`;
 }

@@ -31,6 +31,8 @@ interface Side {
   finSeen: boolean;
   /** Raw ISN for relative numbers (SYN's seq, or first seq − 1). */
   isn?: number;
+  /** Highest raw sequence number the other side acknowledged. */
+  acked?: number;
 }
 
 interface Conn {
@@ -113,6 +115,25 @@ export async function feedCapture(
       const [h] = side.held.splice(i, 1);
       if (h) deliver(conn, dir, h);
     }
+  };
+
+  // The other side acknowledged bytes this capture never had (Wireshark: "ACKed unseen
+  // segment"): stop waiting for them and say so, before the acknowledging segment's own bytes
+  // are handed on — its reply may answer a command that was in the missing bytes.
+  const giveUpHole = (conn: Conn, dir: Direction, frame: number) => {
+    const side = conn.sides[dir];
+    if (side.next === undefined || side.base === undefined || side.acked === undefined) return;
+    if (seqDiff(side.acked, side.next) <= 0) return;
+    side.held.sort((a, b) => seqDiff(a.seq, b.seq));
+    const first = side.held[0];
+    const end = first && seqDiff(first.seq, side.acked) < 0 ? first.seq : side.acked;
+    // A FIN is acknowledged too (one sequence number beyond the data): not a hole.
+    if (side.finSeen && seqDiff(end, side.next) <= 1) return;
+    if (seqDiff(end, side.next) > 0) {
+      conn.consumer?.gap({ direction: dir, start: seqDiff(side.next, side.base), end: seqDiff(end, side.base), reason: 'not-captured', frame });
+      side.next = end;
+    }
+    drainHeld(conn, dir);
   };
 
   const endSide = (conn: Conn, dir: Direction, reason: 'fin' | 'rst' | 'end-of-capture', frame?: number) => {
@@ -205,6 +226,10 @@ export async function feedCapture(
       td.segments.push(fact());
     }
 
+    if (fin) side.finSeen = true;
+    if (ackFlag && !syn && (other.acked === undefined || seqDiff(tcp.ack, other.acked) > 0)) other.acked = tcp.ack;
+    giveUpHole(conn, dir === 0 ? 1 : 0, frame.no);
+
     if (syn) {
       side.base = (tcp.seq + 1) >>> 0;
       side.next ??= side.base;
@@ -219,6 +244,7 @@ export async function feedCapture(
       else deliver(conn, dir, held);
       drainHeld(conn, dir);
     }
+    giveUpHole(conn, dir, frame.no);
     if (fin && side.next !== undefined && seqDiff((tcp.seq + tcp.length) >>> 0, side.next) <= 0 && side.held.length === 0) {
       endSide(conn, dir, 'fin', frame.no);
     }
