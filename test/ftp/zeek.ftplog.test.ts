@@ -128,7 +128,6 @@ function compare(sessions: FtpSession[], rows: Row[]): Outcome {
     if (URL_COMMANDS.has(command)) {
       const path = zArg.replace(/^ftp:\/\/(\[[^\]]+\]|[^/]+)/, '');
       if (!path.endsWith(ours.arg)) fail(`${where}: arg ours ${ours.arg}, Zeek ${zArg}`);
-      const cwd = cwdBefore(s, index);
       // Zeek starts from "." as we do when no 257 named the directory: compare the whole path.
       const expected = filePath(cwds.get(s)![index] ?? null, ours.arg);
       if (expected !== null && ours.arg !== '') {
