@@ -4,14 +4,14 @@
 // extra ones), implicit FTPS on 990 (recorded as encrypted, not parsed), and — unless turned
 // off — content detection on every other port.
 
-import type { Packet } from '../decode/Packet.js';
+import { TcpFlag, type Packet } from '../decode/Packet.js';
 import type { ConnectionStart, StreamConsumer, StreamConsumerFactory } from '../tcp/StreamEvents.js';
 import type { ControlChannelParserOptions } from './ControlChannelParser.js';
 import { DnsNameBook } from './DnsNameBook.js';
 import { FtpContentProbe } from './FtpContentProbe.js';
 import { FtpControlConsumer } from './FtpControlConsumer.js';
 import { FtpSessionBuilder } from './FtpSessionBuilder.js';
-import type { ControlConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession } from './model.js';
+import type { ControlConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader } from './model.js';
 import { redactReport } from './redact.js';
 import { epochText, parseEpochText, secondsBetween } from './time.js';
 
@@ -54,6 +54,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   const parserOptions = options.parser ?? {};
   const names = new DnsNameBook();
   const entries: Entry[] = [];
+  const headers = new SegmentHeaderWatch();
   let captureStart: string | undefined;
   let finished = false;
 
@@ -61,7 +62,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     // Swapped: the side the TCP stage called the client is the FTP server.
     const roles = swap ? { ...start, client: start.server, server: start.client } : start;
     const implicitTls = detectedBy === 'implicit-tls-port';
-    const builder = new FtpSessionBuilder({ start: roles, detectedBy, implicitTls });
+    const builder = new FtpSessionBuilder({ start: roles, detectedBy, implicitTls, segmentHeader: (frame, use) => headers.want(frame, use) });
     const consumer = new FtpControlConsumer(builder, { ...parserOptions, swapDirections: swap, startEncrypted: implicitTls });
     entries.push({ consumer, builder });
     return consumer;
@@ -83,6 +84,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     onPacket(packet: Packet): void {
       if (captureStart === undefined && !packet.frame.timestampMissing) captureStart = epochText(packet.frame.tsSec, packet.frame.tsNsec);
       if (packet.dns) names.add(packet.dns, packet.frame.no);
+      if (packet.tcp) headers.saw(packet);
     },
     finish(finishOptions: FinishOptions = {}): FtpReport {
       finished = true;
@@ -101,6 +103,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
         }
         const facts = finishOptions.tcpFacts?.(s.controlStream);
         if (facts) applyTcpFacts(s, facts);
+        relativeNumbers(s);
       });
       const report: FtpReport = { sessions, credentials: credentialsOf(sessions), redacted: false };
       if (captureStart !== undefined) report.captureStart = captureStart;
@@ -159,6 +162,66 @@ export function mergeFtpReports(parts: ReadonlyArray<{ capture: string; report: 
   const first = parts[0]?.report.captureStart;
   if (first !== undefined && parts.length === 1) merged.captureStart = first;
   return merged;
+}
+
+/**
+ * TCP headers of the few segments the report names (QUIT and its 221), taken from the decoded
+ * packets. The parser learns that a frame carried QUIT only after the TCP stage delivered it,
+ * which may be before or after `onPacket` saw that frame, so recent headers are kept (a small
+ * ring) and frames asked for in advance are remembered.
+ */
+class SegmentHeaderWatch {
+  static readonly RING = 256;
+  readonly #recent = new Map<number, SegmentHeader>();
+  readonly #wanted = new Map<number, Array<(h: SegmentHeader) => void>>();
+
+  saw(packet: Packet): void {
+    const tcp = packet.tcp;
+    if (!tcp) return;
+    const header: SegmentHeader = { frame: packet.frame.no, flags: flagNames(tcp.flags), seqRaw: tcp.seq, ackRaw: tcp.ack, len: tcp.length };
+    const waiting = this.#wanted.get(header.frame);
+    if (waiting) {
+      this.#wanted.delete(header.frame);
+      for (const use of waiting) use(header);
+    }
+    this.#recent.set(header.frame, header);
+    if (this.#recent.size > SegmentHeaderWatch.RING) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
+  }
+
+  want(frame: number, use: (h: SegmentHeader) => void): void {
+    const known = this.#recent.get(frame);
+    if (known) return use({ ...known });
+    const list = this.#wanted.get(frame) ?? [];
+    list.push(use);
+    this.#wanted.set(frame, list);
+  }
+}
+
+/** TCP flags in the order Wireshark lists them ("FIN, PSH, ACK"). */
+function flagNames(flags: number): string {
+  const names: Array<[number, string]> = [
+    [TcpFlag.FIN, 'FIN'], [TcpFlag.SYN, 'SYN'], [TcpFlag.RST, 'RST'], [TcpFlag.PSH, 'PSH'], [TcpFlag.ACK, 'ACK'],
+    [TcpFlag.URG, 'URG'], [TcpFlag.ECE, 'ECE'], [TcpFlag.CWR, 'CWR'], [TcpFlag.AE, 'AE'],
+  ];
+  return names.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n).join(', ');
+}
+
+/** Relative seq/ack of the QUIT and 221 segments, from the handshake's initial sequence numbers. */
+function relativeNumbers(s: FtpSession): void {
+  const hs = s.tcp?.handshake;
+  const clientIsn = hs?.syn?.seqRaw;
+  const serverIsn = hs?.synAck?.seqRaw;
+  if (clientIsn === undefined || serverIsn === undefined || !s.quit) return;
+  const fill = (h: SegmentHeader | undefined, ownIsn: number, peerIsn: number) => {
+    if (!h) return;
+    h.seq = (h.seqRaw - ownIsn) >>> 0;
+    if (h.flags.includes('ACK')) h.ack = (h.ackRaw - peerIsn) >>> 0;
+  };
+  fill(s.quit.commandSegment, clientIsn, serverIsn);
+  fill(s.quit.replySegment, serverIsn, clientIsn);
 }
 
 function applyTcpFacts(s: FtpSession, facts: ControlConnectionFacts): void {

@@ -10,7 +10,7 @@ import { commandInfo, expectsReply } from './commands.js';
 import { parseClientAnnouncement, parseServerAnnouncement, type DataPortAnnouncement } from './dataPortAnnouncement.js';
 import { explainAnnouncement } from './dataPortAnnouncement.js';
 import type {
-  DataChannelAnnouncement, DetectionReason, FtpCommand, FtpReply, FtpSession, LoginAttempt, StateChange,
+  DataChannelAnnouncement, DetectionReason, FtpCommand, FtpReply, FtpSession, LoginAttempt, SegmentHeader, StateChange,
 } from './model.js';
 import { changeDirectory, parentDirectory, quotedPath } from './paths.js';
 import { recogniseServerSoftware } from './serverSoftware.js';
@@ -22,6 +22,8 @@ export interface SessionBuilderInit {
   detectedBy: DetectionReason;
   /** Implicit FTPS: the channel is TLS from its first byte. */
   implicitTls?: boolean;
+  /** Asks for the TCP header of a frame (QUIT and its 221); `use` is called when it is known. */
+  segmentHeader?: (frame: number, use: (header: SegmentHeader) => void) => void;
 }
 
 interface Pending {
@@ -53,8 +55,10 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   #closed = false;
   /** Frame of the last gap in the client's bytes: commands may have been lost there. */
   #clientGapFrame: number | undefined;
+  readonly #segmentHeader: SessionBuilderInit['segmentHeader'];
 
   constructor(init: SessionBuilderInit) {
+    this.#segmentHeader = init.segmentHeader;
     const { start } = init;
     this.#startSec = this.#endSec = start.tsSec;
     this.#startNsec = this.#endNsec = start.tsNsec;
@@ -368,9 +372,13 @@ export class FtpSessionBuilder implements ControlChannelHandler {
         tls.request = { frame: command.frame, mechanism: arg.trim() };
         break;
       }
-      case 'QUIT':
-        s.quit = { frame: command.frame, replyFrame: null, replyCode: null, replyText: null };
+      case 'QUIT': {
+        const quit = (s.quit = { frame: command.frame, replyFrame: null, replyCode: null, replyText: null } as NonNullable<FtpSession['quit']>);
+        // The segment that ended the line carries the flags a lab asks about.
+        const last = command.frames[command.frames.length - 1] ?? command.frame;
+        this.#segmentHeader?.(last, (h) => (quit.commandSegment = h));
         break;
+      }
       case 'PORT':
       case 'EPRT':
       case 'LPRT': {
@@ -480,9 +488,11 @@ export class FtpSessionBuilder implements ControlChannelHandler {
         break;
       case 'QUIT':
         if (s.quit && s.quit.frame === p.command.frame) {
-          s.quit.replyFrame = reply.frame;
-          s.quit.replyCode = code;
-          s.quit.replyText = reply.text;
+          const quit = s.quit;
+          quit.replyFrame = reply.frame;
+          quit.replyCode = code;
+          quit.replyText = reply.text;
+          this.#segmentHeader?.(reply.frames[0] ?? reply.frame, (h) => (quit.replySegment = h));
         }
         break;
       case 'REIN':

@@ -284,6 +284,23 @@ export interface QuitInfo {
   replyFrame: number | null;
   replyCode: number | null;
   replyText: string | null;
+  /** TCP header of the segment that carried QUIT (lab question: which flags does it have?). */
+  commandSegment?: SegmentHeader;
+  /** TCP header of the segment that carried the 221. */
+  replySegment?: SegmentHeader;
+}
+
+/** The TCP header fields of one segment, as the FTP stage saw them in the decoded packet. */
+export interface SegmentHeader {
+  frame: number;
+  /** "PSH, ACK", "FIN, PSH, ACK", … */
+  flags: string;
+  seqRaw: number;
+  ackRaw: number;
+  len: number;
+  /** Relative numbers, when the handshake (and so each side's initial sequence number) was seen. */
+  seq?: number;
+  ack?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

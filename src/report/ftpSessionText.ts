@@ -1,0 +1,357 @@
+// The lab report as text: per FTP session, the answers a networking lab asks for (server and
+// ports, handshake, greeting, login, TLS, every command and reply, data-port announcements,
+// teardown), each with the frame numbers Wireshark shows. Reads the report model only.
+//
+// Everything that came from the capture goes through escapeControls before it is printed, so
+// no banner or file name can move the cursor, change colours or reorder text on a terminal.
+
+import Table from 'cli-table3';
+import type {
+  FtpCommand, FtpCredential, FtpReply, FtpReport, FtpSession, SegmentHeader, TcpSegmentFact,
+} from '../ftp/model.js';
+import { parseEpochText, secondsBetween } from '../ftp/time.js';
+import { escapeControls } from './text.js';
+
+export interface SessionsTextOptions {
+  /** Show every line of multi-line replies in the timeline (default false: first line and a count). */
+  allReplyLines?: boolean;
+  /** Times in the timeline: seconds since the first frame of the capture (Wireshark's default), or epoch. Default 'relative'. */
+  time?: 'relative' | 'epoch';
+}
+
+/** Capture text made safe for a terminal. */
+const safe = (text: string | null | undefined): string => escapeControls(text ?? '');
+
+const PLAIN = {
+  chars: {
+    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+    left: '  ', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  },
+  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
+};
+const BOXED = { style: { head: [] as string[], border: [] as string[] } };
+
+function plainTable(head: string[]): Table.Table {
+  return new Table({ ...PLAIN, head });
+}
+
+function boxedTable(head: string[]): Table.Table {
+  return new Table({ ...BOXED, head });
+}
+
+/** cli-table3 pads the last column; trailing spaces only get in the way of diffs and copy-paste. */
+function render(table: Table.Table, indent = ''): string {
+  return table.toString().split('\n').map((l) => `${indent}${l.trimEnd()}`).join('\n');
+}
+
+function frames(list: readonly number[], omitted?: number): string {
+  if (list.length === 0) return '-';
+  const shown = list.length > 12 ? `${list.slice(0, 10).join(', ')}, …, ${list[list.length - 1]}` : list.join(', ');
+  const more = omitted ? ` (+${omitted} more)` : '';
+  return `${shown}${more}`;
+}
+
+function endpoint(e: { ip: string; port: number }): string {
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+function secondsText(value: number): string {
+  return `${value.toFixed(6)} s`;
+}
+
+class Clock {
+  readonly #base: { sec: number; nsec: number } | undefined;
+  readonly #mode: 'relative' | 'epoch';
+
+  constructor(base: string | undefined, mode: 'relative' | 'epoch') {
+    this.#base = base === undefined ? undefined : parseEpochText(base);
+    this.#mode = mode;
+  }
+
+  /** Seconds since the capture's first frame, six decimals (as Wireshark's Time column for µs captures). */
+  show(time: string): string {
+    if (this.#mode === 'epoch' || !this.#base) return time;
+    const t = parseEpochText(time);
+    if (!t) return time;
+    const d = secondsBetween(this.#base.sec, this.#base.nsec, t.sec, t.nsec);
+    return d.replace(/(\.\d{6})\d{3}$/, '$1');
+  }
+}
+
+/** The whole lab report: every session, then the credentials table and what an eavesdropper learns. */
+export function renderSessionsText(report: FtpReport, options: SessionsTextOptions = {}): string {
+  const clock = new Clock(report.captureStart, options.time ?? 'relative');
+  const out: string[] = [];
+  const n = report.sessions.length;
+  out.push(n === 0 ? 'No FTP control connection found.' : `${n} FTP control connection${n === 1 ? '' : 's'} found.`);
+  if (report.redacted) out.push('Passwords are masked (--redact).');
+  for (const s of report.sessions) out.push('', sessionText(s, clock, options));
+  if (n > 0) {
+    out.push('', 'Credentials', renderCredentialsText(report, { indent: '  ' }));
+    out.push('', 'What an eavesdropper learns', eavesdropper(report));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function sessionText(s: FtpSession, clock: Clock, options: SessionsTextOptions): string {
+  const out: string[] = [];
+  const title = `FTP session ${s.id}${s.capture ? ` (${safe(s.capture)})` : ''}: ${endpoint(s.client)} → ${endpoint(s.server)}, control connection tcp.stream ${s.controlStream}`;
+  out.push(title, '='.repeat(Math.min(title.length, 100)));
+
+  // Server and ports (lab questions 1, 2)
+  out.push('Server and ports');
+  const name = s.serverName
+    ? `${safe(s.serverName)} (DNS answer in frame ${s.serverNameSource?.frame}, ${s.serverNameSource?.type} record for ${safe(s.serverNameSource?.query)})`
+    : 'not known: no DNS answer for this address before the session';
+  out.push(`  Server      ${s.server.ip}, port ${s.server.port}${s.detectedBy === 'content' ? ' (found by content: server greets with 220, client answers with FTP commands)' : ''}`);
+  out.push(`  Host name   ${name}`);
+  out.push(`  Client      ${s.client.ip}, port ${s.client.port}`);
+  if (s.serverSoftware) {
+    const v = s.serverSoftware.version ? ` ${safe(s.serverSoftware.version)}` : '';
+    out.push(`  Software    ${safe(s.serverSoftware.name)}${v} (from the ${s.serverSoftware.from} in frame ${s.serverSoftware.frame})`);
+  }
+  if (s.systemType) out.push(`  System      ${safe(s.systemType.text)} (SYST reply, frame ${s.systemType.frame})`);
+  out.push(`  Session     frames ${s.start.frame}–${s.end.frame}, from ${clock.show(s.start.time)} to ${clock.show(s.end.time)}, ${s.duration.replace(/(\.\d{6})\d{3}$/, '$1')} s`);
+  if (s.rolesFrom === 'heuristic') out.push('  Note        the capture starts inside this connection: roles guessed, greeting and login may be missing');
+
+  out.push('', 'Connection set-up (TCP three-way handshake)', ...handshakeText(s));
+
+  // Greeting (lab question 5)
+  out.push('', 'Greeting');
+  if (s.tls?.implicit) out.push('  not visible: implicit FTPS (TLS from the first byte, port 990)');
+  else if (!s.greeting) out.push('  not in the capture');
+  else {
+    const g = s.greeting;
+    if (g.preliminary) out.push(`  frame ${g.preliminary.frame}: ${g.preliminary.code} ${safe(g.preliminary.text)} (preliminary: ready later)`);
+    out.push(`  frame ${g.reply.frame}: ${g.reply.code} "ready" reply${g.reply.lines.length > 1 ? `, ${g.reply.lines.length} lines` : ''}${g.reply.frames.length > 1 ? ` in frames ${frames(g.reply.frames)}` : ''}:`);
+    for (const line of g.reply.lines) out.push(`    ${safe(line)}`);
+  }
+
+  out.push('', 'Login', ...loginText(s));
+  out.push('', 'TLS', ...tlsText(s));
+  out.push('', 'Commands and replies', timeline(s, clock, options));
+  const data = dataText(s);
+  if (data.length > 0) out.push('', 'Data connections announced', ...data);
+  const state = stateText(s);
+  if (state.length > 0) out.push('', 'Session state', ...state);
+  out.push('', 'Teardown', ...teardownText(s));
+  if (s.warnings.length > 0) {
+    out.push('', 'Warnings');
+    for (const w of s.warnings.slice(0, 50)) out.push(`  frame ${w.frame}: ${safe(w.message)}`);
+    if (s.warnings.length > 50) out.push(`  … and ${s.warnings.length - 50} more`);
+  }
+  return out.join('\n');
+}
+
+function segmentLine(role: string, f: TcpSegmentFact | undefined, what: string): string | undefined {
+  if (!f) return undefined;
+  const dir = f.from === 'client' ? 'client → server' : 'server → client';
+  return `  ${role.padEnd(9)} frame ${String(f.frame).padEnd(6)} ${dir}  seq ${f.seq} (raw ${f.seqRaw}), ack ${f.flags.includes('ACK') ? `${f.ack} (raw ${f.ackRaw})` : '-'}  ${what}`;
+}
+
+function handshakeText(s: FtpSession): string[] {
+  const hs = s.tcp?.handshake;
+  if (!s.tcp) return ['  no TCP facts for this connection'];
+  if (!hs || (!hs.syn && !hs.synAck)) return ['  not in the capture (it starts after the handshake)'];
+  const lines = [
+    segmentLine('SYN', hs.syn, 'client asks to connect and announces its initial sequence number'),
+    segmentLine('SYN, ACK', hs.synAck, "server accepts, acknowledges the client's SYN and announces its own"),
+    segmentLine('ACK', hs.ack, "client acknowledges the server's SYN: the connection is open"),
+  ].filter((l): l is string => l !== undefined);
+  if (hs.initialRtt !== undefined) {
+    const parts = [`initial RTT ${secondsText(hs.initialRtt)} (SYN to the ACK completing the handshake)`];
+    if (hs.synToSynAck !== undefined) parts.push(`SYN → SYN/ACK ${secondsText(hs.synToSynAck)}`);
+    if (hs.synAckToAck !== undefined) parts.push(`SYN/ACK → ACK ${secondsText(hs.synAckToAck)}`);
+    lines.push(`  RTT       ${parts.join('; ')}`);
+  }
+  return lines;
+}
+
+function loginText(s: FtpSession): string[] {
+  if (s.logins.length === 0) {
+    if (s.tls?.accepted) return ['  no USER/PASS in cleartext: a login inside TLS is not visible'];
+    return ['  no USER/PASS in the capture'];
+  }
+  const t = boxedTable(['#', 'User', 'USER frames', 'Password', 'PASS frames', 'Result', 'Reply frame']);
+  const notes: string[] = [];
+  s.logins.forEach((l, i) => {
+    const result = l.replyCode === null ? l.outcome : `${l.outcome} (${l.replyCode} ${safe(l.replyText)})`;
+    t.push([
+      i + 1,
+      l.user === null ? '-' : `${safe(l.user)}${l.anonymous ? ' (anonymous)' : ''}`,
+      frames(l.userFrames),
+      l.password === null ? '-' : safe(l.password),
+      frames(l.passwordFrames),
+      result,
+      l.replyFrame ?? '-',
+    ]);
+    if (l.userOneSegment === false) {
+      notes.push(`  #${i + 1}: the user name was sent in ${l.userFrames.length} segments (frames ${frames(l.userFrames)}), e.g. typed one character per packet`);
+    } else if (l.userOneSegment === true) {
+      notes.push(`  #${i + 1}: the user name came in a single segment (frame ${l.userFrames[0]})`);
+    }
+    if (l.passwordOneSegment === false) notes.push(`  #${i + 1}: the password was sent in ${l.passwordFrames.length} segments (frames ${frames(l.passwordFrames)})`);
+    if (l.anonymous) notes.push(`  #${i + 1}: anonymous login${l.email ? `; the password is by convention an e-mail address: ${safe(l.email)}` : ' without a password'}`);
+    if (l.account !== null) notes.push(`  #${i + 1}: account (ACCT) ${safe(l.account)} in frames ${frames(l.accountFrames)}`);
+    if (l.endedByRein !== undefined) notes.push(`  #${i + 1}: ended by REIN in frame ${l.endedByRein}`);
+  });
+  return [render(t, '  '), ...notes];
+}
+
+function tlsText(s: FtpSession): string[] {
+  const tls = s.tls;
+  if (!tls) return ['  not requested: the whole control channel, password included, crossed the network in cleartext'];
+  const out: string[] = [];
+  if (tls.implicit) out.push('  implicit FTPS (port 990): TLS from the first byte; nothing of the FTP dialogue is visible');
+  if (tls.request) {
+    const reply = tls.reply ? `${tls.reply.code} ${safe(tls.reply.text)} (frame ${tls.reply.frame})` : 'no reply seen';
+    out.push(`  AUTH ${safe(tls.request.mechanism)} in frame ${tls.request.frame} → ${reply}`);
+    if (!tls.accepted) out.push('  refused: the session went on in cleartext');
+  }
+  if (tls.withoutAuth) out.push(`  a TLS handshake from the ${tls.withoutAuth.direction} in frame ${tls.withoutAuth.frame}, without an accepted AUTH in the capture`);
+  if (tls.accepted && tls.encryptedFrom !== null) {
+    out.push(`  encrypted from frame ${tls.encryptedFrom} to frame ${tls.encryptedUntil}: ${s.bytes.encryptedClient} bytes from the client, ${s.bytes.encryptedServer} from the server (${tls.records.client} + ${tls.records.server} TLS records); not parsed as FTP`);
+  }
+  if (tls.cleartextAgain) out.push(`  cleartext again from frame ${tls.cleartextAgain.frame} (${tls.cleartextAgain.direction} side first): ${safe(tls.cleartextAgain.after)}`);
+  return out;
+}
+
+type Row = { frame: number; order: number; cells: Array<string | number> };
+
+function timeline(s: FtpSession, clock: Clock, options: SessionsTextOptions): string {
+  const rows: Row[] = [];
+  let order = 0;
+  const replyRow = (r: FtpReply, answers: string) => {
+    const extra = r.lines.length > 1 && !options.allReplyLines ? ` (+${r.lines.length - 1} lines)` : '';
+    const notes = r.notes?.length ? ` [${r.notes.map(safe).join('; ')}]` : '';
+    rows.push({ frame: r.frames[0] ?? r.frame, order: order++, cells: [r.frame, clock.show(r.time), 'S→C', r.code, `${safe(r.text)}${extra}${notes}`, answers] });
+    if (options.allReplyLines) for (const l of r.lines.slice(1)) rows.push({ frame: r.frames[0] ?? r.frame, order: order++, cells: ['', '', '', '', safe(l), ''] });
+  };
+  if (s.greeting?.preliminary) replyRow(s.greeting.preliminary, 'greeting');
+  if (s.greeting) replyRow(s.greeting.reply, 'greeting');
+  for (const c of s.commands) {
+    rows.push({ frame: c.frame, order: order++, cells: [frameCell(c), clock.show(c.time), 'C→S', safe(c.command), `${safe(c.arg)}${commandNotes(c)}`, ''] });
+    for (const r of c.replies) replyRow(r, `${c.command === '' ? 'line' : safe(c.command)} ${c.frame}`);
+  }
+  for (const r of s.unmatchedReplies) replyRow(r, 'no command');
+  for (const l of s.nonReplyLines) rows.push({ frame: l.frame, order: order++, cells: [l.frame, '', 'S→C', '', `${safe(l.text)} [not a reply: no code]`, ''] });
+  if (s.tls?.encryptedFrom != null && s.tls.accepted) {
+    rows.push({ frame: s.tls.encryptedFrom, order: order++, cells: [s.tls.encryptedFrom, '', '', '', `— TLS from here to frame ${s.tls.encryptedUntil}: not readable —`, ''] });
+  }
+  if (rows.length === 0) return '  nothing';
+  rows.sort((a, b) => a.frame - b.frame || a.order - b.order);
+  const t = plainTable(['Frame', 'Time', 'Dir', 'Cmd/Code', 'Argument / Text', 'Answers']);
+  for (const r of rows) t.push(r.cells);
+  return render(t);
+}
+
+function frameCell(c: FtpCommand): string {
+  return c.oneSegment ? String(c.frame) : `${c.frame}…${c.frames[c.frames.length - 1]}`;
+}
+
+function commandNotes(c: FtpCommand): string {
+  const notes = [...(c.telnet ?? []).map((t) => `Telnet ${t}`), ...(c.notes ?? [])];
+  if (!c.oneSegment) notes.unshift(`in ${c.frames.length + (c.framesOmitted ?? 0)} segments: frames ${frames(c.frames, c.framesOmitted)}`);
+  return notes.length > 0 ? ` [${notes.map(safe).join('; ')}]` : '';
+}
+
+function dataText(s: FtpSession): string[] {
+  const out: string[] = [];
+  for (const d of s.dataChannels) {
+    const address = d.address ?? `${d.impliedAddress ?? '?'} (the control connection's server: ${d.kind} gives only a port)`;
+    const how = d.explanation ? ` (${d.explanation})` : '';
+    const who = d.by === 'client'
+      ? `${d.kind} in frame ${d.frame}: the client will listen on ${address} port ${d.port}${how}; the server connects to it (active mode)`
+      : `${d.kind} reply in frame ${d.frame} (asked in frame ${d.commandFrame}): the server listens on ${address} port ${d.port}${how}; the client connects to it (passive mode)`;
+    const verdict = d.by === 'client' ? (d.accepted === null ? ', no reply seen' : d.accepted ? `, accepted (${d.replyCode})` : `, refused (${d.replyCode})`) : '';
+    out.push(`  ${who}${verdict}`);
+  }
+  return out;
+}
+
+function stateText(s: FtpSession): string[] {
+  const out: string[] = [];
+  for (const c of s.stateChanges) {
+    const result = c.result !== undefined ? ` → ${safe(c.result)}` : '';
+    out.push(`  ${c.what} ${safe(c.value)}${result}: ${c.accepted ? 'accepted' : 'refused'} (frame ${c.frame}${c.replyFrame !== null ? `, reply frame ${c.replyFrame}` : ''})`);
+  }
+  const st = s.state;
+  out.push(`  at the end: TYPE ${safe(st.type)}, MODE ${safe(st.mode)}, STRU ${safe(st.stru)}, directory ${st.cwd === null ? 'not known' : safe(st.cwd)}${st.rest !== null ? `, REST ${safe(st.rest)} pending` : ''}${st.epsvAll ? ', EPSV ALL' : ''}${st.prot !== null ? `, PROT ${safe(st.prot)}` : ''}`);
+  if (s.features) out.push(`  FEAT (frame ${s.features.frame}): ${s.features.list.map(safe).join(', ')}`);
+  if (s.telnet.length > 0) out.push(`  Telnet commands: ${s.telnet.slice(0, 20).map((t) => `${safe(t.what)} (${t.direction}, frame ${t.frame})`).join(', ')}`);
+  return out;
+}
+
+function headerText(h: SegmentHeader | undefined): string {
+  if (!h) return '';
+  const rel = h.seq !== undefined ? `seq ${h.seq} (raw ${h.seqRaw})${h.ack !== undefined ? `, ack ${h.ack} (raw ${h.ackRaw})` : ''}` : `seq raw ${h.seqRaw}, ack raw ${h.ackRaw}`;
+  return `, TCP flags [${h.flags}], ${rel}, ${h.len} bytes`;
+}
+
+function teardownText(s: FtpSession): string[] {
+  const out: string[] = [];
+  const q = s.quit;
+  if (q) {
+    out.push(`  QUIT in frame ${q.frame}${headerText(q.commandSegment)}`);
+    out.push(q.replyFrame !== null ? `  ${q.replyCode} ${safe(q.replyText)} in frame ${q.replyFrame}${headerText(q.replySegment)}` : '  no reply to QUIT seen');
+  } else {
+    out.push('  no QUIT in the capture');
+  }
+  const td = s.tcp?.teardown;
+  if (!s.tcp) out.push('  no TCP facts for this connection');
+  else if (!td || td.segments.length === 0) out.push('  no FIN or RST in the capture: the connection was still open when it ended');
+  else {
+    out.push(`  ${td.firstCloser ? `the ${td.firstCloser} closed first` : 'closing side not known'}${td.reset ? ', with a reset (RST)' : ''}:`);
+    for (const f of td.segments) {
+      const dir = f.from === 'client' ? 'client → server' : 'server → client';
+      out.push(`    frame ${String(f.frame).padEnd(6)} ${dir}  [${f.flags}]  seq ${f.seq} (raw ${f.seqRaw}), ack ${f.flags.includes('ACK') ? `${f.ack} (raw ${f.ackRaw})` : '-'}`);
+    }
+  }
+  return out;
+}
+
+function eavesdropper(report: FtpReport): string {
+  const out: string[] = [];
+  const creds = report.credentials.filter((c) => c.password !== null || (c.user !== null && !c.anonymous));
+  if (creds.length > 0) out.push(`  ${creds.length} login${creds.length === 1 ? '' : 's'} in cleartext: user names${creds.some((c) => c.password !== null) ? ' and passwords' : ''} (see Credentials)`);
+  const files = new Set<string>();
+  for (const s of report.sessions) {
+    for (const c of s.commands) {
+      if (['RETR', 'STOR', 'STOU', 'APPE', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SIZE', 'MDTM', 'CWD'].includes(c.command) && c.arg !== '') files.add(`${c.command} ${c.arg}`);
+    }
+  }
+  if (files.size > 0) {
+    const list = [...files];
+    out.push(`  file and directory names: ${list.slice(0, 20).map(safe).join(', ')}${list.length > 20 ? `, … (${list.length} in all)` : ''}`);
+  }
+  const encrypted = report.sessions.filter((s) => s.encrypted);
+  if (encrypted.length > 0) out.push(`  ${encrypted.length} session${encrypted.length === 1 ? ' is' : 's are'} (partly) encrypted: what happened inside TLS cannot be read`);
+  if (report.sessions.some((s) => s.dataChannels.length > 0)) out.push('  where data connections go (addresses and ports above); file contents travel in those connections, in cleartext unless protected');
+  if (out.length === 0) out.push('  nothing beyond the addresses and ports');
+  return out.join('\n');
+}
+
+export interface CredentialsTextOptions {
+  /** Prefix for every line (default none). */
+  indent?: string;
+}
+
+/** The credentials table: session, server, user, password, outcome, frames. */
+export function renderCredentialsText(report: FtpReport, options: CredentialsTextOptions = {}): string {
+  const indent = options.indent ?? '';
+  if (report.credentials.length === 0) return `${indent}No cleartext credentials found.`;
+  const multi = report.credentials.some((c) => c.capture !== undefined);
+  const head = [...(multi ? ['Capture'] : []), 'Session', 'Server', 'User', 'Password', 'Outcome', 'Frames'];
+  const t = boxedTable(head);
+  for (const c of report.credentials) t.push(credentialRow(c, multi));
+  const lines = [render(t, indent)];
+  if (report.redacted) lines.push(`${indent}Passwords masked (--redact).`);
+  return lines.join('\n');
+}
+
+function credentialRow(c: FtpCredential, multi: boolean): Array<string | number> {
+  const server = `${endpoint(c.server)}${c.serverName ? ` (${safe(c.serverName)})` : ''}`;
+  const user = c.user === null ? '-' : `${safe(c.user)}${c.anonymous ? ' (anonymous)' : ''}`;
+  const outcome = c.replyCode !== undefined ? `${c.outcome} (${c.replyCode})` : c.outcome;
+  return [...(multi ? [safe(c.capture)] : []), c.session, server, user, c.password === null ? '-' : safe(c.password), outcome, frames(c.frames)];
+}
