@@ -74,6 +74,8 @@ export class ControlChannelParser {
   /** Mechanism of the last AUTH the client sent, until a 234/334 answered it. */
   #lastAuth: string | undefined;
   readonly #ended: [boolean, boolean] = [false, false];
+  /** A gap came last in this direction: the next line may be the tail of one whose start was lost. */
+  readonly #afterGap: [boolean, boolean] = [false, false];
 
   constructor(handler: ControlChannelHandler, options: ControlChannelParserOptions = {}) {
     this.#handler = handler;
@@ -117,6 +119,7 @@ export class ControlChannelParser {
     }
     const dropped = this.#readers[dir].discard();
     if (dropped > 0) this.#handler.warning(gap.frame, `a partial ${side} line of ${dropped} bytes before the gap was dropped`);
+    this.#afterGap[dir] = true;
     if (dir === 1) {
       const partial = this.#replies.flush('bytes missing (gap)');
       if (partial) this.#emitReply(partial);
@@ -206,6 +209,17 @@ export class ControlChannelParser {
   }
 
   #line(dir: Direction, line: ControlLine): void {
+    if (this.#afterGap[dir]) {
+      this.#afterGap[dir] = false;
+      // The first line after a gap is kept only when it starts the way a whole line does (a
+      // known command, a reply code); otherwise it is the tail of a line begun in the gap.
+      const whole = dir === 0 ? commandInfo(/^\S*/.exec(line.text)?.[0] ?? '') !== undefined : /^[1-6][0-9]{2}([ -]|$)/.test(line.text);
+      if (!whole) {
+        const shown = line.text.length > 60 ? `${line.text.slice(0, 60)}…` : line.text;
+        this.#handler.warning(line.endFrame, `${dir === 0 ? 'client' : 'server'} line after the gap dropped as the tail of a lost line: "${shown}"`);
+        return;
+      }
+    }
     if (line.truncated > 0) {
       this.#handler.warning(line.endFrame, `${dir === 0 ? 'client' : 'server'} line longer than kept: ${line.truncated} bytes dropped`);
     }
