@@ -304,7 +304,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     // RFC 959 §5.4, connection establishment: 120 (then 220), 220, or 421. REIN and HOST get the
     // same codes; a 220 while one of those waits answers it.
     if (reply.code !== 120 && reply.code !== 220 && reply.code !== 421) return false;
-    if (this.session.greeting?.reply) return false;
+    if (this.session.greeting && this.session.greeting.reply.code !== 120) return false;
     return !this.#pending.some((p) => p.command.command === 'REIN' || p.command.command === 'HOST');
   }
 
