@@ -80,7 +80,9 @@ class Clock {
 
 /** The whole lab report: every session, then the credentials table and what an eavesdropper learns. */
 export function renderSessionsText(report: FtpReport, options: SessionsTextOptions = {}): string {
-  const clock = new Clock(report.captureStart, options.time ?? 'relative');
+  // Without the capture's first frame (no packets were shown to the analyzer), count from the first session.
+  const base = report.captureStart ?? report.sessions[0]?.start.time;
+  const clock = new Clock(base, options.time ?? 'relative');
   const out: string[] = [];
   const n = report.sessions.length;
   out.push(n === 0 ? 'No FTP control connection found.' : `${n} FTP control connection${n === 1 ? '' : 's'} found.`);
