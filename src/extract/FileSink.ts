@@ -1,0 +1,607 @@
+// Streams transferred files to disk while the capture is read.
+//
+// The producer is synchronous: the TCP stage hands each data connection its bytes inside a
+// packet callback, the decoders pass them on at once, and `ExtractedFile.data()` must return
+// without waiting. So every file copies what it is given into a small queue and writes it
+// in batches (`batchBytes`) from an asynchronous pump; the bytes held across all files are
+// counted (`bufferedBytes`), and between two input chunks the capture reader awaits
+// `onChunkEnd()` (readCapture's hook), which only waits when more than `maxBufferedBytes`
+// are held — then until the pumps are down to half. Memory stays bounded by the limit plus
+// what one input chunk can carry (times a decoder's expansion), whatever the file sizes.
+//
+// sha256 is computed on the fly, in file order, by the pump (zero-filled holes included),
+// so nothing is read back. Missing bytes are never filled silently: every hole is listed in
+// the manifest (see Manifest.ts), and by default kept at its size so later bytes stay at
+// their offsets.
+//
+// On disk, nothing that exists is ever overwritten or followed: files are created with
+// O_CREAT|O_EXCL|O_NOFOLLOW ('wx'), a name that exists gets the next suffix, every directory
+// made for the tree layout is checked with lstat to be a real directory inside the output
+// directory, and every path is resolved and checked to stay inside it.
+
+import { createHash, type Hash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import type { DataPosition, DataSink } from '../ftp/data/DataDecoder.js';
+import type { TransferDecoder, WireRepresentation } from '../ftp/data/TransferDecoder.js';
+import {
+  type ExtractDirection,
+  type ExtractKind,
+  MANIFEST_FORMAT,
+  type Manifest,
+  type ManifestEntry,
+  type MissingRange,
+  type MissingReason,
+  warningLine,
+} from './Manifest.js';
+import { NameAllocator, listingName, orphanName, remotePathParts, sanitizeComponent } from './SafeName.js';
+
+export interface FileSinkOptions {
+  /** 'flat' (default): every file in DIR under its base name; 'tree': DIR/session-N/remote/dirs/name. */
+  layout?: 'flat' | 'tree';
+  /** Missing ranges: 'zero' (default) keeps later bytes at their offsets; 'omit' writes only what came. */
+  holes?: 'zero' | 'omit';
+  /** Bytes held in memory across all files before onChunkEnd() waits. Default 32 MiB. */
+  maxBufferedBytes?: number;
+  /** Bytes a file gathers before it starts a write. Default 1 MiB. */
+  batchBytes?: number;
+  /** Warnings kept per file. Default 100. */
+  maxWarnings?: number;
+}
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+/** What the linking layer knows about a transfer when its data starts. */
+export interface TransferInfo {
+  kind: ExtractKind;
+  /** Full remote path (working directory + argument), for 'file'. */
+  remotePath?: string | null;
+  /** FtpSession.id; null/absent for orphans. */
+  session?: number | null;
+  command?: string | null;
+  argument?: string | null;
+  direction?: ExtractDirection;
+  /** tcp.stream of the data connection. */
+  stream?: number | null;
+  /** Server side of the data connection (names orphans). */
+  server?: Endpoint;
+  /** Frame of the LIST/NLST/MLSD command (names listings). */
+  commandFrame?: number;
+  /** MODE/TYPE/STRU in force (also taken from an attached TransferDecoder). */
+  representation?: WireRepresentation;
+  /** REST offset: the first byte of this transfer is byte N of the file. */
+  restOffset?: number;
+  /** Size the server announced, to tell a short transfer from a complete one. */
+  expectedSize?: number;
+}
+
+const DEFAULT_MAX_BUFFERED = 32 * 1024 * 1024;
+const DEFAULT_BATCH = 1024 * 1024;
+const ZEROS = new Uint8Array(1024 * 1024);
+const MANIFEST_NAME = 'manifest.json';
+// O_NOFOLLOW is POSIX; where it does not exist (Windows) O_EXCL alone still refuses an existing path.
+const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
+
+export class FileSink {
+  /** The output directory, resolved (realpath). */
+  readonly dir: string;
+  readonly layout: 'flat' | 'tree';
+  readonly holes: 'zero' | 'omit';
+  readonly maxBufferedBytes: number;
+  readonly batchBytes: number;
+  readonly maxWarnings: number;
+  #names: NameAllocator;
+  #files: ExtractedFile[] = [];
+  #buffered = 0;
+  #peak = 0;
+  #waiters: Array<{ below: number; resolve: () => void }> = [];
+  #closed = false;
+  #manifestName: string | undefined;
+
+  private constructor(dir: string, options: FileSinkOptions) {
+    this.dir = dir;
+    this.layout = options.layout ?? 'flat';
+    this.holes = options.holes ?? 'zero';
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+    this.batchBytes = Math.max(1, options.batchBytes ?? DEFAULT_BATCH);
+    this.maxWarnings = options.maxWarnings ?? 100;
+    this.#names = new NameAllocator([MANIFEST_NAME]);
+  }
+
+  /** Creates DIR if needed (the user chose it: it may be anywhere) and resolves it once. */
+  static async create(dir: string, options: FileSinkOptions = {}): Promise<FileSink> {
+    await mkdir(dir, { recursive: true });
+    const real = await realpath(dir);
+    const st = await lstat(real);
+    if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
+    return new FileSink(real, options);
+  }
+
+  /** Bytes copied in but not yet written, over all files. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  /** The most that was ever held at once. */
+  get peakBufferedBytes(): number {
+    return this.#peak;
+  }
+
+  /** Where manifest.json went (relative), once close() has written it. */
+  get manifestName(): string | undefined {
+    return this.#manifestName;
+  }
+
+  /** A file for one transfer. Its name is chosen now; the file is created on the first write. */
+  open(info: TransferInfo): ExtractedFile {
+    if (this.#closed) throw new Error('FileSink.open after close');
+    const { dirs, base } = this.#nameParts(info);
+    const file = new ExtractedFile(this, info, dirs, base, this.#names.allocate(dirs, base));
+    this.#files.push(file);
+    return file;
+  }
+
+  /**
+   * For readCapture's onChunkEnd: nothing to wait for while under maxBufferedBytes; past it,
+   * every file writes what it holds and the promise resolves once half the limit is left.
+   */
+  onChunkEnd(): Promise<void> | undefined {
+    if (this.#buffered <= this.maxBufferedBytes) return undefined;
+    return this.#waitBelow(Math.floor(this.maxBufferedBytes / 2));
+  }
+
+  /** Everything handed in so far is written (not closed). */
+  async flush(): Promise<void> {
+    await this.#waitBelow(0);
+    await Promise.all(this.#files.map((f) => f.idle()));
+  }
+
+  /**
+   * Ends every file still open (a data connection the capture did not see end), waits for
+   * all writes, writes manifest.json (next to the files, never over an existing one) and
+   * returns it.
+   */
+  async close(): Promise<Manifest> {
+    this.#closed = true;
+    for (const f of this.#files) {
+      if (!f.ended) {
+        f.warn('the data connection had not ended when extraction closed (capture ended mid-transfer?)');
+        f.end();
+      }
+    }
+    const files = await Promise.all(this.#files.map((f) => f.closed));
+    const manifest: Manifest = { format: MANIFEST_FORMAT, layout: this.layout, holes: this.holes, files };
+    const text = `${JSON.stringify(manifest, null, 1)}\n`;
+    let name = MANIFEST_NAME;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fh = await open(join(this.dir, name), CREATE_FLAGS, 0o644);
+        try {
+          await fh.writeFile(text);
+        } finally {
+          await fh.close();
+        }
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'EEXIST' && code !== 'ELOOP') || attempt > 1000) throw err;
+        name = this.#names.allocate([], MANIFEST_NAME);
+      }
+    }
+    this.#manifestName = name;
+    return manifest;
+  }
+
+  // --- for ExtractedFile ---------------------------------------------------------------
+
+  /** @internal */
+  hold(n: number): void {
+    this.#buffered += n;
+    if (this.#buffered > this.#peak) this.#peak = this.#buffered;
+  }
+
+  /** @internal */
+  release(n: number): void {
+    this.#buffered -= n;
+    if (this.#waiters.length === 0) return;
+    const still: Array<{ below: number; resolve: () => void }> = [];
+    for (const w of this.#waiters) {
+      if (this.#buffered <= w.below) w.resolve();
+      else still.push(w);
+    }
+    this.#waiters = still;
+  }
+
+  /** @internal Someone waits for the buffers to empty: pumps keep going instead of waiting for a full batch. */
+  get flushing(): boolean {
+    return this.#waiters.length > 0 || this.#closed;
+  }
+
+  /** @internal A new, unique relative name after `rel` turned out to be unusable on disk. */
+  rename(dirs: string[], base: string): string {
+    return this.#names.allocate(dirs, base);
+  }
+
+  #waitBelow(below: number): Promise<void> {
+    for (const f of this.#files) f.kick();
+    if (this.#buffered <= below) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ below, resolve }));
+  }
+
+  #nameParts(info: TransferInfo): { dirs: string[]; base: string } {
+    const tree = this.layout === 'tree';
+    const sessionDir = info.session === undefined || info.session === null ? 'orphans' : `session-${info.session}`;
+    if (info.kind === 'listing') {
+      return { dirs: tree ? [sessionDir] : [], base: listingName(info.session ?? 0, info.commandFrame ?? 0, info.command ?? 'LIST') };
+    }
+    if (info.kind === 'orphan' || info.remotePath === undefined || info.remotePath === null) {
+      const server = info.server ?? { ip: 'unknown', port: 0 };
+      return { dirs: tree ? [sessionDir] : [], base: orphanName(info.stream ?? 0, server) };
+    }
+    const parts = remotePathParts(info.remotePath);
+    const base = sanitizeComponent(parts.base);
+    if (!tree) return { dirs: [], base };
+    return { dirs: [sessionDir, ...parts.dirs.map((d) => sanitizeComponent(d))], base };
+  }
+}
+
+type Op = { kind: 'data'; bytes: Buffer } | { kind: 'hole'; length: number } | { kind: 'close' };
+
+/** One transfer's file: a DataSink that the last decoder stage writes into. */
+export class ExtractedFile implements DataSink {
+  readonly info: TransferInfo;
+  /** Resolves with the manifest entry once the file is written and closed. */
+  readonly closed: Promise<ManifestEntry>;
+  #sink: FileSink;
+  #dirs: string[];
+  #base: string;
+  #rel: string;
+  #decoder: TransferDecoder | undefined;
+
+  #ops: Op[] = [];
+  #opsBytes = 0;
+  #pump: Promise<void> | undefined;
+  #fh: FileHandle | undefined;
+  #openFailed = false;
+  #hash: Hash = createHash('sha256');
+  #pos = 0;
+  /** Remote-file offset of the next byte (REST + decoded bytes and holes). */
+  #logical: number;
+  /** Decoder output offset expected next. */
+  #decoded = 0;
+  #dataBytes = 0;
+  #ended = false;
+  #lost = false;
+  #ignored = 0;
+  #missing: MissingRange[] = [];
+  #warnings: string[] = [];
+  #droppedWarnings = 0;
+  #firstFrame: number | null = null;
+  #lastFrame: number | null = null;
+  #error: string | undefined;
+  #resolve: (e: ManifestEntry) => void = () => {};
+
+  /** @internal made by FileSink.open */
+  constructor(sink: FileSink, info: TransferInfo, dirs: string[], base: string, rel: string) {
+    this.#sink = sink;
+    this.info = { ...info };
+    this.#dirs = dirs;
+    this.#base = base;
+    this.#rel = rel;
+    this.closed = new Promise((resolve) => (this.#resolve = resolve));
+    const rest = info.restOffset ?? 0;
+    this.#logical = rest;
+    if (rest > 0) {
+      // The bytes before the resume point belong to an earlier transfer, not this one.
+      this.#addMissing(0, rest, 'before-rest');
+      if (sink.holes === 'zero') this.#ops.push({ kind: 'hole', length: rest });
+    }
+  }
+
+  /** Path relative to the output directory ('/'-separated); final once the file exists on disk. */
+  get name(): string {
+    return this.#rel;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Takes warnings, restart markers, wire byte count and MODE/TYPE from the decoder chain feeding this file. */
+  attach(decoder: TransferDecoder): void {
+    this.#decoder = decoder;
+  }
+
+  /** Adds a line to this file's warnings (capped). */
+  warn(message: string): void {
+    if (this.#warnings.length < this.#sink.maxWarnings) this.#warnings.push(message);
+    else this.#droppedWarnings++;
+  }
+
+  data(bytes: Uint8Array, at: DataPosition): void {
+    if (bytes.length === 0) return;
+    if (this.#ended || this.#lost || this.#error !== undefined) {
+      this.#ignored += bytes.length;
+      return;
+    }
+    let view = bytes;
+    if (at.offset > this.#decoded) {
+      // The stream jumped without a gap(): never pretend the bytes in between were there.
+      this.warn(`bytes ${this.#decoded}-${at.offset} of the decoded stream were skipped without a gap being reported`);
+      this.#hole(at.offset - this.#decoded, 'skipped');
+    } else if (at.offset < this.#decoded) {
+      const overlap = this.#decoded - at.offset;
+      this.warn(`${Math.min(overlap, bytes.length)} bytes at decoded offset ${at.offset} arrived twice; the first copy is kept`);
+      if (overlap >= bytes.length) return;
+      view = bytes.subarray(overlap);
+    }
+    const frames = at.frames;
+    if (frames !== undefined && frames.length > 0) {
+      if (this.#firstFrame === null) this.#firstFrame = frames[0]!;
+      this.#lastFrame = frames[frames.length - 1]!;
+    }
+    const copy = Buffer.from(view); // the caller's view is only lent
+    this.#ops.push({ kind: 'data', bytes: copy });
+    this.#opsBytes += copy.length;
+    this.#sink.hold(copy.length);
+    this.#decoded += copy.length;
+    this.#logical += copy.length;
+    this.#dataBytes += copy.length;
+    if (this.#opsBytes >= this.#sink.batchBytes) this.kick();
+  }
+
+  gap(length: number | null, at: DataPosition): void {
+    if (this.#ended || this.#lost) return;
+    if (at.offset > this.#decoded) this.#hole(at.offset - this.#decoded, 'skipped');
+    if (length === null) {
+      // Nothing more will come: up to the announced size, or an unknown amount.
+      const end = this.info.expectedSize !== undefined && this.info.expectedSize > this.#logical ? this.info.expectedSize : null;
+      this.#addMissing(this.#logical, end, 'undecodable');
+      this.#lost = true;
+      return;
+    }
+    if (length <= 0) return;
+    this.#hole(length, 'gap');
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const expected = this.info.expectedSize;
+    if (expected !== undefined && !this.#lost) {
+      if (this.#logical < expected) this.#addMissing(this.#logical, expected, 'short');
+      else if (this.#logical > expected) this.warn(`${this.#logical - expected} bytes more than the ${expected} announced`);
+    }
+    if (this.#ignored > 0) this.warn(`${this.#ignored} bytes after the end of the decoded stream were ignored`);
+    this.#ops.push({ kind: 'close' });
+    this.kick();
+  }
+
+  /** @internal Starts the pump if it is not running. */
+  kick(): void {
+    if (this.#pump !== undefined || this.#ops.length === 0) return;
+    this.#pump = this.#run().then(
+      () => this.#afterPump(),
+      (err: unknown) => {
+        this.#fail(`write failed: ${(err as Error).message}`);
+        this.#afterPump();
+      },
+    );
+  }
+
+  /** @internal Resolves when the pump is idle. */
+  async idle(): Promise<void> {
+    while (this.#pump !== undefined) await this.#pump;
+  }
+
+  #afterPump(): void {
+    this.#pump = undefined;
+    // More came in while the pump ran: go on if a batch is due or the file is closing.
+    if (this.#ops.length > 0 && (this.#opsBytes >= this.#sink.batchBytes || this.#ended || this.#sink.flushing)) this.kick();
+  }
+
+  #hole(length: number, reason: MissingReason): void {
+    this.#addMissing(this.#logical, this.#logical + length, reason);
+    if (this.#sink.holes === 'zero') this.#ops.push({ kind: 'hole', length });
+    this.#decoded += length;
+    this.#logical += length;
+  }
+
+  #addMissing(start: number, end: number | null, reason: MissingReason): void {
+    const last = this.#missing[this.#missing.length - 1];
+    if (last !== undefined && last.end === start && last.reason === reason) {
+      last.end = end;
+      return;
+    }
+    this.#missing.push({ start, end, reason });
+  }
+
+  #fail(message: string): void {
+    if (this.#error === undefined) this.#error = message;
+    // Drop what is queued: nothing more can be written, and the memory must come back.
+    let n = 0;
+    for (const op of this.#ops) if (op.kind === 'data') n += op.bytes.length;
+    const closing = this.#ops.some((o) => o.kind === 'close');
+    this.#ops = closing ? [{ kind: 'close' }] : [];
+    this.#opsBytes = 0;
+    this.#sink.release(n);
+  }
+
+  async #run(): Promise<void> {
+    if (this.#fh === undefined && !this.#openFailed && this.#error === undefined) await this.#openOnDisk();
+    while (this.#ops.length > 0) {
+      const op = this.#ops[0]!;
+      if (this.#error !== undefined && op.kind !== 'close') {
+        this.#fail(this.#error);
+        continue;
+      }
+      if (op.kind === 'close') {
+        this.#ops.shift();
+        await this.#finish();
+        return;
+      }
+      if (op.kind === 'hole') {
+        this.#ops.shift();
+        // Zeros go into the hash, not onto the disk: the file gets a hole, read back as zeros.
+        for (let left = op.length; left > 0; ) {
+          const n = Math.min(left, ZEROS.length);
+          this.#hash.update(ZEROS.subarray(0, n));
+          left -= n;
+          if (left > 0) await new Promise<void>((r) => setImmediate(r));
+        }
+        this.#pos += op.length;
+        continue;
+      }
+      const bufs: Buffer[] = [];
+      let n = 0;
+      while (this.#ops.length > 0) {
+        const next = this.#ops[0]!;
+        if (next.kind !== 'data' || (n > 0 && n + next.bytes.length > this.#sink.batchBytes)) break;
+        this.#ops.shift();
+        bufs.push(next.bytes);
+        n += next.bytes.length;
+      }
+      const batch = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs, n);
+      this.#hash.update(batch);
+      try {
+        for (let done = 0; done < n; ) {
+          const { bytesWritten } = await this.#fh!.write(batch, done, n - done, this.#pos + done);
+          if (bytesWritten <= 0) throw new Error('no progress writing');
+          done += bytesWritten;
+        }
+      } finally {
+        this.#opsBytes -= n;
+        this.#sink.release(n);
+      }
+      this.#pos += n;
+    }
+  }
+
+  async #openOnDisk(): Promise<void> {
+    const root = this.#sink.dir;
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const parts = this.#rel.split('/');
+      const abs = join(root, ...parts);
+      const back = relative(root, abs);
+      if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
+        // Cannot happen with sanitised names; checked all the same.
+        this.#openFailed = true;
+        this.#fail(`refused: "${this.#rel}" resolves outside the output directory`);
+        return;
+      }
+      if (parts.length > 1 && !(await this.#makeDirs(root, parts.slice(0, -1)))) {
+        // A directory on the way is not ours (a symlink, a file): fall back to the top level.
+        this.warn(`directory "${parts.slice(0, -1).join('/')}" could not be used safely; file written at the top level`);
+        this.#dirs = [];
+        this.#rel = this.#sink.rename([], this.#base);
+        continue;
+      }
+      try {
+        this.#fh = await open(abs, CREATE_FLAGS, 0o644);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' || code === 'ELOOP' || code === 'EISDIR') {
+          // Something is already there (an earlier run, a planted symlink): never touch it.
+          this.#rel = this.#sink.rename(this.#dirs, this.#base);
+          continue;
+        }
+        this.#openFailed = true;
+        this.#fail(`cannot create "${this.#rel}": ${(err as Error).message}`);
+        return;
+      }
+      // The directory the file landed in must still be the one we checked.
+      const parent = join(root, ...parts.slice(0, -1));
+      if ((await realpath(parent)) !== parent) {
+        await this.#fh.close();
+        this.#fh = undefined;
+        this.#openFailed = true;
+        this.#fail(`refused: the directory of "${this.#rel}" is not where it should be (changed while writing?)`);
+        return;
+      }
+      return;
+    }
+    this.#openFailed = true;
+    this.#fail(`no free name for "${this.#base}" after 1000 tries`);
+  }
+
+  /** mkdir each level (never recursive through something that exists) and check it is a real directory. */
+  async #makeDirs(root: string, dirs: string[]): Promise<boolean> {
+    let path = root;
+    for (const d of dirs) {
+      path = join(path, d);
+      try {
+        await mkdir(path, { mode: 0o755 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      }
+      const st = await lstat(path);
+      if (!st.isDirectory() || st.isSymbolicLink()) return false;
+    }
+    return true;
+  }
+
+  async #finish(): Promise<void> {
+    let size = this.#pos;
+    if (this.#fh !== undefined) {
+      try {
+        // A hole at the very end writes nothing: set the length so the file has its size.
+        if (this.#sink.holes === 'zero') {
+          const st = await this.#fh.stat();
+          if (st.size < this.#pos) await this.#fh.truncate(this.#pos);
+        }
+      } catch (err) {
+        this.#fail(`cannot set the file size: ${(err as Error).message}`);
+      }
+      await this.#fh.close();
+      this.#fh = undefined;
+    } else {
+      size = 0;
+    }
+    this.#resolve(this.#entry(size));
+  }
+
+  #entry(size: number): ManifestEntry {
+    const d = this.#decoder;
+    const rep = this.info.representation ?? d?.representation;
+    const warnings = [...(d?.warnings.map(warningLine) ?? []), ...this.#warnings];
+    if (this.#droppedWarnings > 0) warnings.push(`${this.#droppedWarnings} more warnings not listed`);
+    const sha256 = this.#fh === undefined && this.#openFailed ? createHash('sha256').digest('hex') : this.#hash.digest('hex');
+    const entry: ManifestEntry = {
+      name: this.#rel,
+      originalPath: this.info.remotePath ?? null,
+      kind: this.info.kind,
+      session: this.info.session ?? null,
+      command: this.info.command ?? null,
+      argument: this.info.argument ?? null,
+      direction: this.info.direction ?? (this.info.kind === 'listing' ? 'listing' : 'unknown'),
+      stream: this.info.stream ?? null,
+      size: this.#openFailed ? 0 : size,
+      dataBytes: this.#dataBytes,
+      sha256,
+      complete: this.#missing.length === 0 && this.#error === undefined,
+      missing: this.#missing.map((m) => [m.start, m.end]),
+      missingDetail: this.#missing.map((m) => ({ ...m })),
+      wire: {
+        mode: rep?.mode ?? null,
+        type: rep?.type ?? null,
+        ...(rep?.byteSize !== undefined ? { byteSize: rep.byteSize } : {}),
+        ...(rep?.structure !== undefined ? { structure: rep.structure } : {}),
+        bytes: d?.wireBytes ?? null,
+        decoding: d?.describe() ?? null,
+      },
+      frames: { first: this.#firstFrame, last: this.#lastFrame },
+      warnings,
+    };
+    if (this.info.restOffset !== undefined && this.info.restOffset > 0) entry.restOffset = this.info.restOffset;
+    if (this.info.expectedSize !== undefined) entry.expectedSize = this.info.expectedSize;
+    if (d !== undefined && d.restartMarkers.length > 0) {
+      entry.restartMarkers = d.restartMarkers.map((m) => ({ marker: m.marker, dataOffset: m.dataOffset, frame: m.frames?.[0] ?? null }));
+    }
+    if (this.#error !== undefined) entry.error = this.#error;
+    return entry;
+  }
+}

@@ -1,0 +1,171 @@
+// Names for extracted files. Everything here comes from the capture — a remote path is
+// whatever a client or server chose to send — so it is treated as hostile: it must never
+// climb out of the output directory, never name a device, never hide what it is from the
+// person listing the directory, and never be too long for the file system.
+//
+// Each path component is cleaned on its own (see `sanitizeComponent`); the components a
+// caller keeps (only the base name in the flat layout, `session-N/dirs/base` in the tree
+// layout) are joined with '/'. Nothing here touches the disk: FileSink does, and checks
+// again there (no symlinks, O_EXCL).
+
+/** Longest component, in UTF-8 bytes (ext4, XFS, APFS, NTFS in UTF-16 units: 255). */
+export const MAX_COMPONENT_BYTES = 255;
+/** Room kept for a collision suffix ("-12345") so a suffixed name still fits. */
+const SUFFIX_ROOM = 8;
+/** Longest extension kept whole when a name must be cut. */
+const MAX_EXTENSION_BYTES = 16;
+
+const utf8 = new TextEncoder();
+const byteLength = (s: string): number => utf8.encode(s).length;
+
+// Characters that are not visible text: C0/C1 controls, DEL, format characters (bidi
+// overrides and isolates U+202A–U+202E / U+2066–U+2069, zero-width spaces and joiners,
+// BOM, soft hyphen, …), private use, lone surrogates, line and paragraph separators.
+// A right-to-left override can make "exe.txt" display as "txt.exe"; a zero-width space
+// makes two different names look the same.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/gu;
+// Separators and the characters Windows forbids in names (so a directory extracted on Linux
+// can be copied to Windows as is): / \ : * ? " < > |
+const FORBIDDEN = /[/\\:*?"<>|]/g;
+// DOS device names, reserved in every directory, with any extension ("nul.txt" is NUL too).
+const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)(\.|$)/i;
+
+/**
+ * One path component, made safe: invisible and forbidden characters become '_', trailing
+ * dots and spaces go (Windows drops them, so "CON." would be CON), ".", ".." and "" become
+ * "_", a leading '.' or '-' gets a '_' in front (no hidden files, nothing that reads as a
+ * command-line option), device names get a '_' in front, and the result is cut to
+ * `maxBytes` of UTF-8 (keeping a short extension) at a character boundary.
+ */
+export function sanitizeComponent(raw: string, maxBytes = MAX_COMPONENT_BYTES - SUFFIX_ROOM): string {
+  let s = raw.normalize('NFC').replace(INVISIBLE, '_').replace(FORBIDDEN, '_');
+  s = s.replace(/^ +/, '').replace(/[. ]+$/, '');
+  if (s === '' || s === '.' || s === '..') s = '_';
+  if (s.startsWith('.') || s.startsWith('-')) s = `_${s}`;
+  if (DEVICE.test(s)) s = `_${s}`;
+  return cutToBytes(s, maxBytes);
+}
+
+/** Splits a name into stem and extension ("a.tar.gz" -> "a", ".tar.gz"; "notes" -> "notes", ""). */
+export function splitExtension(name: string): { stem: string; ext: string } {
+  const tar = /^(.+?)(\.tar\.[A-Za-z0-9]{1,8})$/.exec(name);
+  if (tar !== null) return { stem: tar[1]!, ext: tar[2]! };
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0 || dot === name.length - 1) return { stem: name, ext: '' };
+  return { stem: name.slice(0, dot), ext: name.slice(dot) };
+}
+
+/** Cuts a name to `maxBytes` of UTF-8 at a code point boundary, keeping a short extension. */
+export function cutToBytes(name: string, maxBytes: number): string {
+  if (byteLength(name) <= maxBytes) return name;
+  let { stem, ext } = splitExtension(name);
+  if (byteLength(ext) > MAX_EXTENSION_BYTES || byteLength(ext) >= maxBytes) {
+    stem = name;
+    ext = '';
+  }
+  const budget = maxBytes - byteLength(ext);
+  let out = '';
+  let used = 0;
+  for (const ch of stem) {
+    const n = byteLength(ch);
+    if (used + n > budget) break;
+    out += ch;
+    used += n;
+  }
+  return (out === '' ? '_' : out) + ext;
+}
+
+/**
+ * A remote path as components. Both '/' and '\' separate (Windows servers send either);
+ * drive letters ("C:"), UNC prefixes ("\\server\share"), "." and ".." are dropped — they say
+ * where the file was, never where it goes. The base name is the last remaining component.
+ */
+export function remotePathParts(remotePath: string): { dirs: string[]; base: string } {
+  const parts = remotePath
+    .split(/[/\\]+/)
+    .filter((p, i) => p !== '' && p !== '.' && p !== '..' && !(i === 0 && /^[A-Za-z]:$/.test(p)));
+  const base = parts.pop() ?? '';
+  return { dirs: parts, base };
+}
+
+export interface NameEndpoint {
+  ip: string;
+  port: number;
+}
+
+/** Name of a data connection whose control session is not in the capture. */
+export function orphanName(stream: number, server: NameEndpoint, ext = '.bin'): string {
+  return sanitizeComponent(`orphan-stream-${stream}-${server.ip.replace(/[:%]/g, '_')}-${server.port}${ext}`);
+}
+
+/** Name of a directory listing (LIST, NLST, MLSD), by session and the frame of its command. */
+export function listingName(session: number, frame: number, command = 'LIST'): string {
+  return sanitizeComponent(`${command === 'LIST' ? 'listing' : `listing-${command.toLowerCase()}`}-session${session}-frame${frame}.txt`);
+}
+
+/**
+ * Hands out relative paths that are unique in one output directory: "x.bin", then
+ * "x-1.bin", "x-2.bin" …, compared without case and after NFC normalisation (two names
+ * that differ only there are the same file on macOS and Windows). Directories and files
+ * share the name space, so a file never takes a directory's name or the other way round.
+ */
+export class NameAllocator {
+  #taken = new Map<string, 'file' | 'dir'>();
+  #lastSuffix = new Map<string, number>();
+
+  constructor(reserved: string[] = []) {
+    for (const r of reserved) this.#taken.set(key(r), 'file');
+  }
+
+  /**
+   * A unique file path for `dirs` + `base` (already sanitised); reserves the directories too.
+   * Asking again with the same arguments gives the next suffix (after a name turned out to
+   * exist on disk).
+   */
+  allocate(dirs: string[], base: string): string {
+    const prefix = this.#reserveDirs(dirs);
+    return this.#unique(prefix, base);
+  }
+
+  isTaken(rel: string): boolean {
+    return this.#taken.has(key(rel));
+  }
+
+  #reserveDirs(dirs: string[]): string {
+    let prefix = '';
+    for (const d of dirs) {
+      let name = d;
+      // A file already has this name: the directory gets a distinct one.
+      for (let k = 1; this.#taken.get(key(prefix + name)) === 'file'; k++) name = suffixed(d, k, true);
+      this.#taken.set(key(prefix + name), 'dir');
+      prefix += `${name}/`;
+    }
+    return prefix;
+  }
+
+  #unique(prefix: string, base: string): string {
+    let name = base;
+    // Many files of one name (a client fetching "index.html" a thousand times): count on
+    // from the last suffix handed out instead of trying 1, 2, 3 … again each time.
+    const start = this.#lastSuffix.get(key(prefix + base)) ?? 0;
+    let k = start;
+    if (start > 0 || this.#taken.has(key(prefix + name))) {
+      do name = suffixed(base, ++k, false);
+      while (this.#taken.has(key(prefix + name)));
+      this.#lastSuffix.set(key(prefix + base), k);
+    }
+    this.#taken.set(key(prefix + name), 'file');
+    return prefix + name;
+  }
+}
+
+function key(rel: string): string {
+  return rel.normalize('NFC').toLowerCase();
+}
+
+/** "name.ext" + k -> "name-k.ext" (directories: "name-k"), still within the length bound. */
+function suffixed(base: string, k: number, isDir: boolean): string {
+  const { stem, ext } = isDir ? { stem: base, ext: '' } : splitExtension(base);
+  const tail = `-${k}${ext}`;
+  return cutToBytes(stem, MAX_COMPONENT_BYTES - byteLength(tail)) + tail;
+}
