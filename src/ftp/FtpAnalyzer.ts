@@ -4,15 +4,18 @@
 // extra ones), implicit FTPS on 990 (recorded as encrypted, not parsed), and — unless turned
 // off — content detection on every other port.
 
-import { TcpFlag, type Packet } from '../decode/Packet.js';
+import type { Packet } from '../decode/Packet.js';
 import type { ConnectionStart, StreamConsumer, StreamConsumerFactory } from '../tcp/StreamEvents.js';
 import type { ControlChannelParserOptions } from './ControlChannelParser.js';
 import { DnsNameBook } from './DnsNameBook.js';
 import { FtpContentProbe } from './FtpContentProbe.js';
 import { FtpControlConsumer } from './FtpControlConsumer.js';
 import { FtpSessionBuilder } from './FtpSessionBuilder.js';
-import type { ControlConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader } from './model.js';
+import type {
+  ControlConnectionFacts, ControlConnectionSummary, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader,
+} from './model.js';
 import { redactReport } from './redact.js';
+import { controlConnectionFacts, tcpFlagNames } from './tcpFacts.js';
 import { epochText, parseEpochText, secondsBetween } from './time.js';
 
 export interface FtpAnalyzerOptions {
@@ -29,7 +32,10 @@ export interface FtpAnalyzerOptions {
 }
 
 export interface FinishOptions {
-  /** TCP facts (handshake, RTT, teardown) of a control connection, by Wireshark's tcp.stream index. */
+  /**
+   * TCP facts (handshake, RTT, teardown) of a control connection, by Wireshark's tcp.stream
+   * index. Not needed when the TCP stage's summaries went to `onConnection`.
+   */
   tcpFacts?: (stream: number) => ControlConnectionFacts | undefined;
 }
 
@@ -38,6 +44,11 @@ export interface FtpAnalyzer {
   factory: StreamConsumerFactory;
   /** Call for every decoded packet, in frame order (DNS answers name servers; the first packet's time is the capture start). */
   onPacket(packet: Packet): void;
+  /**
+   * Give this the TCP stage's connection summaries (TcpStage's `onConnection`): those of FTP
+   * control connections become the sessions' handshake and teardown facts; others are ignored.
+   */
+  onConnection(summary: ControlConnectionSummary): void;
   /** Ends every session still open and returns the report. Call once, after the capture was read. */
   finish(options?: FinishOptions): FtpReport;
 }
@@ -55,6 +66,8 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   const names = new DnsNameBook();
   const entries: Entry[] = [];
   const headers = new SegmentHeaderWatch();
+  const controlStreams = new Set<number>();
+  const summaries = new Map<number, ControlConnectionFacts>();
   let captureStart: string | undefined;
   let finished = false;
 
@@ -65,6 +78,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     const builder = new FtpSessionBuilder({ start: roles, detectedBy, implicitTls, segmentHeader: (frame, use) => headers.want(frame, use) });
     const consumer = new FtpControlConsumer(builder, { ...parserOptions, swapDirections: swap, startEncrypted: implicitTls });
     entries.push({ consumer, builder });
+    controlStreams.add(start.stream);
     return consumer;
   };
 
@@ -86,6 +100,9 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       if (packet.dns) names.add(packet.dns, packet.frame.no);
       if (packet.tcp) headers.saw(packet);
     },
+    onConnection(summary: ControlConnectionSummary): void {
+      if (controlStreams.has(summary.stream)) summaries.set(summary.stream, controlConnectionFacts(summary));
+    },
     finish(finishOptions: FinishOptions = {}): FtpReport {
       finished = true;
       const sessions: FtpSession[] = [];
@@ -101,7 +118,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
           s.serverName = named.name;
           s.serverNameSource = { frame: named.frame, query: named.query, type: named.type };
         }
-        const facts = finishOptions.tcpFacts?.(s.controlStream);
+        const facts = finishOptions.tcpFacts?.(s.controlStream) ?? summaries.get(s.controlStream);
         if (facts) applyTcpFacts(s, facts);
         relativeNumbers(s);
       });
@@ -178,7 +195,7 @@ class SegmentHeaderWatch {
   saw(packet: Packet): void {
     const tcp = packet.tcp;
     if (!tcp) return;
-    const header: SegmentHeader = { frame: packet.frame.no, flags: flagNames(tcp.flags), seqRaw: tcp.seq, ackRaw: tcp.ack, len: tcp.length };
+    const header: SegmentHeader = { frame: packet.frame.no, flags: tcpFlagNames(tcp.flags), seqRaw: tcp.seq, ackRaw: tcp.ack, len: tcp.length };
     const waiting = this.#wanted.get(header.frame);
     if (waiting) {
       this.#wanted.delete(header.frame);
@@ -198,15 +215,6 @@ class SegmentHeaderWatch {
     list.push(use);
     this.#wanted.set(frame, list);
   }
-}
-
-/** TCP flags in the order Wireshark lists them ("FIN, PSH, ACK"). */
-function flagNames(flags: number): string {
-  const names: Array<[number, string]> = [
-    [TcpFlag.FIN, 'FIN'], [TcpFlag.SYN, 'SYN'], [TcpFlag.RST, 'RST'], [TcpFlag.PSH, 'PSH'], [TcpFlag.ACK, 'ACK'],
-    [TcpFlag.URG, 'URG'], [TcpFlag.ECE, 'ECE'], [TcpFlag.CWR, 'CWR'], [TcpFlag.AE, 'AE'],
-  ];
-  return names.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n).join(', ');
 }
 
 /** Relative seq/ack of the QUIT and 221 segments, from the handshake's initial sequence numbers. */

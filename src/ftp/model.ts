@@ -352,3 +352,46 @@ export interface ControlConnectionFacts {
   /** Time of the last frame of the connection. */
   endTime?: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The part of the TCP stage's connection summary the FTP stage reads (structurally: the TCP
+// stage's own summary type fits it as it is, so nothing here depends on that stage's internals).
+
+/** A segment a connection summary points at. */
+export interface SummarySegment {
+  frame: number;
+  from: 'client' | 'server';
+  /** TCP flags field (TcpFlag bits). */
+  flags: number;
+  seq: number;
+  ack: number;
+  seqRaw: number;
+  ackRaw: number;
+  len: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+export interface ControlConnectionSummary {
+  stream: number;
+  lastFrame: number;
+  startTsSec: number;
+  startTsNsec: number;
+  /** Last frame − first frame, nanoseconds. */
+  durationNs: number;
+  fromClient: { frames: number; bytes: number };
+  fromServer: { frames: number; bytes: number };
+  handshake: {
+    syn?: SummarySegment;
+    synAck?: SummarySegment;
+    ack?: SummarySegment;
+    initialRttNs?: number;
+    synToSynAckNs?: number;
+    synAckToAckNs?: number;
+  };
+  teardown: {
+    client: { fin?: SummarySegment & { ackedBy?: SummarySegment }; rst?: SummarySegment };
+    server: { fin?: SummarySegment & { ackedBy?: SummarySegment }; rst?: SummarySegment };
+    activeCloser?: 'client' | 'server';
+  };
+}

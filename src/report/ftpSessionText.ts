@@ -284,18 +284,20 @@ function stateText(s: FtpSession): string[] {
   return out;
 }
 
-function headerText(h: SegmentHeader | undefined): string {
+function headerText(h: SegmentHeader | undefined, frame: number): string {
   if (!h) return '';
+  const which = h.frame !== frame ? `; its first segment, frame ${h.frame}, has` : ',';
   const rel = h.seq !== undefined ? `seq ${h.seq} (raw ${h.seqRaw})${h.ack !== undefined ? `, ack ${h.ack} (raw ${h.ackRaw})` : ''}` : `seq raw ${h.seqRaw}, ack raw ${h.ackRaw}`;
-  return `, TCP flags [${h.flags}], ${rel}, ${h.len} bytes`;
+  return `${which} TCP flags [${h.flags}], ${rel}, ${h.len} bytes`;
 }
 
 function teardownText(s: FtpSession): string[] {
   const out: string[] = [];
   const q = s.quit;
   if (q) {
-    out.push(`  QUIT in frame ${q.frame}${headerText(q.commandSegment)}`);
-    out.push(q.replyFrame !== null ? `  ${q.replyCode} ${safe(q.replyText)} in frame ${q.replyFrame}${headerText(q.replySegment)}` : '  no reply to QUIT seen');
+    const quitEnd = q.commandSegment?.frame ?? q.frame;
+    out.push(`  QUIT in frame ${quitEnd === q.frame ? q.frame : `${q.frame}…${quitEnd}`}${headerText(q.commandSegment, quitEnd)}`);
+    out.push(q.replyFrame !== null ? `  ${q.replyCode} ${safe(q.replyText)} in frame ${q.replyFrame}${headerText(q.replySegment, q.replyFrame)}` : '  no reply to QUIT seen');
   } else {
     out.push('  no QUIT in the capture');
   }

@@ -403,3 +403,37 @@ describe('server names from DNS, credentials, --redact', () => {
     expect(merged.credentials.map((c) => [c.session, c.capture, c.user])).toEqual([[1, 'a.pcap', 'a'], [2, 'b.pcap', 'b']]);
   });
 });
+
+describe('TCP facts from the TCP stage', () => {
+  const seg = (frame: number, from: 'client' | 'server', flags: number, seq: number, ack: number) =>
+    ({ frame, from, flags, seq, ack, seqRaw: seq + (from === 'client' ? 1000 : 5000), ackRaw: ack + (from === 'client' ? 5000 : 1000), len: 0, tsSec: 1_700_000_000, tsNsec: frame * 1000 });
+  const summary = (stream: number) => ({
+    stream, lastFrame: 40, startTsSec: 1_700_000_000, startTsNsec: 0, durationNs: 2_500_000_000,
+    fromClient: { frames: 20, bytes: 1500 }, fromServer: { frames: 20, bytes: 2500 },
+    handshake: { syn: seg(1, 'client', 0x002, 0, 0), synAck: seg(2, 'server', 0x012, 0, 1), ack: seg(3, 'client', 0x010, 1, 1), initialRttNs: 1_500_000, synToSynAckNs: 1_000_000, synAckToAckNs: 500_000 },
+    teardown: {
+      client: { fin: { ...seg(38, 'client', 0x011, 50, 300), ackedBy: seg(39, 'server', 0x011, 300, 51) } },
+      server: { fin: { ...seg(39, 'server', 0x011, 300, 51), ackedBy: seg(40, 'client', 0x010, 51, 301) } },
+      activeCloser: 'client' as const,
+    },
+  });
+
+  it("maps a connection summary onto the session: handshake, RTT, FIN/ACK segments, who closed, the end", () => {
+    const analyzer = createFtpAnalyzer();
+    const script = new Script(analyzer.factory(START)!);
+    script.server('220 hi\r\n');
+    script.client('QUIT\r\n');
+    script.server('221 bye\r\n');
+    script.close();
+    analyzer.onConnection(summary(0));
+    analyzer.onConnection(summary(7)); // not an FTP control connection: ignored
+    const [s] = analyzer.finish().sessions;
+    expect(s!.tcp?.handshake).toMatchObject({
+      syn: { frame: 1, flags: 'SYN', seq: 0, seqRaw: 1000 }, synAck: { frame: 2, flags: 'SYN, ACK', ack: 1, ackRaw: 1001 }, ack: { frame: 3, flags: 'ACK' },
+      initialRtt: 0.0015, synToSynAck: 0.001, synAckToAck: 0.0005,
+    });
+    expect(s!.tcp?.teardown).toEqual({ firstCloser: 'client', reset: false, segments: [expect.objectContaining({ frame: 38, flags: 'FIN, ACK' }), expect.objectContaining({ frame: 39 }), expect.objectContaining({ frame: 40, flags: 'ACK' })] });
+    expect(s!.end).toEqual({ frame: 40, time: '1700000002.500000000' });
+    expect(s!.duration).toBe('2.500000000');
+  });
+});
