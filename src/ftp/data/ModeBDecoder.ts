@@ -40,6 +40,8 @@ export class ModeBDecoder implements DataDecoder {
   #header = new Uint8Array(3);
   #headerLen = 0;
   #headerOffset = 0;
+  /** Frames of the chunk the current header began in. */
+  #headerFrames: number[] | undefined;
   #descriptor = 0;
   /** Data bytes of the current block still to come. */
   #remaining = 0;
@@ -87,7 +89,10 @@ export class ModeBDecoder implements DataDecoder {
     while (i < n) {
       switch (this.#state) {
         case 'header': {
-          if (this.#headerLen === 0) this.#headerOffset = at.offset + i;
+          if (this.#headerLen === 0) {
+            this.#headerOffset = at.offset + i;
+            this.#headerFrames = copyFrames(at.frames);
+          }
           while (this.#headerLen < 3 && i < n) this.#header[this.#headerLen++] = bytes[i++]!;
           if (this.#headerLen < 3) break;
           this.#headerLen = 0;
@@ -227,7 +232,7 @@ export class ModeBDecoder implements DataDecoder {
         code: 'mode-b-unknown-flags',
         message: `MODE B block header at wire offset ${this.#headerOffset} has undefined descriptor bits 0x${(d & 0x0f).toString(16)} (ignored)`,
         offset: this.#headerOffset,
-        frames: copyFrames(at.frames),
+        frames: this.#headerFrames,
       });
     }
     if ((d & SUSPECT) !== 0) {
@@ -239,13 +244,13 @@ export class ModeBDecoder implements DataDecoder {
           `the sender flagged the ${count}-byte block at wire offset ${this.#headerOffset} (decoded offset ${this.#outOffset}) ` +
           `as suspected of errors (descriptor 32); its data is kept`,
         offset: this.#headerOffset,
-        frames: copyFrames(at.frames),
+        frames: this.#headerFrames,
       });
     }
     if ((d & RESTART) !== 0) {
       this.#marker = new Uint8Array(count);
       this.#markerLen = 0;
-      this.#markerFrames = copyFrames(at.frames);
+      this.#markerFrames = this.#headerFrames;
     }
     if (count === 0) this.#endBlock(at);
     else this.#state = 'block';

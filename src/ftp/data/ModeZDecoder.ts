@@ -307,7 +307,8 @@ export class ModeZDecoder implements DataDecoder {
       message:
         `deflate data error (${err.code ?? 'error'}: ${err.message}) in the compressed bytes ` +
         `${cur ? `at wire offset ${cur.offset}-${cur.offset + cur.length}` : `after wire offset ${offset}`}; ` +
-        `decoding stopped after ${this.#outBytes} bytes`,
+        `decoding stopped after ${this.#outBytes} bytes (deflate has no check before its trailer: ` +
+        `the last bytes decoded before the error may already be wrong)`,
       offset,
       frames: cur?.frames,
     });
