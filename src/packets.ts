@@ -5,6 +5,7 @@ import type { CaptureSummary } from './capture/CaptureInfo.js';
 import { readCapture, type CaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';
 import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
 import { PacketList, type PacketFilter, type PacketRow } from './report/PacketList.js';
+import { TcpStage } from './tcp/TcpStage.js';
 
 export interface ListPacketsOptions {
   /** Only rows passing this filter are handed on (frame numbers stay those of the whole capture). */
@@ -25,14 +26,19 @@ export async function listPackets(
   options: ListPacketsOptions = {},
 ): Promise<CaptureSummary> {
   const decoder = new PacketDecoder(options.decoder);
-  const list = new PacketList(options.ftpPorts ? { ftpPorts: options.ftpPorts } : {});
+  const list = new PacketList({ ...(options.ftpPorts ? { ftpPorts: options.ftpPorts } : {}), tcpStage: 'external' });
+  // Wireshark does not verify checksums by default, and the list shows nothing about them.
+  const tcp = new TcpStage({ checksums: false });
   const filter = options.filter;
-  return readCapture(
+  const summary = await readCapture(
     source,
     (frame) => {
-      const row = list.row(decoder.decode(frame));
+      const packet = decoder.decode(frame);
+      const row = list.row(packet, tcp.process(packet));
       if (filter === undefined || PacketList.matches(row, filter)) onRow(row);
     },
     options.capture,
   );
+  tcp.finish();
+  return summary;
 }

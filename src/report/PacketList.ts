@@ -1,6 +1,7 @@
 import type { Packet, TcpInfo } from '../decode/Packet.js';
 import { TcpFlag } from '../decode/Packet.js';
-import { TcpConversationTracker, type TcpSegmentView } from '../tcp/TcpConversationTracker.js';
+import { analysisNames, TcpAnalysis, type TcpSegmentView } from '../tcp/TcpModel.js';
+import { TcpStage } from '../tcp/TcpStage.js';
 import {
   parseClientAnnouncement,
   parseServerAnnouncement,
@@ -41,16 +42,28 @@ export interface PacketRow {
     windowRaw: number;
     /** Which part of a three-way handshake this segment is, if any. */
     handshake?: 'SYN' | 'SYN/ACK' | 'ACK';
+    /** Wireshark's TCP analysis flags (tcp.analysis.<name>), when any: 'retransmission', 'duplicate_ack', … */
+    analysis?: string[];
+    /** For a duplicate ACK: its number in the run, and the frame it repeats (tcp.analysis.duplicate_ack_num/_frame). */
+    dupAckNum?: number;
+    dupAckFrame?: number;
+    /** The segment this ACK acknowledges (tcp.analysis.acks_frame). */
+    acksFrame?: number;
   };
   udp?: { srcPort: number; dstPort: number; len: number };
 }
 
-export type PacketFilter = 'tcp' | 'ftp' | 'ftp-data' | 'dns' | 'handshake';
-export const PACKET_FILTERS: readonly PacketFilter[] = ['tcp', 'ftp', 'ftp-data', 'dns', 'handshake'];
+export type PacketFilter = 'tcp' | 'ftp' | 'ftp-data' | 'dns' | 'handshake' | 'analysis';
+export const PACKET_FILTERS: readonly PacketFilter[] = ['tcp', 'ftp', 'ftp-data', 'dns', 'handshake', 'analysis'];
 
 export interface PacketListOptions {
   /** TCP ports on which FTP control traffic is expected (default 21). */
   ftpPorts?: number[];
+  /**
+   * 'own' (default): the list runs a TCP stage of its own over the packets it is given.
+   * 'external': the caller runs the TCP stage and passes each TCP packet's view to `row`.
+   */
+  tcpStage?: 'own' | 'external';
 }
 
 const FLAG_NAMES: Array<[number, string]> = [
@@ -79,11 +92,43 @@ interface DataLabel {
 
 const TRANSFER_COMMAND = /^(RETR|STOR|STOU|APPE|LIST|NLST|MLSD)\b/i;
 
-interface HandshakeState {
-  clientIsn?: number;
-  serverIsn?: number;
-  clientDirection?: 0 | 1;
-  done: boolean;
+/**
+ * Info-column labels of the analysis flags, in the order Wireshark prints them when several
+ * apply (it prepends each to the column, so the last it checks comes first).
+ */
+const ANALYSIS_LABELS: Array<[number, string]> = [
+  [TcpAnalysis.SPURIOUS_RETRANSMISSION, 'TCP Spurious Retransmission'],
+  [TcpAnalysis.ZERO_WINDOW_PROBE_ACK, 'TCP ZeroWindowProbeAck'],
+  [TcpAnalysis.ZERO_WINDOW, 'TCP ZeroWindow'],
+  [TcpAnalysis.ZERO_WINDOW_PROBE, 'TCP ZeroWindowProbe'],
+  [TcpAnalysis.DUPLICATE_ACK, 'TCP Dup ACK'],
+  [TcpAnalysis.KEEP_ALIVE_ACK, 'TCP Keep-Alive ACK'],
+  [TcpAnalysis.WINDOW_FULL, 'TCP Window Full'],
+  [TcpAnalysis.WINDOW_UPDATE, 'TCP Window Update'],
+  [TcpAnalysis.KEEP_ALIVE, 'TCP Keep-Alive'],
+  [TcpAnalysis.ACK_LOST_SEGMENT, 'TCP ACKed unseen segment'],
+  [TcpAnalysis.LOST_SEGMENT, 'TCP Previous segment not captured'],
+  [TcpAnalysis.OUT_OF_ORDER, 'TCP Out-Of-Order'],
+  [TcpAnalysis.FAST_RETRANSMISSION, 'TCP Fast Retransmission'],
+  [TcpAnalysis.RETRANSMISSION, 'TCP Retransmission'],
+  [TcpAnalysis.REUSED_PORTS, 'TCP Port numbers reused'],
+];
+
+/**
+ * Wireshark does not hand a retransmitted or out-of-order segment to the protocol above TCP
+ * (tcp.no_subdissector_on_error, on by default), so such a frame is listed as TCP.
+ */
+const NOT_DISSECTED = TcpAnalysis.RETRANSMISSION | TcpAnalysis.SPURIOUS_RETRANSMISSION | TcpAnalysis.OUT_OF_ORDER;
+
+/** The analysis labels Wireshark puts in front of the Info column, e.g. "[TCP Dup ACK 12#1] ". */
+export function analysisPrefix(view: Pick<TcpSegmentView, 'analysis' | 'dupAckFrame' | 'dupAckNum'>): string {
+  if (view.analysis === 0) return '';
+  let out = '';
+  for (const [bit, label] of ANALYSIS_LABELS) {
+    if ((view.analysis & bit) === 0) continue;
+    out += bit === TcpAnalysis.DUPLICATE_ACK ? `[${label} ${view.dupAckFrame}#${view.dupAckNum}] ` : `[${label}] `;
+  }
+  return out;
 }
 
 /**
@@ -92,7 +137,8 @@ interface HandshakeState {
  * FTP-DATA connection is labelled as Wireshark labels it.
  */
 export class PacketList {
-  readonly #tracker = new TcpConversationTracker();
+  /** The list's own TCP stage, unless the caller runs one. */
+  readonly #ownStage: TcpStage | undefined;
   readonly #ftpPorts: Set<number>;
   /** Announced data endpoints ("addr/port"), from PORT/EPRT/PASV/EPSV, with the control stream that announced them. */
   readonly #dataEndpoints = new Map<string, DataLabel>();
@@ -100,14 +146,19 @@ export class PacketList {
   readonly #dataStreams = new Map<number, DataLabel>();
   /** Last transfer command (RETR, STOR, LIST, …) per control stream, to name what a data connection carries. */
   readonly #transferCommands = new Map<number, string>();
-  readonly #handshakes = new Map<number, HandshakeState>();
   #first?: { sec: number; nsec: number };
 
   constructor(options: PacketListOptions = {}) {
     this.#ftpPorts = new Set(options.ftpPorts ?? [21]);
+    // Wireshark does not verify checksums by default; neither does the packet list.
+    this.#ownStage = options.tcpStage === 'external' ? undefined : new TcpStage({ checksums: false });
   }
 
-  row(packet: Packet): PacketRow {
+  /**
+   * The row for `packet`; call for every packet, in frame order. With an external TCP stage,
+   * `tcp` is what that stage returned for the packet.
+   */
+  row(packet: Packet, tcp?: TcpSegmentView): PacketRow {
     const frame = packet.frame;
     if (!frame.timestampMissing) this.#first ??= { sec: frame.tsSec, nsec: frame.tsNsec };
     const first = this.#first;
@@ -125,8 +176,10 @@ export class PacketList {
       info: '',
       warnings: packet.warnings,
     };
-    if (packet.tcp) this.#tcpRow(packet, packet.tcp, row);
-    else if (packet.udp) {
+    const view = this.#ownStage ? this.#ownStage.process(packet) : tcp;
+    if (packet.tcp && view) {
+      this.#tcpRow(packet, packet.tcp, view, row);
+    } else if (packet.udp) {
       row.udp = { srcPort: packet.udp.srcPort, dstPort: packet.udp.dstPort, len: packet.udp.payload.length };
       row.info = packet.dns ? dnsInfo(packet) : `${packet.udp.srcPort} → ${packet.udp.dstPort} Len=${packet.udp.length - 8}`;
     } else if (ip?.fragment) {
@@ -150,12 +203,13 @@ export class PacketList {
         return row.protocol === 'DNS';
       case 'handshake':
         return row.tcp?.handshake !== undefined;
+      case 'analysis':
+        return row.tcp?.analysis !== undefined;
     }
   }
 
-  #tcpRow(packet: Packet, tcp: TcpInfo, row: PacketRow): void {
-    const view = this.#tracker.track(packet) as TcpSegmentView;
-    const handshake = this.#handshakeRole(view, tcp);
+  #tcpRow(packet: Packet, tcp: TcpInfo, view: TcpSegmentView, row: PacketRow): void {
+    const handshake = view.handshake;
     row.tcp = {
       stream: view.stream,
       srcPort: tcp.srcPort,
@@ -170,13 +224,24 @@ export class PacketList {
       windowRaw: tcp.window,
       ...(handshake ? { handshake } : {}),
     };
+    const prefix = analysisPrefix(view);
+    if (view.analysis !== 0) row.tcp.analysis = analysisNames(view.analysis);
+    if (view.dupAckNum !== 0) {
+      row.tcp.dupAckNum = view.dupAckNum;
+      row.tcp.dupAckFrame = view.dupAckFrame;
+    }
+    if (view.acksFrame !== 0) row.tcp.acksFrame = view.acksFrame;
+    if ((view.analysis & NOT_DISSECTED) !== 0) {
+      row.info = prefix + tcpInfo(tcp, view);
+      return;
+    }
     const ip = packet.ip!;
     const toServer = this.#ftpPorts.has(tcp.dstPort);
     const fromServer = this.#ftpPorts.has(tcp.srcPort);
     if ((toServer || fromServer) && tcp.payload.length > 0) {
       row.protocol = 'FTP';
       const line = firstLine(tcp.payload);
-      row.info = `${toServer ? 'Request' : 'Response'}: ${bytesToSafeText(line)}`;
+      row.info = `${prefix}${toServer ? 'Request' : 'Response'}: ${bytesToSafeText(line)}`;
       this.#learnFromControl(tcp.payload, view.stream, toServer ? ip.src : ip.dst, toServer ? ip.dst : ip.src, toServer);
       return;
     }
@@ -191,32 +256,10 @@ export class PacketList {
     if (label !== undefined && tcp.length > 0) {
       row.protocol = 'FTP-DATA';
       const command = this.#transferCommands.get(label.controlStream);
-      row.info = `FTP Data: ${tcp.length} bytes${label.kind ? ` (${label.kind})` : ''}${command ? ` (${command})` : ''}`;
+      row.info = `${prefix}FTP Data: ${tcp.length} bytes${label.kind ? ` (${label.kind})` : ''}${command ? ` (${command})` : ''}`;
       return;
     }
-    row.info = tcpInfo(tcp, view);
-  }
-
-  #handshakeRole(view: TcpSegmentView, tcp: TcpInfo): 'SYN' | 'SYN/ACK' | 'ACK' | undefined {
-    const syn = (tcp.flags & TcpFlag.SYN) !== 0;
-    const ack = (tcp.flags & TcpFlag.ACK) !== 0;
-    let hs = this.#handshakes.get(view.stream);
-    if (syn && !ack) {
-      hs = { clientIsn: tcp.seq, clientDirection: view.direction, done: false };
-      this.#handshakes.set(view.stream, hs);
-      return 'SYN';
-    }
-    if (!hs || hs.done) return undefined;
-    if (syn && ack && view.direction !== hs.clientDirection && tcp.ack === ((hs.clientIsn ?? 0) + 1) >>> 0) {
-      hs.serverIsn = tcp.seq;
-      return 'SYN/ACK';
-    }
-    if (!syn && ack && hs.serverIsn !== undefined && view.direction === hs.clientDirection &&
-        tcp.ack === (hs.serverIsn + 1) >>> 0) {
-      hs.done = true;
-      return 'ACK';
-    }
-    return undefined;
+    row.info = prefix + tcpInfo(tcp, view);
   }
 
   /**

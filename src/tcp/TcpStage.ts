@@ -1,0 +1,468 @@
+// The TCP stage of the pipeline: decoded packets in, per-segment analysis and per-connection
+// byte streams out.
+//
+//   const tcp = new TcpStage({ consumers: ftp.factory, onConnection: (c) => summaries.push(c) });
+//   for each decoded packet, in frame order:  const view = tcp.process(packet);
+//   at the end of the capture:                tcp.finish();
+//
+// `process` returns what Wireshark's TCP dissector shows for the segment (stream index, relative
+// numbers, analysis flags, acks_frame, …) and, for connections a consumer took, feeds the
+// reassemblers, which call the consumer synchronously: deliveries of both directions therefore
+// come in frame order, so an FTP consumer sees a reply after the command it answers.
+// Connection summaries (TcpConnection) are handed to `onConnection` once a connection is done
+// with: closed and quiet for the linger time, replaced by a new connection on the same ports, or
+// at `finish()`.
+
+import type { Packet, TcpInfo } from '../decode/Packet.js';
+import { TcpFlag } from '../decode/Packet.js';
+import { verifyTcpChecksums } from './checksum.js';
+import { ConnectionTable, DEFAULT_LINGER_NS, type DroppedConnection } from './ConnectionTable.js';
+import { WINDOW_SCALE_NONE, WINDOW_SCALE_UNKNOWN } from './FlowState.js';
+import { ReassemblyBudget } from './ReassemblyBudget.js';
+import { SegmentAnalysis } from './SequenceAnalyzer.js';
+import { seqAdd, seqDiff, seqRelative } from './sequence.js';
+import type { ConnectionStart, Direction, StreamConsumerFactory, StreamEnd } from './StreamEvents.js';
+import { StreamReassembler, type ReassemblyLimits } from './StreamReassembler.js';
+import { CountingSink, MAX_LISTED_FRAMES, TcpConnectionState } from './TcpConnectionState.js';
+import type { ChecksumStatus, HandshakeRole, TcpConnection, TcpSegmentRef, TcpSegmentView } from './TcpModel.js';
+import { TcpAnalysis } from './TcpModel.js';
+
+const SYN = TcpFlag.SYN;
+const ACK = TcpFlag.ACK;
+const FIN = TcpFlag.FIN;
+const RST = TcpFlag.RST;
+
+/** RFC 7323 §2.3: a shift above 14 is taken as 14. */
+const MAX_WINDOW_SHIFT = 14;
+
+export interface TcpStageOptions {
+  /** Makes a consumer per connection for its reassembled bytes; without one nothing is reassembled. */
+  consumers?: StreamConsumerFactory;
+  /** Called once per connection with its summary, when the stage is done with it. */
+  onConnection?: (connection: TcpConnection) => void;
+  /**
+   * Verify IPv4 header and TCP checksums of every segment (default true). Costs a pass over
+   * every payload byte; the packet list turns it off because Wireshark does not check either.
+   */
+  checksums?: boolean;
+  /** Out-of-order buffering per direction (see StreamReassembler). */
+  limits?: ReassemblyLimits;
+  /** Out-of-order bytes all connections together may buffer (default 64 MiB). */
+  budget?: ReassemblyBudget;
+  /** How long a closed connection stays findable after its last segment, in ns of capture time (default 120 s). */
+  lingerNs?: number;
+}
+
+export class TcpStage {
+  readonly #table: ConnectionTable;
+  readonly #factory: StreamConsumerFactory | undefined;
+  readonly #onConnection: ((connection: TcpConnection) => void) | undefined;
+  readonly #checksums: boolean;
+  readonly #limits: ReassemblyLimits;
+  readonly #budget: ReassemblyBudget;
+  readonly #scratch = new SegmentAnalysis();
+  #startSec = 0;
+  #startNsec = 0;
+  #started = false;
+  #finished = false;
+
+  constructor(options: TcpStageOptions = {}) {
+    this.#table = new ConnectionTable(options.lingerNs ?? DEFAULT_LINGER_NS);
+    this.#factory = options.consumers;
+    this.#onConnection = options.onConnection;
+    this.#checksums = options.checksums ?? true;
+    this.#limits = options.limits ?? {};
+    this.#budget = options.budget ?? new ReassemblyBudget();
+  }
+
+  /** Connections (tcp.stream numbers) seen so far. */
+  get streamCount(): number {
+    return this.#table.streamCount;
+  }
+
+  /** Connections currently held in memory. */
+  get connectionsHeld(): number {
+    return this.#table.size;
+  }
+
+  /** Out-of-order bytes buffered across all connections. */
+  get bufferedBytes(): number {
+    return this.#budget.used;
+  }
+
+  /**
+   * One decoded packet, in frame order. Call it for every packet, TCP or not: the first one
+   * fixes the capture start that conversation times are relative to. Returns the segment's
+   * analysis for TCP packets, undefined for others.
+   */
+  process(packet: Packet): TcpSegmentView | undefined {
+    const frame = packet.frame;
+    if (!this.#started) {
+      this.#started = true;
+      this.#startSec = frame.tsSec;
+      this.#startNsec = frame.tsNsec;
+    }
+    const tcp = packet.tcp;
+    const ip = packet.ip;
+    if (tcp === undefined || ip === undefined || this.#finished) return undefined;
+    const now = (frame.tsSec - this.#startSec) * 1e9 + (frame.tsNsec - this.#startNsec);
+    this.#table.expire(now, (c) => this.#retire(c, 'end-of-capture'));
+
+    const src = ip.src;
+    const dst = ip.dst;
+    const sport = tcp.srcPort;
+    const dport = tcp.dstPort;
+    const key = src < dst || (src === dst && sport <= dport) ? `${src} ${sport} ${dst} ${dport}` : `${dst} ${dport} ${src} ${sport}`;
+    const flags = tcp.flags;
+    const synOnly = (flags & (SYN | ACK)) === SYN;
+
+    let reused = false;
+    let conn = this.#table.get(key);
+    if (conn !== undefined && synOnly) {
+      // A SYN with another ISN than the one this side's numbers are based on opens a new
+      // connection on the same ports (Wireshark: "TCP Port numbers reused"); with the same ISN
+      // it is a repeated SYN.
+      const side = conn.analyzer.flows[conn.directionOf(src, sport)];
+      if (side.baseSet && side.base !== tcp.seq) {
+        this.#retire(conn, 'end-of-capture');
+        this.#table.delete(key, conn);
+        conn = undefined;
+        reused = true;
+      } else if (side.baseSet) {
+        conn.analyzer.synRepeated(conn.directionOf(src, sport));
+      }
+    }
+    if (conn === undefined) {
+      const dropped = reused ? undefined : this.#table.dropped(key);
+      if (dropped !== undefined) {
+        const from = dropped.client.port === sport && dropped.client.ip === src ? 0 : 1;
+        const base = dropped.bases[from];
+        if (synOnly && base !== undefined && base !== tcp.seq) reused = true;
+        else conn = this.#continuation(key, dropped, packet, now);
+      }
+      conn ??= this.#open(key, packet, tcp, now);
+      this.#table.set(key, conn);
+    }
+
+    const d = conn.directionOf(src, sport);
+    const analyzer = conn.analyzer;
+    const fwd = analyzer.flows[d];
+    const rev = analyzer.flows[d === 0 ? 1 : 0];
+    // A SYN/ACK whose ISN is not this side's base: Wireshark rebases the side and marks it,
+    // keeping the conversation.
+    if ((flags & (SYN | ACK)) === (SYN | ACK) && fwd.baseSet && fwd.base !== tcp.seq) {
+      fwd.base = tcp.seq;
+      reused = true;
+    }
+    const out = this.#scratch;
+    analyzer.analyze(d, tcp.seq, tcp.ack, tcp.length, flags, tcp.window, frame.no, now, out);
+    const analysis = reused ? out.flags | TcpAnalysis.REUSED_PORTS : out.flags;
+
+    // The SYN's options are read after the analysis, as in Wireshark: they govern what follows.
+    if ((flags & SYN) !== 0) this.#synOptions(conn, d, tcp, now);
+    if ((flags & (SYN | ACK)) === ACK) {
+      // Wireshark's initial RTT: most recent SYN to the first ACK without SYN, either way.
+      if (analyzer.mruSynTime >= 0 && analyzer.firstRttNs === 0) analyzer.firstRttNs = now - analyzer.mruSynTime;
+      fwd.isFirstAck = false;
+    }
+
+    const ackFlag = (flags & ACK) !== 0;
+    const view: TcpSegmentView = {
+      stream: conn.stream,
+      direction: d,
+      seq: seqRelative(tcp.seq, fwd.base),
+      // Without the ACK flag the field means nothing; Wireshark then shows it unconverted.
+      ack: ackFlag ? seqRelative(tcp.ack, rev.base) : tcp.ack,
+      window: tcp.window,
+      windowScale: -1,
+      analysis,
+      dupAckNum: out.dupAckNum,
+      dupAckFrame: out.dupAckFrame,
+      acksFrame: out.acksFrame,
+      ackRttNs: out.ackRttNs,
+      initialRttNs: analyzer.firstRttNs !== 0 ? analyzer.firstRttNs : -1,
+      handshake: undefined,
+      checksum: 'unchecked',
+    };
+    // RFC 7323 §2.2: the window of a SYN is never scaled.
+    if (fwd.winScale >= 0) {
+      view.windowScale = 2 ** fwd.winScale;
+      if ((flags & SYN) === 0) view.window = tcp.window * view.windowScale;
+    } else {
+      view.windowScale = fwd.winScale;
+    }
+
+    // Figures.
+    conn.lastFrame = frame.no;
+    conn.lastTime = now;
+    const fig = conn.fromSide[d];
+    fig.frames++;
+    fig.bytes += frame.originalLength;
+    fig.payloadBytes += tcp.length;
+    if (analysis !== 0) {
+      const counts = conn.analysisCounts;
+      for (let bit = 0, f = analysis; f !== 0; bit++, f >>>= 1) if ((f & 1) !== 0) counts[bit]!++;
+    }
+    if (this.#checksums) {
+      const status: ChecksumStatus = verifyTcpChecksums(packet);
+      view.checksum = status;
+      if (status !== 'unchecked') {
+        conn.checksumsChecked++;
+        if (status === 'bad') {
+          conn.badChecksums++;
+          if (conn.badChecksumFrames.length < MAX_LISTED_FRAMES) conn.badChecksumFrames.push(frame.no);
+        }
+      }
+    }
+
+    if ((flags & (SYN | ACK)) !== ACK || conn.handshakeAck === undefined) view.handshake = this.#handshake(conn, d, packet, tcp, view, now);
+    if ((flags & (FIN | RST)) !== 0 || ackFlag) this.#teardown(conn, d, packet, tcp, view);
+    if (tcp.length > 0 && conn.close[d === 0 ? 1 : 0].fin !== undefined && conn.close[d].fin === undefined) conn.halfClose = true;
+
+    if (conn.streams !== undefined) this.#reassemble(conn, d, packet, tcp);
+    if (!conn.closed && ((conn.close[0].fin !== undefined && conn.close[1].fin !== undefined) || conn.close[0].rstCount + conn.close[1].rstCount > 0)) {
+      conn.closed = true;
+      this.#table.closing(conn);
+    }
+    return view;
+  }
+
+  /**
+   * Ends the capture: every stream still open ends ('end-of-capture'), every consumer is
+   * closed, and every connection's summary goes to `onConnection`, in stream order.
+   */
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const conn of this.#table.drain()) this.#retire(conn, 'end-of-capture');
+  }
+
+  #open(key: string, packet: Packet, tcp: TcpInfo, now: number): TcpConnectionState {
+    const ip = packet.ip!;
+    const from = { ip: ip.src, port: tcp.srcPort };
+    const to = { ip: ip.dst, port: tcp.dstPort };
+    const flags = tcp.flags;
+    let rolesFrom: ConnectionStart['rolesFrom'];
+    let clientIsSender: boolean;
+    if ((flags & (SYN | ACK)) === SYN) {
+      rolesFrom = 'syn';
+      clientIsSender = true;
+    } else if ((flags & (SYN | ACK)) === (SYN | ACK)) {
+      rolesFrom = 'syn-ack';
+      clientIsSender = false;
+    } else {
+      // Started before the capture: the lower port (well-known ports are low) is the server's.
+      rolesFrom = 'heuristic';
+      clientIsSender = tcp.srcPort > tcp.dstPort || (tcp.srcPort === tcp.dstPort);
+    }
+    const client = clientIsSender ? from : to;
+    const server = clientIsSender ? to : from;
+    const frame = packet.frame;
+    const conn = new TcpConnectionState(key, this.#table.allocateStream(), ip.version, client, server, rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
+    const consumer = this.#factory?.({
+      stream: conn.stream,
+      client: { ...client },
+      server: { ...server },
+      rolesFrom,
+      firstFrame: frame.no,
+      tsSec: frame.tsSec,
+      tsNsec: frame.tsNsec,
+    });
+    if (consumer !== undefined) {
+      const sinks: [CountingSink, CountingSink] = [new CountingSink(consumer), new CountingSink(consumer)];
+      conn.streams = {
+        consumer,
+        sinks,
+        reassemblers: [
+          new StreamReassembler(0, sinks[0], this.#budget, this.#limits),
+          new StreamReassembler(1, sinks[1], this.#budget, this.#limits),
+        ],
+        ended: [false, false],
+      };
+    }
+    return conn;
+  }
+
+  /**
+   * A segment on the tuple of a connection already dropped from the table (quiet for the linger
+   * time after closing): it keeps that connection's stream number and bases, as in Wireshark,
+   * but starts a fresh analysis, gets no consumer and no second summary.
+   */
+  #continuation(key: string, dropped: DroppedConnection, packet: Packet, now: number): TcpConnectionState {
+    const frame = packet.frame;
+    const conn = new TcpConnectionState(key, dropped.stream, dropped.ipVersion, dropped.client, dropped.server, dropped.rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
+    conn.continuation = true;
+    conn.closed = true;
+    dropped.bases.forEach((base, d) => {
+      if (base === undefined) return;
+      const flow = conn.analyzer.flows[d as Direction];
+      flow.base = base;
+      flow.baseSet = true;
+    });
+    this.#table.closing(conn);
+    return conn;
+  }
+
+  /** Window scaling and options from a SYN or SYN/ACK (RFC 7323 §2.2, RFC 2018). */
+  #synOptions(conn: TcpConnectionState, d: Direction, tcp: TcpInfo, now: number): void {
+    const analyzer = conn.analyzer;
+    const fwd = analyzer.flows[d];
+    const rev = analyzer.flows[d === 0 ? 1 : 0];
+    const synAck = (tcp.flags & ACK) !== 0;
+    const o = tcp.options;
+    if (!fwd.synSeen) {
+      fwd.synSeen = true;
+      fwd.isn = tcp.seq;
+    }
+    if (!synAck) analyzer.mruSynTime = now;
+    fwd.isFirstAck = true;
+    if (o.windowScale !== undefined) fwd.winScale = Math.min(o.windowScale, MAX_WINDOW_SHIFT);
+    if (fwd.winScale === WINDOW_SCALE_UNKNOWN) {
+      // No option: scaling is off both ways (set for the peer too, in case its SYN is missing).
+      fwd.winScale = WINDOW_SCALE_NONE;
+      rev.winScale = WINDOW_SCALE_NONE;
+    } else if (synAck && rev.winScale === WINDOW_SCALE_NONE) {
+      // The SYN had no option: the SYN/ACK's offer is void.
+      fwd.winScale = WINDOW_SCALE_NONE;
+    }
+    const options = {
+      ...(o.mss !== undefined ? { mss: o.mss } : {}),
+      ...(o.windowScale !== undefined ? { windowScale: o.windowScale } : {}),
+      sackPermitted: o.sackPermitted === true,
+      timestamps: o.timestamp !== undefined,
+    };
+    if (d === 0) conn.clientOptions ??= options;
+    else conn.serverOptions ??= options;
+  }
+
+  /** Which handshake segment this is, if any, and the handshake facts it brings. */
+  #handshake(conn: TcpConnectionState, d: Direction, packet: Packet, tcp: TcpInfo, view: TcpSegmentView, now: number): HandshakeRole | undefined {
+    const flags = tcp.flags;
+    const syn = (flags & SYN) !== 0;
+    const ack = (flags & ACK) !== 0;
+    if (syn && !ack) {
+      if (conn.syn === undefined) conn.syn = this.#ref(conn, d, packet, tcp, view);
+      else if (conn.syn.seqRaw === tcp.seq && conn.synRetransmissions.length < MAX_LISTED_FRAMES) conn.synRetransmissions.push(packet.frame.no);
+      conn.synTime = now;
+      return 'SYN';
+    }
+    if (conn.syn === undefined || conn.handshakeAck !== undefined) return undefined;
+    const synDirection: Direction = conn.syn.from === 'client' ? 0 : 1;
+    if (syn && ack && d !== synDirection && tcp.ack === seqAdd(conn.syn.seqRaw, 1)) {
+      if (conn.synAck === undefined) {
+        conn.synAck = this.#ref(conn, d, packet, tcp, view);
+        conn.synToSynAckNs = now - conn.synTime;
+      } else if (conn.synAck.seqRaw === tcp.seq && conn.synAckRetransmissions.length < MAX_LISTED_FRAMES) {
+        conn.synAckRetransmissions.push(packet.frame.no);
+      }
+      conn.synAckTime = now;
+      return 'SYN/ACK';
+    }
+    if (!syn && ack && conn.synAck !== undefined && d === synDirection && tcp.ack === seqAdd(conn.synAck.seqRaw, 1)) {
+      conn.handshakeAck = this.#ref(conn, d, packet, tcp, view);
+      conn.synAckToAckNs = now - conn.synAckTime;
+      return 'ACK';
+    }
+    return undefined;
+  }
+
+  /** FIN and RST frames of each side, and the ACK that completes each FIN. */
+  #teardown(conn: TcpConnectionState, d: Direction, packet: Packet, tcp: TcpInfo, view: TcpSegmentView): void {
+    const flags = tcp.flags;
+    const mine = conn.close[d];
+    const peer = conn.close[d === 0 ? 1 : 0];
+    if ((flags & ACK) !== 0 && peer.fin !== undefined && peer.fin.ackedBy === undefined &&
+        seqDiff(tcp.ack, conn.finSeq[d === 0 ? 1 : 0]) > 0) {
+      peer.fin.ackedBy = this.#ref(conn, d, packet, tcp, view);
+    }
+    if ((flags & FIN) !== 0) {
+      const finSeq = seqAdd(tcp.seq, tcp.length);
+      if (mine.fin === undefined) {
+        mine.fin = this.#ref(conn, d, packet, tcp, view);
+        conn.finSeq[d] = finSeq;
+        conn.activeCloser ??= d;
+      } else if (finSeq === conn.finSeq[d] && mine.finRetransmissions.length < MAX_LISTED_FRAMES) {
+        mine.finRetransmissions.push(packet.frame.no);
+      }
+    }
+    if ((flags & RST) !== 0) {
+      if (mine.rst === undefined) mine.rst = this.#ref(conn, d, packet, tcp, view);
+      mine.rstCount++;
+      if (mine.fin !== undefined || peer.fin !== undefined) conn.rstAfterFin = true;
+      conn.activeCloser ??= d;
+    }
+  }
+
+  #ref(conn: TcpConnectionState, d: Direction, packet: Packet, tcp: TcpInfo, view: TcpSegmentView): TcpSegmentRef {
+    void conn;
+    return {
+      frame: packet.frame.no,
+      from: d === 0 ? 'client' : 'server',
+      flags: tcp.flags,
+      seq: view.seq,
+      ack: view.ack,
+      seqRaw: tcp.seq,
+      ackRaw: tcp.ack,
+      len: tcp.length,
+      tsSec: packet.frame.tsSec,
+      tsNsec: packet.frame.tsNsec,
+    };
+  }
+
+  /** Feeds the reassemblers of a connection a consumer follows, and ends its streams. */
+  #reassemble(conn: TcpConnectionState, d: Direction, packet: Packet, tcp: TcpInfo): void {
+    const streams = conn.streams!;
+    const flags = tcp.flags;
+    const other: Direction = d === 0 ? 1 : 0;
+    const frame = packet.frame;
+    // The acknowledgement first: bytes it reveals as missing the other way were sent before this segment.
+    if ((flags & ACK) !== 0 && !streams.ended[other]) streams.reassemblers[other].acknowledged(tcp.ack, frame.no);
+    if ((flags & RST) !== 0) {
+      // RFC 9293 §3.10.7.3: an acceptable RST aborts the connection, both ways.
+      this.#end(conn, d, 'rst', frame.no);
+      this.#end(conn, other, 'rst', frame.no);
+      return;
+    }
+    if (!streams.ended[d]) {
+      const r = streams.reassemblers[d];
+      if ((flags & SYN) !== 0) r.setInitialSequence(tcp.seq);
+      if (tcp.length > 0 || (flags & (SYN | FIN)) !== 0) {
+        const result = r.segment(tcp.seq, tcp.payload, tcp.length, frame.no, frame.tsSec, frame.tsNsec, flags);
+        if (result.conflict !== undefined) streams.sinks[d].figures.conflicts++;
+      }
+      if (r.finReached) this.#end(conn, d, 'fin', conn.close[d].fin?.frame ?? frame.no);
+    }
+    if (!streams.ended[other] && streams.reassemblers[other].finReached) {
+      this.#end(conn, other, 'fin', conn.close[other].fin?.frame ?? frame.no);
+    }
+  }
+
+  /** Ends one direction's stream (once), and the connection's when both have ended. */
+  #end(conn: TcpConnectionState, d: Direction, reason: StreamEnd['reason'], frame: number | undefined): void {
+    const streams = conn.streams;
+    if (streams === undefined || streams.ended[d]) return;
+    streams.ended[d] = true;
+    const r = streams.reassemblers[d];
+    // A FIN seen but never reached by the end of the capture: its holes are end-of-capture gaps.
+    r.finish(reason === 'fin' && !r.finReached ? 'end-of-capture' : reason);
+    const end: StreamEnd = frame === undefined ? { direction: d, reason } : { direction: d, reason, frame };
+    streams.consumer.end(end);
+    if (streams.ended[0] && streams.ended[1]) {
+      conn.streamFigures = [streams.sinks[0].figures, streams.sinks[1].figures];
+      conn.streams = undefined;
+      streams.consumer.closed();
+    }
+  }
+
+  /** The stage is done with a connection: end what is open, hand on its summary. */
+  #retire(conn: TcpConnectionState, reason: 'end-of-capture'): void {
+    if (conn.streams !== undefined) {
+      for (const d of [0, 1] as const) {
+        const fin = conn.streams?.reassemblers[d].finOffset !== undefined ? conn.close[d].fin?.frame : undefined;
+        if (fin !== undefined) this.#end(conn, d, 'fin', fin);
+        else this.#end(conn, d, reason, undefined);
+      }
+    }
+    if (!conn.continuation) this.#onConnection?.(conn.summary());
+  }
+}
