@@ -132,7 +132,7 @@ describe('MODE Z (deflate, as proftpd mod_deflate and lftp send it)', () => {
     const big = mixedBytes(200_000, 13);
     const s = Buffer.from(zlib.deflateSync(big));
     const at = Math.floor(s.length * 0.6);
-    for (let k = 0; k < 16; k++) s[at + k] ^= 0xa5;
+    for (let k = 0; k < 16; k++) s[at + k] = s[at + k]! ^ 0xa5;
     const { sink, warnings, d } = decoder();
     await feed(d, s, randomCuts(s.length, 1460, 3));
     // What the bytes before the damage decode to is right; deflate has no check before the
