@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { listPackets } from '../src/packets.js';
 import type { PacketRow } from '../src/report/PacketList.js';
-import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures } from './helpers/captures.js';
+import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from './helpers/captures.js';
 import { hasTshark, tsharkFields, tsharkNote } from './helpers/tshark.js';
 
 const FIELDS = [
@@ -88,6 +88,7 @@ describe(`packets agrees with tshark on the fixtures${tsharkNote}`, () => {
 });
 
 describe(`packets agrees with tshark on the public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}${tsharkNote}`, () => {
+  skipWithoutPublicCaptures();
   for (const file of publicCaptures()) {
     it.skipIf(!hasTshark)(captureLabel(file), async () => {
       const { diffs } = await compare(file);

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { it } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'fixtures');
@@ -37,4 +38,13 @@ export function publicCaptures(): string[] {
 /** A short name for test titles. */
 export function captureLabel(path: string): string {
   return path.startsWith(PUBLIC_CAPTURES) ? `public/${relative(PUBLIC_CAPTURES, path)}` : relative(ROOT, path);
+}
+
+/**
+ * Call inside a describe() that loops over publicCaptures(): when the corpus is absent it adds
+ * one visibly skipped test naming the missing folder, so the suite is reported as skipped
+ * rather than failing as empty.
+ */
+export function skipWithoutPublicCaptures(): void {
+  if (!hasPublicCaptures) it.skip(`public captures not found at ${PUBLIC_CAPTURES}`, () => {});
 }
