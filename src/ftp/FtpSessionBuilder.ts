@@ -6,9 +6,8 @@
 
 import type { ConnectionStart, Direction } from '../tcp/StreamEvents.js';
 import type { ControlChannelHandler, ParsedCommand, ParsedReply, TlsStartReason } from './ControlChannelParser.js';
-import { commandInfo, expectsReply } from './commands.js';
-import { parseClientAnnouncement, parseServerAnnouncement, type DataPortAnnouncement } from './dataPortAnnouncement.js';
-import { explainAnnouncement } from './dataPortAnnouncement.js';
+import { expectsReply } from './commands.js';
+import { explainAnnouncement, parseClientAnnouncement, parseServerAnnouncement, type DataPortAnnouncement } from './dataPortAnnouncement.js';
 import type {
   DataChannelAnnouncement, DetectionReason, FtpCommand, FtpReply, FtpSession, LoginAttempt, SegmentHeader, StateChange,
 } from './model.js';
@@ -41,6 +40,9 @@ interface Pending {
 const ANONYMOUS_USERS = new Set(['anonymous', 'ftp']);
 
 const PREFIX = /^[0-9]{3}[ -]?/;
+
+/** Frame numbers listed per reply (the first ones and the last; the rest are counted). */
+const MAX_REPLY_FRAMES = 64;
 
 export class FtpSessionBuilder implements ControlChannelHandler {
   readonly session: FtpSession;
@@ -126,9 +128,6 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     if (this.#closed) return;
     this.#closed = true;
     for (const p of this.#pending.splice(0)) this.#noReply(p, 'no reply seen before the connection ended');
-    if (this.#login && this.#login.outcome === 'unknown' && this.#login.replyCode === null && this.#login.user === null && this.#login.password === null) {
-      this.session.logins.pop();
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -155,12 +154,17 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   }
 
   reply(parsed: ParsedReply): void {
-    const first = parsed.lines[0];
-    const frames: number[] = [];
+    // Every frame of every line, bounded like a line's own list: the first ones and the last.
+    const all = new Set<number>();
     let omitted = 0;
     for (const l of parsed.lines) {
       omitted += l.framesOmitted;
-      for (const f of l.frames) if (!frames.includes(f)) frames.push(f);
+      for (const f of l.frames) all.add(f);
+    }
+    let frames = [...all];
+    if (frames.length > MAX_REPLY_FRAMES) {
+      omitted += frames.length - MAX_REPLY_FRAMES;
+      frames = [...frames.slice(0, MAX_REPLY_FRAMES - 1), frames[frames.length - 1] as number];
     }
     const reply: FtpReply = {
       frame: parsed.endFrame,
@@ -179,7 +183,6 @@ export class FtpSessionBuilder implements ControlChannelHandler {
       for (const t of l.telnet) this.session.telnet.push({ frame: t.frame, direction: 'server', what: t.what });
     }
     if (notes.length > 0) reply.notes = [...new Set(notes)];
-    void first;
 
     if (!this.#greetingDone && this.#isGreeting(reply)) {
       this.#greeting(reply);
@@ -603,9 +606,4 @@ function bannerText(lines: string[]): string {
 function featureList(lines: string[]): string[] {
   if (lines.length < 2) return [];
   return lines.slice(1, -1).map((l) => l.trim()).filter((l) => l !== '');
-}
-
-/** For tests and renderers: whether a verb's argument is a secret. */
-export function argumentIsSecret(verb: string): boolean {
-  return commandInfo(verb)?.secret === true;
 }
