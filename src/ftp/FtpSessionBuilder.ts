@@ -296,7 +296,8 @@ export class FtpSessionBuilder implements ControlChannelHandler {
 
   #noReply(p: Pending, why: string): void {
     if (p.command.replies.some((r) => !r.preliminary)) return;
-    (p.command.notes ??= []).push(why);
+    // After a 1xx the command did get an answer, only not the final one.
+    (p.command.notes ??= []).push(p.preliminary ? why.replace('no reply', 'no final reply') : why);
     const verb = p.command.command;
     if (verb === 'CWD' || verb === 'XCWD' || verb === 'CDUP' || verb === 'XCUP') {
       p.command.notes.push('whether the directory changed is not known: the working directory shown after this may be wrong');
