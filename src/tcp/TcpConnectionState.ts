@@ -60,7 +60,11 @@ export class TcpConnectionState {
   readonly close: [TcpSideClose, TcpSideClose] = [sideClose(), sideClose()];
 
   lastFrame: number;
+  /** Time of the latest segment processed (not the largest time: clocks can step back). */
   lastTime: number;
+  minTime: number;
+  maxTime: number;
+  firstSender: Direction = 0;
   /** Capture time at which the table last queued this connection for expiry. */
   queuedTime = 0;
 
@@ -112,6 +116,8 @@ export class TcpConnectionState {
   ) {
     this.lastFrame = firstFrame;
     this.lastTime = firstTime;
+    this.minTime = firstTime;
+    this.maxTime = firstTime;
   }
 
   /** 0 when `ip`:`port` is the client's end, else 1. */
@@ -133,10 +139,11 @@ export class TcpConnectionState {
       rolesFrom: this.rolesFrom,
       firstFrame: this.firstFrame,
       lastFrame: this.lastFrame,
+      firstSender: this.firstSender === 0 ? 'client' : 'server',
       startTsSec: this.startTsSec,
       startTsNsec: this.startTsNsec,
-      relativeStartNs: this.firstTime,
-      durationNs: this.lastTime - this.firstTime,
+      relativeStartNs: this.minTime,
+      durationNs: this.maxTime - this.minTime,
       fromClient: { ...this.fromSide[0] },
       fromServer: { ...this.fromSide[1] },
       handshake: {

@@ -230,11 +230,17 @@ export interface TcpConnection {
   rolesFrom: 'syn' | 'syn-ack' | 'heuristic';
   firstFrame: number;
   lastFrame: number;
-  /** Time of the first frame, and seconds from the first frame of the capture (conv,tcp "Relative Start"), nanoseconds. */
+  /** Who sent the first frame seen (tshark's conversation table calls that side "A"). */
+  firstSender: 'client' | 'server';
+  /** Capture time of the first frame. */
   startTsSec: number;
   startTsNsec: number;
+  /**
+   * Earliest frame time relative to the capture's first frame, and latest − earliest, in
+   * nanoseconds: tshark's conversation "Relative Start" and "Duration" (min and max, so a clock
+   * stepping back within the connection counts as tshark counts it).
+   */
   relativeStartNs: number;
-  /** Last frame − first frame, nanoseconds. */
   durationNs: number;
   fromClient: TcpDirectionFigures;
   fromServer: TcpDirectionFigures;

@@ -195,6 +195,8 @@ export class TcpStage {
     // Figures.
     conn.lastFrame = frame.no;
     conn.lastTime = now;
+    if (now > conn.maxTime) conn.maxTime = now;
+    else if (now < conn.minTime) conn.minTime = now;
     const fig = conn.fromSide[d];
     fig.frames++;
     fig.bytes += frame.originalLength;
@@ -259,6 +261,7 @@ export class TcpStage {
     const server = clientIsSender ? to : from;
     const frame = packet.frame;
     const conn = new TcpConnectionState(key, this.#table.allocateStream(), ip.version, client, server, rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
+    conn.firstSender = clientIsSender ? 0 : 1;
     const consumer = this.#factory?.({
       stream: conn.stream,
       client: { ...client },
