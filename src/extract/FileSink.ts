@@ -96,6 +96,8 @@ export class FileSink {
   readonly maxWarnings: number;
   #names: NameAllocator;
   #files: ExtractedFile[] = [];
+  /** Files not closed yet (the ones onChunkEnd must look at). */
+  #active = new Set<ExtractedFile>();
   #buffered = 0;
   #peak = 0;
   #waiters: Array<{ below: number; resolve: () => void }> = [];
@@ -142,6 +144,8 @@ export class FileSink {
     const { dirs, base } = this.#nameParts(info);
     const file = new ExtractedFile(this, info, dirs, base, this.#names.allocate(dirs, base));
     this.#files.push(file);
+    this.#active.add(file);
+    void file.closed.then(() => this.#active.delete(file));
     return file;
   }
 
@@ -150,8 +154,14 @@ export class FileSink {
    * every file writes what it holds and the promise resolves once half the limit is left.
    */
   onChunkEnd(): Promise<void> | undefined {
-    if (this.#buffered <= this.maxBufferedBytes) return undefined;
-    return this.#waitBelow(Math.floor(this.maxBufferedBytes / 2));
+    // Input an attached decoder still holds (MODE Z waits for zlib's thread pool) counts too.
+    let held = this.#buffered;
+    for (const f of this.#active) held += f.decoderHeldBytes;
+    if (held <= this.maxBufferedBytes) return undefined;
+    return (async () => {
+      await Promise.all([...this.#active].map((f) => f.decoderSettled()));
+      await this.#waitBelow(Math.floor(this.maxBufferedBytes / 2));
+    })();
   }
 
   /** Everything handed in so far is written (not closed). */
@@ -170,9 +180,12 @@ export class FileSink {
     for (const f of this.#files) {
       if (!f.ended) {
         f.warn('the data connection had not ended when extraction closed (capture ended mid-transfer?)');
-        f.end();
+        // Through the decoder when there is one, so it can say what the cut means (MODE Z: no end marker).
+        f.endInput();
       }
     }
+    await Promise.all(this.#files.map((f) => f.decoderSettled()));
+    for (const f of this.#files) if (!f.ended) f.end();
     const files = await Promise.all(this.#files.map((f) => f.closed));
     const manifest: Manifest = { format: MANIFEST_FORMAT, layout: this.layout, holes: this.holes, files };
     const text = `${JSON.stringify(manifest, null, 1)}\n`;
@@ -311,9 +324,28 @@ export class ExtractedFile implements DataSink {
     return this.#ended;
   }
 
-  /** Takes warnings, restart markers, wire byte count and MODE/TYPE from the decoder chain feeding this file. */
+  /**
+   * Takes warnings, restart markers, wire byte count and MODE/TYPE from the decoder chain
+   * feeding this file; the sink also counts what it holds and waits for it (onChunkEnd, close).
+   */
   attach(decoder: TransferDecoder): void {
     this.#decoder = decoder;
+  }
+
+  /** @internal */
+  get decoderHeldBytes(): number {
+    return this.#decoder?.heldBytes ?? 0;
+  }
+
+  /** @internal */
+  decoderSettled(): Promise<void> {
+    return this.#decoder?.settled() ?? Promise.resolve();
+  }
+
+  /** @internal Ends the input: through the attached decoder if any, else this file. */
+  endInput(): void {
+    if (this.#decoder !== undefined) this.#decoder.end();
+    else this.end();
   }
 
   /** Adds a line to this file's warnings (capped). */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -286,6 +286,43 @@ describe('FileSink: sizes, hashes, holes', () => {
     const m = await sink.close();
     expect(m.files[0]!.warnings[0]).toMatch(/had not ended/);
     expect(readFileSync(join(dir, 'open.bin'), 'utf8')).toBe('partial');
+  });
+  it('close() ends an unfinished transfer through its decoder: MODE Z says the stream had no end marker', async () => {
+    const { dir } = fresh();
+    const sink = await FileSink.create(dir);
+    const z = zlib.deflateSync(Buffer.from('x'.repeat(100_000)));
+    const f = sink.open({ kind: 'file', remotePath: 'unfinished.txt' });
+    const dec = new TransferDecoder({ mode: 'Z', type: 'I' }, f);
+    f.attach(dec);
+    dec.data(z.subarray(0, z.length - 6), { offset: 0, frames: [5] });
+    const m = await sink.close(); // no dec.end(), no await dec.settled(): close() does both
+    const e = m.files[0]!;
+    // everything the bytes that came can give (the cut took the last deflate codes with the trailer)
+    const most = zlib.inflateSync(z.subarray(0, z.length - 6), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length;
+    expect(most).toBeGreaterThan(99_000);
+    expect(e.size).toBe(most);
+    expect(e.complete).toBe(false);
+    expect(e.missing).toEqual([[most, null]]);
+    expect(e.warnings.some((w) => w.startsWith('mode-z: MODE Z stream ends before its end marker'))).toBe(true);
+    expect(e.warnings.some((w) => w.includes('had not ended'))).toBe(true);
+  });
+
+  it('onChunkEnd also waits for input a MODE Z decoder still holds', async () => {
+    const { dir } = fresh();
+    const sink = await FileSink.create(dir, { maxBufferedBytes: 1000 });
+    const f = sink.open({ kind: 'file', remotePath: 'held.bin' });
+    const dec = new TransferDecoder({ mode: 'Z', type: 'I' }, f);
+    f.attach(dec);
+    const z = zlib.deflateSync(randomBytes(4000));
+    dec.data(z, { offset: 0 });
+    expect(dec.heldBytes).toBeGreaterThan(1000);
+    const wait = sink.onChunkEnd();
+    expect(wait).toBeDefined();
+    await wait;
+    expect(dec.heldBytes).toBe(0);
+    dec.end();
+    const m = await sink.close();
+    expect(m.files[0]).toMatchObject({ size: 4000, complete: true });
   });
 });
 

@@ -87,6 +87,8 @@ export class ModeZDecoder implements DataDecoder {
   /** Bytes that arrived after the decoder stopped taking input, for the closing warning. */
   #ignoredBytes = 0;
   #endCalled = false;
+  /** zlib reported an error (damage, or no end marker): the stream ends as 'stopped' when it closes. */
+  #broken = false;
   #nextEnded = false;
   #waiters: Array<() => void> = [];
 
@@ -158,7 +160,7 @@ export class ModeZDecoder implements DataDecoder {
     this.#state = 'draining';
     this.#headLen = 0;
     // zlib finishes the input it already has; its "unexpected end of file" is expected then.
-    if (this.#inflate !== undefined && !this.#inflateClosed) this.#inflate.end();
+    if (this.#inflate !== undefined && !this.#inflateClosed) this.#finishInflate();
   }
 
   end(): void {
@@ -176,7 +178,7 @@ export class ModeZDecoder implements DataDecoder {
       this.#state = 'stopped';
     }
     if (this.#inflate !== undefined && !this.#inflateClosed) {
-      if (this.#state === 'inflating') this.#inflate.end();
+      if (this.#state === 'inflating') this.#finishInflate();
       return; // 'close' finishes
     }
     this.#finishNext();
@@ -225,6 +227,18 @@ export class ModeZDecoder implements DataDecoder {
     inflate.on('data', (out: Buffer) => this.#output(out));
     inflate.on('error', (err: NodeJS.ErrnoException) => this.#zlibError(err));
     inflate.on('close', () => this.#onClose());
+  }
+
+  /**
+   * Ends zlib's input. A sync flush first: node:zlib reports a stream without its end marker
+   * as an error on end(), and an error can overtake the last decoded bytes still on their way
+   * out; after the flush's callback they have all been handed on.
+   */
+  #finishInflate(): void {
+    const inflate = this.#inflate!;
+    inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+      if (!this.#inflateClosed) inflate.end();
+    });
   }
 
   #write(bytes: Uint8Array, at: DataPosition): void {
@@ -294,10 +308,11 @@ export class ModeZDecoder implements DataDecoder {
           `after ${this.#inBytes} compressed bytes: the transfer was cut short; ${this.#outBytes} bytes decoded`,
         offset: (this.#startOffset ?? 0) + this.#inBytes,
       });
-      this.#state = 'stopped';
+      // Not 'stopped' yet: node:zlib still hands on the last decoded bytes after this event.
+      this.#broken = true;
       return;
     }
-    if (this.#state === 'stopped') return;
+    if (this.#state === 'stopped' || this.#broken) return;
     const cur = this.#pending[0];
     const consumed = this.#inflate?.bytesWritten ?? 0;
     const offset = cur?.offset ?? (this.#startOffset ?? 0) + consumed;
@@ -312,12 +327,13 @@ export class ModeZDecoder implements DataDecoder {
       offset,
       frames: cur?.frames,
     });
-    this.#state = 'stopped';
+    this.#broken = true;
   }
 
   #onClose(): void {
     this.#inflateClosed = true;
-    if (this.#state === 'inflating') this.#state = 'ended';
+    if (this.#broken) this.#state = 'stopped';
+    else if (this.#state === 'inflating') this.#state = 'ended';
     this.#pending = [];
     this.#pendingBytes = 0;
     if (this.#endCalled) this.#finishNext();
