@@ -4,13 +4,19 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
 import type { CaptureWarning } from './capture/Frame.js';
+import { analyzeAll, type AnalyzeOptions } from './analyze.js';
+import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
+import { renderCredentialsJson, renderReportJson } from './report/ftpJson.js';
+import { renderCredentialsText, renderSessionsText } from './report/ftpSessionText.js';
 import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
 import { OutputWriter } from './report/OutputWriter.js';
 
 const EXIT_USAGE_OR_INPUT = 2;
+/** `creds`: at least one cleartext credential was found (a check a script can gate on). */
+const EXIT_CREDENTIALS_FOUND = 1;
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -39,15 +45,87 @@ program
   .exitOverride()
   .addHelpText('after', `
 Examples:
-  ftp-inspect packets capture.pcap                  list every frame as Wireshark's packet list does
-  ftp-inspect packets capture.pcapng --filter ftp   only the FTP control traffic
-  ftp-inspect packets capture.pcap.gz --format json > frames.json
+  ftp-inspect capture.pcap                          the lab report: server, handshakes, login, every command and reply, teardown
+  ftp-inspect capture.pcap --format json | jq '.sessions[0].commands'
+  ftp-inspect creds *.pcap && echo "no cleartext passwords"
+  ftp-inspect packets capture.pcapng --filter ftp   only the FTP control traffic, as Wireshark lists it
   tcpdump -w - -i eth0 port 21 | ftp-inspect packets -
 
-Exit status: 0 on success, 2 when the input or the command line is unusable.`);
+Exit status: 0 on success, 2 when the input or the command line is unusable;
+creds exits 1 when it found a cleartext credential.`);
+
+interface FtpCliOptions {
+  ftpPort?: number[];
+  detect: boolean;
+  redact?: boolean;
+}
+
+function analyzeOptions(opts: FtpCliOptions): AnalyzeOptions {
+  return { ftp: { ports: [21, ...(opts.ftpPort ?? [])], contentDetection: opts.detect, redact: opts.redact === true } };
+}
+
+function addFtpOptions(command: Command): Command {
+  return command
+    .option('--ftp-port <ports>', 'extra TCP port(s) of FTP control connections, comma-separated (21 always counts)', parsePorts)
+    .option('--no-detect', 'do not look for FTP by content on other ports')
+    .option('--redact', 'mask every password in the output');
+}
+
+async function writeOut(text: string): Promise<void> {
+  const out = new OutputWriter(process.stdout);
+  out.write(text.endsWith('\n') ? text : `${text}\n`);
+  await out.end();
+}
+
+function printReportWarnings(report: { captures: Array<{ name: string; warnings: CaptureWarning[] }> }): void {
+  for (const capture of report.captures) printCaptureWarnings(capture.name === '-' ? 'standard input' : capture.name, capture.warnings);
+}
+
+addFtpOptions(
+  program
+    .command('report', { isDefault: true })
+    .description('the lab report (default command): per FTP session the server and ports, handshake, greeting, login and credentials, every command and reply with frames, TLS, teardown')
+    .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--all-lines', 'show every line of multi-line replies (FEAT, HELP, STAT)')
+    .addOption(new Option('--time <kind>', 'times in the timeline').choices(['relative', 'epoch']).default('relative')),
+)
+  .addHelpText('after', `
+JSON: { schemaVersion, captures, sessions, credentials, … }; each session has id, client and
+server ({ip, port}), controlStream (Wireshark's tcp.stream), banner, serverName, logins,
+encrypted, and commands: [{frame, frames, command, arg, replies: [{frame, code, text}]}].
+
+Examples:
+  ftp-inspect fixtures/active-port.pcap
+  ftp-inspect capture.pcap --ftp-port 2121 --redact
+  ftp-inspect capture.pcap --format json | jq '.credentials'`)
+  .action(async (capture: string, opts: FtpCliOptions & { format: 'text' | 'json'; allLines?: boolean; time: 'relative' | 'epoch' }) => {
+    const report = await analyzeAll([capture], analyzeOptions(opts));
+    await writeOut(opts.format === 'json' ? renderReportJson(report) : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time }));
+    printReportWarnings(report);
+  });
+
+addFtpOptions(
+  program
+    .command('creds')
+    .description('cleartext FTP credentials in one or more captures; exit status 1 when any was found, 0 when none, 2 on error')
+    .argument('<captures...>', 'capture files, or - for standard input')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
+)
+  .addHelpText('after', `
+Examples:
+  ftp-inspect creds capture.pcap
+  ftp-inspect creds --redact --format json day1.pcap day2.pcapng
+  if ! ftp-inspect creds upload.pcap > /dev/null; then echo "cleartext FTP login found"; fi`)
+  .action(async (captures: string[], opts: FtpCliOptions & { format: 'text' | 'json' }) => {
+    const report = await analyzeAll(captures, analyzeOptions(opts));
+    await writeOut(opts.format === 'json' ? renderCredentialsJson(report) : renderCredentialsText(report));
+    printReportWarnings(report);
+    if (hasCleartextCredentials(report)) exitStatus = EXIT_CREDENTIALS_FOUND;
+  });
 
 program
-  .command('packets', { isDefault: true })
+  .command('packets')
   .description("list frames as Wireshark's packet list does: No., Time, Source, Destination, Protocol, Length, Info")
   .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
   .addOption(new Option('-f, --filter <kind>', 'show only frames of one kind (ftp means the FTP control ports)').choices(PACKET_FILTERS))
@@ -88,10 +166,13 @@ Examples:
     printCaptureWarnings(capture === '-' ? 'standard input' : capture, summary.warnings);
   });
 
+/** Set by a command whose result is an exit status of its own (creds). */
+let exitStatus = 0;
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
-    return 0;
+    return exitStatus;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.

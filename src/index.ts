@@ -1,4 +1,4 @@
-// Library entry: reading, decoding and the packet list, with their types.
+// Library entry: the whole analysis (analyze), and each stage's API with its types.
 
 export type { Frame, CaptureWarning } from './capture/Frame.js';
 export { CaptureFormatError } from './capture/Frame.js';
@@ -22,3 +22,15 @@ export { listPackets } from './packets.js';
 export type { ListPacketsOptions } from './packets.js';
 export { PacketList, PACKET_FILTERS, tcpFlagsText } from './report/PacketList.js';
 export type { PacketRow, PacketFilter } from './report/PacketList.js';
+
+export { analyze, analyzeAll, REPORT_SCHEMA_VERSION } from './analyze.js';
+export type { Report, CaptureFacts, AnalyzeOptions } from './analyze.js';
+export { TcpStage } from './tcp/TcpStage.js';
+export type { TcpStageOptions } from './tcp/TcpStage.js';
+export type * from './tcp/StreamEvents.js';
+export { createFtpAnalyzer, mergeFtpReports, hasCleartextCredentials, credentialsOf } from './ftp/FtpAnalyzer.js';
+export type { FtpAnalyzer, FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
+export { redactReport } from './ftp/redact.js';
+export type * from './ftp/model.js';
+export { renderSessionsText, renderCredentialsText } from './report/ftpSessionText.js';
+export { renderReportJson, renderCredentialsJson } from './report/ftpJson.js';

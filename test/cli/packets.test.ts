@@ -46,8 +46,8 @@ describe('ftp-inspect packets', () => {
     expect(rows.find((r) => r.info.startsWith('Response: 220'))?.protocol).toBe('FTP');
   });
 
-  it('is the default command, and prints a Wireshark-like text list', () => {
-    const r = run([ACTIVE]);
+  it('prints a Wireshark-like text list', () => {
+    const r = run(['packets', ACTIVE]);
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/No\.\s+Time\s+Source\s+Destination\s+Protocol\s+Length\s+Info/);

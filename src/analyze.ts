@@ -1,0 +1,78 @@
+// The whole pipeline for one capture: read → decode → TCP → FTP, into one report model.
+// Stages hand data forward only (see ARCHITECTURE): the FTP stage sees reassembled streams
+// and connection summaries, never raw segments.
+
+import type { CaptureSummary } from './capture/CaptureInfo.js';
+import type { CaptureWarning } from './capture/Frame.js';
+import { readCapture, type CaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';
+import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
+import { createFtpAnalyzer, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
+import type { FtpReport } from './ftp/model.js';
+import { TcpStage, type TcpStageOptions } from './tcp/TcpStage.js';
+
+/** Version of the JSON report's shape; raised when a key changes meaning or goes away. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** What the report says about each capture file it was built from. */
+export interface CaptureFacts {
+  /** The name the user gave ('-' for standard input). */
+  name: string;
+  format: CaptureSummary['format'];
+  gzip: boolean;
+  frames: number;
+  /** Damage found while reading (cut-off records, impossible lengths), with frame numbers. */
+  warnings: CaptureWarning[];
+}
+
+/** The report model every renderer reads: plain data, JSON as is. */
+export interface Report extends FtpReport {
+  schemaVersion: number;
+  captures: CaptureFacts[];
+}
+
+export interface AnalyzeOptions {
+  ftp?: FtpAnalyzerOptions;
+  tcp?: Omit<TcpStageOptions, 'consumers' | 'onConnection'>;
+  decoder?: DecoderOptions;
+  capture?: ReadCaptureOptions;
+}
+
+/** Reads one capture through every stage and returns its report. */
+export async function analyze(source: CaptureSource, options: AnalyzeOptions = {}): Promise<Report> {
+  const ftp = createFtpAnalyzer(options.ftp);
+  const tcp = new TcpStage({ ...options.tcp, consumers: ftp.factory, onConnection: (c) => ftp.onConnection(c) });
+  const decoder = new PacketDecoder(options.decoder);
+  const summary = await readCapture(
+    source,
+    (frame) => {
+      const packet = decoder.decode(frame);
+      ftp.onPacket(packet);
+      tcp.process(packet);
+    },
+    options.capture,
+  );
+  // The TCP stage hands its last connection summaries to the FTP stage as it finishes.
+  tcp.finish();
+  const report = ftp.finish();
+  return { schemaVersion: REPORT_SCHEMA_VERSION, captures: [captureFacts(source, summary)], ...report };
+}
+
+/** Several captures, one after another, as one report (sessions numbered across all of them). */
+export async function analyzeAll(sources: readonly CaptureSource[], options: AnalyzeOptions = {}): Promise<Report> {
+  if (sources.length === 1) return analyze(sources[0]!, options);
+  const parts: Array<{ capture: string; report: Report }> = [];
+  for (const source of sources) parts.push({ capture: sourceName(source), report: await analyze(source, options) });
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    captures: parts.flatMap((p) => p.report.captures),
+    ...mergeFtpReports(parts),
+  };
+}
+
+function captureFacts(source: CaptureSource, summary: CaptureSummary): CaptureFacts {
+  return { name: sourceName(source), format: summary.format, gzip: summary.gzip, frames: summary.frames, warnings: summary.warnings };
+}
+
+function sourceName(source: CaptureSource): string {
+  return typeof source === 'string' ? source : 'stream';
+}
