@@ -148,6 +148,11 @@ export class TcpStage {
     const analyzer = conn.analyzer;
     const fwd = analyzer.flows[d];
     const rev = analyzer.flows[d === 0 ? 1 : 0];
+    // The first segment of a direction whose SYN was not seen, even a pure ACK, tells where its
+    // stream stood: offset 0 there (Wireshark's relative 1), so data lost after it is a gap.
+    if (!fwd.baseSet && (flags & SYN) === 0 && conn.streams !== undefined) {
+      conn.streams.reassemblers[d].setInitialSequence(seqAdd(tcp.seq, -1));
+    }
     // A SYN/ACK whose ISN is not this side's base: Wireshark rebases the side and marks it,
     // keeping the conversation.
     if ((flags & (SYN | ACK)) === (SYN | ACK) && fwd.baseSet && fwd.base !== tcp.seq) {
