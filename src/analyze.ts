@@ -9,6 +9,9 @@ import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
 import { createFtpAnalyzer, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
 import type { FtpReport } from './ftp/model.js';
 import { TcpStage, type TcpStageOptions } from './tcp/TcpStage.js';
+import { ftpStreamRoles } from './stats/ftpStreams.js';
+import type { Statistics } from './stats/model.js';
+import { StatsCollector } from './stats/StatsCollector.js';
 
 /** Version of the JSON report's shape; raised when a key changes meaning or goes away. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -28,6 +31,8 @@ export interface CaptureFacts {
 export interface Report extends FtpReport {
   schemaVersion: number;
   captures: CaptureFacts[];
+  /** Packet lengths, TCP conversations, per-connection figures (stats/model.ts); one capture's only, absent when several are merged. */
+  statistics?: Statistics;
 }
 
 export interface AnalyzeOptions {
@@ -40,21 +45,32 @@ export interface AnalyzeOptions {
 /** Reads one capture through every stage and returns its report. */
 export async function analyze(source: CaptureSource, options: AnalyzeOptions = {}): Promise<Report> {
   const ftp = createFtpAnalyzer(options.ftp);
-  const tcp = new TcpStage({ ...options.tcp, consumers: ftp.factory, onConnection: (c) => ftp.onConnection(c) });
+  const sink = options.ftp?.extract?.sink;
+  const stats = new StatsCollector();
+  const tcp = new TcpStage({
+    ...options.tcp,
+    consumers: ftp.factory,
+    onConnection: (c) => {
+      ftp.onConnection(c);
+      stats.connection(c);
+    },
+  });
   const decoder = new PacketDecoder(options.decoder);
   const summary = await readCapture(
     source,
     (frame) => {
       const packet = decoder.decode(frame);
       ftp.onPacket(packet);
-      tcp.process(packet);
+      stats.frame(frame, tcp.process(packet));
     },
     options.capture,
   );
   // The TCP stage hands its last connection summaries to the FTP stage as it finishes.
   tcp.finish();
   const report = ftp.finish();
-  return { schemaVersion: REPORT_SCHEMA_VERSION, captures: [captureFacts(source, summary)], ...report };
+  const roles = ftpStreamRoles(report.sessions, stats.summaries);
+  const statistics = stats.finish(roles.classify, report.sessions, roles.dataStreams);
+  return { schemaVersion: REPORT_SCHEMA_VERSION, captures: [captureFacts(source, summary)], ...report, statistics };
 }
 
 /** Several captures, one after another, as one report (sessions numbered across all of them). */

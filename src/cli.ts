@@ -13,6 +13,9 @@ import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
 import { OutputWriter } from './report/OutputWriter.js';
+import { FileSink } from './extract/FileSink.js';
+import type { Manifest } from './extract/Manifest.js';
+import type { Report } from './analyze.js';
 
 const EXIT_USAGE_OR_INPUT = 2;
 /** `creds`: at least one cleartext credential was found (a check a script can gate on). */
@@ -71,6 +74,38 @@ function addFtpOptions(command: Command): Command {
     .option('--redact', 'mask every password in the output');
 }
 
+interface ExtractCliOptions {
+  ascii: 'wire' | 'native';
+  ebcdic: 'raw' | 'text';
+  layout: 'flat' | 'tree';
+}
+
+function addExtractOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--ascii <how>', 'TYPE A files: as on the wire (CR LF) or native (LF)').choices(['wire', 'native']).default('wire'))
+    .addOption(new Option('--ebcdic <how>', 'TYPE E files: raw EBCDIC or text (code page 037 to UTF-8)').choices(['raw', 'text']).default('raw'))
+    .addOption(new Option('--layout <layout>', 'flat: every file in DIR; tree: DIR/session-N/remote/dirs/name').choices(['flat', 'tree']).default('flat'));
+}
+
+/** Analyses the captures while every transfer is written under `dir`; manifest.json at the end. */
+async function analyzeExtracting(captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string): Promise<{ report: Report; manifest: Manifest; manifestName: string }> {
+  const sink = await FileSink.create(dir, { layout: opts.layout });
+  const base = analyzeOptions(opts);
+  const report = await analyzeAll(captures, { ...base, ftp: { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } } });
+  const manifest = await sink.close();
+  return { report, manifest, manifestName: sink.manifestName ?? 'manifest.json' };
+}
+
+function extractionSummary(manifest: Manifest, dir: string, manifestName: string): string {
+  const lines = [`${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'} written to ${dir} (${manifestName}):`];
+  for (const f of manifest.files) {
+    const what = f.command ? `${f.command}${f.argument ? ` ${f.argument}` : ''}` : 'orphan data connection';
+    const state = f.complete ? 'complete' : `INCOMPLETE, missing ${f.missing.map(([a, b]) => `${a}-${b ?? 'end'}`).join(', ')}`;
+    lines.push(`  ${escapeControls(f.name)}  ${f.size} bytes  sha256 ${f.sha256}  ${escapeControls(what)}  (stream ${f.stream ?? '?'}, ${state})`);
+  }
+  return lines.join('\n');
+}
+
 async function writeOut(text: string): Promise<void> {
   const out = new OutputWriter(process.stdout);
   out.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -81,15 +116,16 @@ function printReportWarnings(report: { captures: Array<{ name: string; warnings:
   for (const capture of report.captures) printCaptureWarnings(capture.name === '-' ? 'standard input' : capture.name, capture.warnings);
 }
 
-addFtpOptions(
+addExtractOptions(addFtpOptions(
   program
     .command('report', { isDefault: true })
     .description('the lab report (default command): per FTP session the server and ports, handshake, greeting, login and credentials, every command and reply with frames, TLS, teardown')
     .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--all-lines', 'show every line of multi-line replies (FEAT, HELP, STAT)')
-    .addOption(new Option('--time <kind>', 'times in the timeline').choices(['relative', 'epoch']).default('relative')),
-)
+    .addOption(new Option('--time <kind>', 'times in the timeline').choices(['relative', 'epoch']).default('relative'))
+    .option('--extract <dir>', 'also write every transferred file (downloads, uploads, listings) to DIR, with DIR/manifest.json'),
+))
   .addHelpText('after', `
 JSON: { schemaVersion, captures, sessions, credentials, … }; each session has id, client and
 server ({ip, port}), controlStream (Wireshark's tcp.stream), banner, serverName, logins,
@@ -99,9 +135,32 @@ Examples:
   ftp-inspect fixtures/active-port.pcap
   ftp-inspect capture.pcap --ftp-port 2121 --redact
   ftp-inspect capture.pcap --format json | jq '.credentials'`)
-  .action(async (capture: string, opts: FtpCliOptions & { format: 'text' | 'json'; allLines?: boolean; time: 'relative' | 'epoch' }) => {
-    const report = await analyzeAll([capture], analyzeOptions(opts));
+  .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & { format: 'text' | 'json'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
+    const report = opts.extract !== undefined
+      ? (await analyzeExtracting([capture], opts, opts.extract)).report
+      : await analyzeAll([capture], analyzeOptions(opts));
     await writeOut(opts.format === 'json' ? renderReportJson(report) : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time }));
+    printReportWarnings(report);
+  });
+
+addExtractOptions(addFtpOptions(
+  program
+    .command('extract')
+    .description('write every file transferred over FTP (downloads, uploads, listings) to DIR, decoded (MODE Z/B/C, TYPE A/E as asked), with sha256 and DIR/manifest.json')
+    .argument('<captures...>', 'capture files, or - for standard input')
+    .requiredOption('-o, --output <dir>', 'output directory (created if needed; nothing in it is overwritten)')
+    .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text')),
+))
+  .addHelpText('after', `
+Names are the remote base names, sanitised (never outside DIR, never over an existing file);
+listings are saved as text; an incomplete file is still written and its missing ranges listed.
+
+Examples:
+  ftp-inspect extract capture.pcap -o out/
+  ftp-inspect extract capture.pcap -o out/ --ascii native && jq '.files[] | {name, sha256, complete}' out/manifest.json`)
+  .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & { output: string; format: 'text' | 'json' }) => {
+    const { report, manifest, manifestName } = await analyzeExtracting(captures, opts, opts.output);
+    await writeOut(opts.format === 'json' ? JSON.stringify(manifest, null, 1) : extractionSummary(manifest, opts.output, manifestName));
     printReportWarnings(report);
   });
 

@@ -11,6 +11,8 @@ import { DnsNameBook } from './DnsNameBook.js';
 import { FtpContentProbe } from './FtpContentProbe.js';
 import { FtpControlConsumer } from './FtpControlConsumer.js';
 import { FtpSessionBuilder } from './FtpSessionBuilder.js';
+import { DataConnectionLinker, type DataExtraction } from './DataConnectionLinker.js';
+import type { SessionTransfers } from './TransferBuilder.js';
 import type {
   ControlConnectionFacts, ControlConnectionSummary, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader,
 } from './model.js';
@@ -29,6 +31,8 @@ export interface FtpAnalyzerOptions {
   redact?: boolean;
   /** Limits of the control-channel parser (line length, reply lines). */
   parser?: ControlChannelParserOptions;
+  /** Write every transfer's bytes to files (decoded: MODE Z/B/C, TYPE A/E as asked). */
+  extract?: DataExtraction;
 }
 
 export interface FinishOptions {
@@ -51,12 +55,22 @@ export interface FtpAnalyzer {
   onConnection(summary: ControlConnectionSummary): void;
   /** Ends every session still open and returns the report. Call once, after the capture was read. */
   finish(options?: FinishOptions): FtpReport;
+  /**
+   * The TCP stage's view of each segment (after `process`): on control connections, which
+   * frame each client ACK acknowledges (tcp.analysis.acks_frame), to explain one ACK covering
+   * both the 150 and the 226.
+   */
+  onSegment(frame: number, view: { stream: number; direction: 0 | 1; acksFrame: number }): void;
 }
 
 interface Entry {
   consumer: FtpControlConsumer;
   builder: FtpSessionBuilder;
+  transfers: SessionTransfers;
 }
+
+/** Client ACK frames on a control connection and the frame each acknowledges (bounded). */
+const MAX_CONTROL_ACKS = 100_000;
 
 export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer {
   const ports = new Set(options.ports ?? [21]);
@@ -70,14 +84,20 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   const summaries = new Map<number, ControlConnectionFacts>();
   let captureStart: string | undefined;
   let finished = false;
+  const linker = new DataConnectionLinker(options.extract);
+  const controlAcks = new Map<number, Array<[number, number]>>();
 
   const open = (start: ConnectionStart, detectedBy: DetectionReason, swap: boolean): FtpControlConsumer => {
     // Swapped: the side the TCP stage called the client is the FTP server.
     const roles = swap ? { ...start, client: start.server, server: start.client } : start;
     const implicitTls = detectedBy === 'implicit-tls-port';
-    const builder = new FtpSessionBuilder({ start: roles, detectedBy, implicitTls, segmentHeader: (frame, use) => headers.want(frame, use) });
+    const transfers = linker.newSession();
+    const builder = new FtpSessionBuilder({
+      start: roles, detectedBy, implicitTls, segmentHeader: (frame, use) => headers.want(frame, use), observer: transfers,
+    });
+    transfers.attach(builder.session);
     const consumer = new FtpControlConsumer(builder, { ...parserOptions, swapDirections: swap, startEncrypted: implicitTls });
-    entries.push({ consumer, builder });
+    entries.push({ consumer, builder, transfers });
     controlStreams.add(start.stream);
     return consumer;
   };
@@ -89,6 +109,9 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     // The TCP stage may guess roles the wrong way when the capture starts mid-connection.
     if (start.rolesFrom === 'heuristic' && ports.has(start.client.port)) return open(start, 'port', true);
     if (start.rolesFrom === 'heuristic' && tlsPorts.has(start.client.port)) return open(start, 'implicit-tls-port', true);
+    // A connection some session announced (or that looks like its data) is data, not a new control channel.
+    const data = linker.claim(start);
+    if (data) return data;
     if (!contentDetection) return undefined;
     return new FtpContentProbe(() => open(start, 'content', false));
   };
@@ -102,6 +125,13 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     },
     onConnection(summary: ControlConnectionSummary): void {
       if (controlStreams.has(summary.stream)) summaries.set(summary.stream, controlConnectionFacts(summary));
+      else linker.onSummary(summary);
+    },
+    onSegment(frame: number, view: { stream: number; direction: 0 | 1; acksFrame: number }): void {
+      if (view.direction !== 0 || view.acksFrame === 0 || !controlStreams.has(view.stream)) return;
+      const list = controlAcks.get(view.stream) ?? [];
+      if (list.length < MAX_CONTROL_ACKS) list.push([frame, view.acksFrame]);
+      controlAcks.set(view.stream, list);
     },
     finish(finishOptions: FinishOptions = {}): FtpReport {
       finished = true;
@@ -122,7 +152,10 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
         if (facts) applyTcpFacts(s, facts);
         relativeNumbers(s);
       });
-      const report: FtpReport = { sessions, credentials: credentialsOf(sessions), redacted: false };
+      const ids = new Map(entries.map((e) => [e.transfers, e.builder.session] as const));
+      const { orphans, unusedExpectations } = linker.finish((t) => ids.get(t)?.id ?? 0);
+      for (const s of sessions) explainAcks(s, controlAcks.get(s.controlStream) ?? []);
+      const report: FtpReport = { sessions, credentials: credentialsOf(sessions), redacted: false, orphans, unusedExpectations };
       if (captureStart !== undefined) report.captureStart = captureStart;
       return options.redact ? redactReport(report) : report;
     },
@@ -175,7 +208,13 @@ export function mergeFtpReports(parts: ReadonlyArray<{ capture: string; report: 
   for (const { capture, report } of parts) {
     for (const s of report.sessions) sessions.push({ ...s, capture, id: sessions.length + 1 });
   }
-  const merged: FtpReport = { sessions, credentials: credentialsOf(sessions), redacted: parts.length > 0 && parts.every((p) => p.report.redacted) };
+  const merged: FtpReport = {
+    sessions,
+    credentials: credentialsOf(sessions),
+    redacted: parts.length > 0 && parts.every((p) => p.report.redacted),
+    orphans: parts.flatMap((p) => p.report.orphans ?? []),
+    unusedExpectations: parts.flatMap((p) => p.report.unusedExpectations ?? []),
+  };
   const first = parts[0]?.report.captureStart;
   if (first !== undefined && parts.length === 1) merged.captureStart = first;
   return merged;
@@ -240,5 +279,27 @@ function applyTcpFacts(s: FtpSession, facts: ControlConnectionFacts): void {
     const start = parseEpochText(s.start.time);
     const end = parseEpochText(s.end.time);
     if (start && end) s.duration = secondsBetween(start.sec, start.nsec, end.sec, end.nsec);
+  }
+}
+
+/**
+ * Why one client ACK can acknowledge both the 150 and the 226 (lab question 13): TCP
+ * acknowledgements are cumulative (RFC 9293 §3.4) and receivers delay ACKs (RFC 1122
+ * §4.2.3.2, RFC 9293 §3.8.6.3), so when the server sends the 226 before the client has
+ * acknowledged the 150 — a short transfer — the client's next ACK covers both. Read from the
+ * TCP stage's tcp.analysis.acks_frame of the client's segments.
+ */
+function explainAcks(s: FtpSession, acks: ReadonlyArray<[number, number]>): void {
+  for (const t of s.transfers) {
+    const p = t.preliminary;
+    const f = t.final;
+    if (!p || !f || f.frame <= p.frame) continue;
+    // The first client segment that acknowledges the 150 (or anything after it).
+    const first = acks.find(([, acked]) => acked >= p.frame);
+    if (!first || first[1] < f.frame) continue;
+    t.ackExplanation =
+      `frame ${first[0]} acknowledges both the ${p.code} (frame ${p.frame}) and the ${f.code} (frame ${f.frame}): ` +
+      `the client had not acknowledged the ${p.code} yet when the ${f.code} arrived, and a TCP ACK is cumulative ` +
+      `(RFC 9293 §3.4) — it acknowledges every byte up to its number, so one delayed ACK (RFC 1122 §4.2.3.2) covers both replies`;
   }
 }

@@ -23,6 +23,21 @@ export interface SessionBuilderInit {
   implicitTls?: boolean;
   /** Asks for the TCP header of a frame (QUIT and its 221); `use` is called when it is known. */
   segmentHeader?: (frame: number, use: (header: SegmentHeader) => void) => void;
+  /** Told of announcements, commands and replies as they happen (the data-connection linker listens). */
+  observer?: SessionObserver;
+}
+
+/**
+ * What the data-connection linker needs to hear from a session, in capture order. Announcements
+ * come at the PORT/EPRT/LPRT command (the server may connect before its 200 is captured) and at
+ * the 227/228/229 reply.
+ */
+export interface SessionObserver {
+  announcement(a: DataChannelAnnouncement): void;
+  /** Every command, with the session state in force when it was sent. */
+  command(command: FtpCommand, state: Readonly<FtpSession['state']>): void;
+  /** Every reply paired with the command it answers. */
+  reply(command: FtpCommand, reply: FtpReply): void;
 }
 
 interface Pending {
@@ -58,9 +73,11 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   /** Frame of the last gap in the client's bytes: commands may have been lost there. */
   #clientGapFrame: number | undefined;
   readonly #segmentHeader: SessionBuilderInit['segmentHeader'];
+  readonly #observer: SessionObserver | undefined;
 
   constructor(init: SessionBuilderInit) {
     this.#segmentHeader = init.segmentHeader;
+    this.#observer = init.observer;
     const { start } = init;
     this.#startSec = this.#endSec = start.tsSec;
     this.#startNsec = this.#endNsec = start.tsNsec;
@@ -91,6 +108,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
       stateChanges: [],
       features: null,
       dataChannels: [],
+      transfers: [],
       quit: null,
       telnet: [],
       bytes: { client: 0, server: 0, encryptedClient: 0, encryptedServer: 0 },
@@ -149,6 +167,8 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     this.#lineNotes(line, command, 'client');
     this.session.commands.push(command);
     const pending: Pending = { command, preliminary: false };
+    // The state before the command changes it: a transfer uses the TYPE/MODE/REST already in force.
+    this.#observer?.command(command, { ...this.session.state });
     this.#onCommand(parsed.command.toUpperCase(), parsed.arg, command, pending);
     this.#pending.push(pending);
   }
@@ -423,6 +443,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     const ok = code >= 200 && code < 300;
     if (code === 421) this.#warn(reply.frame, `421: the server is closing the control connection (${reply.text})`);
     if (p.login) this.#loginReply(p.login, verb, reply);
+    this.#observer?.reply(p.command, reply);
     if (p.announcement) {
       p.announcement.replyCode = code;
       if (!reply.preliminary) p.announcement.accepted = ok;
@@ -548,6 +569,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     const explanation = explainAnnouncement(a);
     if (explanation) announcement.explanation = explanation;
     this.session.dataChannels.push(announcement);
+    this.#observer?.announcement(announcement);
     return announcement;
   }
 

@@ -30,6 +30,10 @@ export interface FtpReport {
   captureStart?: string;
   /** True when the report was built with `redact`: every password is masked. */
   redacted: boolean;
+  /** Data connections that look like FTP data but belong to no session in the capture. */
+  orphans?: OrphanDataConnection[];
+  /** Announcements (PASV, PORT, …) no connection was seen for. */
+  unusedExpectations?: UnusedExpectation[];
 }
 
 export type LoginOutcome = 'accepted' | 'rejected' | 'unknown';
@@ -106,6 +110,8 @@ export interface FtpSession {
   features: { frame: number; list: string[] } | null;
   /** PORT/EPRT/LPRT commands and 227/228/229 replies, for matching data connections. */
   dataChannels: DataChannelAnnouncement[];
+  /** Every transfer command (RETR, STOR, LIST, …) with its data connection, in order. */
+  transfers: FtpTransfer[];
   quit: QuitInfo | null;
   /** Telnet commands (IAC …) found in the channel, each with its frame. */
   telnet: Array<{ frame: number; direction: 'client' | 'server'; what: string }>;
@@ -394,4 +400,123 @@ export interface ControlConnectionSummary {
     server: { fin?: SummarySegment & { ackedBy?: SummarySegment }; rst?: SummarySegment };
     activeCloser?: 'client' | 'server';
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data connections and transfers (Zeek's "expected connection" idea: every PORT/EPRT/LPRT and
+// every 227/228/229 registers an expectation; a new TCP connection that matches one is that
+// session's data connection, and the match says why it matched).
+
+/** Why a data connection was tied to a session. */
+export type BindingRule =
+  | 'address+port' // the announced address and port are the connection's listening side
+  | 'port-only' // the port matches and the other side is the control connection's peer, but the announced address is not the one captured (NAT, a private address in a 227, rewritten traces)
+  | 'timing'; // no announcement matched; port 20 or a transfer command waiting between the same hosts
+
+export type TransferDirection = 'download' | 'upload' | 'listing' | 'unknown';
+
+/** RFC 959 (PORT/PASV), RFC 2428 (EPRT/EPSV), RFC 1639 (LPRT/LPSV). */
+export type TransferMode = 'active' | 'passive' | 'extended-active' | 'extended-passive' | 'long-active' | 'long-passive' | 'unknown';
+
+export type TransferStatus =
+  | 'complete' // every byte of the data connection was captured and the server reported success
+  | 'incomplete' // bytes are missing (see `missing`), or the transfer never finished in the capture
+  | 'aborted' // ABOR, a 426/451 final reply, or an RST on the data connection
+  | 'truncated' // frames were cut by the snaplen: the packets were there, their bytes were not captured
+  | 'size-mismatch' // every byte arrived but not as many as the server announced (150 "(N bytes)" or SIZE)
+  | 'refused' // the command failed before any data connection was used (425, 450, 550, …)
+  | 'no-data-connection'; // a final reply came but no data connection was found in the capture
+
+/** A data connection as the TCP stage showed it, with how it was tied to its session. */
+export interface DataConnectionFacts {
+  /** Wireshark's tcp.stream. */
+  stream: number;
+  /** The side that sent the SYN (the connector) and the side that listened. */
+  opener: FtpEndpoint;
+  listener: FtpEndpoint;
+  /** Which FTP role opened it: the client (passive mode) or the server (active mode, often from port 20). */
+  openedBy: 'client' | 'server' | 'unknown';
+  rolesFrom: 'syn' | 'syn-ack' | 'heuristic';
+  binding: { rule: BindingRule; expectationFrame: number | null; note: string | null };
+  /** Handshake frames, when captured. */
+  handshake: { syn: number | null; synAck: number | null; ack: number | null };
+  firstFrame: number;
+  lastFrame: number | null;
+  /** First and last frame that carried transferred bytes (the FTP-DATA frames). */
+  firstDataFrame: number | null;
+  lastDataFrame: number | null;
+  /** Frames that carried transferred bytes (Wireshark's FTP-DATA), counted. */
+  dataFrames: number;
+  /** TCP payload bytes delivered in order, per direction (retransmissions counted once). */
+  bytesFromOpener: number;
+  bytesFromListener: number;
+  start: string;
+  /** Time of the last frame that carried transferred bytes, when any did. */
+  lastDataTime: string | null;
+  /** SYN (or first frame) to the last frame of the connection, seconds. */
+  duration: string | null;
+  /** Transferred bytes / (last data frame − first frame), bytes per second. */
+  throughput: number | null;
+  /** Bytes of the transferring direction that were never seen, as TCP stream offsets [start, end). */
+  missing: Array<{ start: number; end: number; reason: string; frame: number }>;
+  /** FIN/RST frames of the connection. */
+  teardown: { reset: boolean; rstFrame: number | null; finFrames: number[] };
+}
+
+export interface FtpTransfer {
+  /** 1-based within the session. */
+  id: number;
+  /** RETR, STOR, STOU, APPE, LIST, NLST, MLSD (null for a data connection of an encrypted session). */
+  command: string | null;
+  arg: string;
+  /** Frame of the command. */
+  frame: number | null;
+  /** Working directory + argument, when the directory is known; the argument otherwise. */
+  path: string | null;
+  direction: TransferDirection;
+  mode: TransferMode;
+  /** The announcement the data connection was made for (with the p1 × 256 + p2 arithmetic). */
+  announcement: DataChannelAnnouncement | null;
+  connection: DataConnectionFacts | null;
+  /** 125/150 reply, and the size it announced ("(N bytes)"). */
+  preliminary: { frame: number; code: number; text: string; announcedSize: number | null } | null;
+  /** 226/250, or 425/426/451/5xx. */
+  final: { frame: number; code: number; text: string } | null;
+  /** Answer to a SIZE for the same file before the transfer (RFC 3659 §4). */
+  size: { frame: number; value: number } | null;
+  /** REST offset (RFC 3659 §5) the transfer started at. */
+  rest: number | null;
+  /** TYPE, MODE, STRU in force when the command was sent. */
+  type: string;
+  transmissionMode: string;
+  stru: string;
+  /** Bytes of the file in this transfer (wire bytes for MODE S; decoded bytes once extracted). */
+  bytes: number;
+  status: TransferStatus;
+  /** Missing ranges in file offsets [start, end) (end null: unknown to the end). */
+  missing: Array<[number, number | null]>;
+  /** Why the status is what it is, each with frames. */
+  notes: string[];
+  /** One ACK of the client acknowledged both the 150 and the 226 (see `ackExplanation`). */
+  ackExplanation?: string;
+  /** Where the bytes went when extracting. */
+  extracted?: { name: string; size: number; sha256: string; complete: boolean };
+}
+
+/** A data connection no session could claim (its control connection is not in the capture). */
+export interface OrphanDataConnection {
+  connection: DataConnectionFacts;
+  /** Why it was taken for FTP data. */
+  reason: string;
+  extracted?: { name: string; size: number; sha256: string; complete: boolean };
+}
+
+/** An announcement nobody connected to, or one dropped because too many were pending. */
+export interface UnusedExpectation {
+  session: number;
+  kind: string;
+  address: string | null;
+  port: number;
+  frame: number;
+  reason: 'never-connected' | 'expired' | 'refused';
 }

@@ -1,0 +1,190 @@
+// The TCP stage's consumer for one FTP data connection. It counts what the connection carried
+// (bytes per direction, the frames that carried them, gaps, FIN/RST) and, once the linker has
+// told it which direction carries the file, hands those bytes — and the holes — to a sink:
+// the decoder chain of src/ftp/data feeding a file of src/extract.
+//
+// A passive connection is made before its command is sent, so its first bytes can arrive
+// before the linker knows what they are (the RETR still in flight, or held back by the
+// control connection's reassembly). Those are kept, bounded by `holdLimit`; past it the
+// connection is handed on as "command unknown" rather than buffered without end.
+
+import type { DataPosition, DataSink } from './data/DataDecoder.js';
+import type { DataConnectionFacts } from './model.js';
+import type { ConnectionStart, Direction, StreamChunk, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
+import { epochText, secondsBetween } from './time.js';
+
+export const DEFAULT_HOLD_LIMIT = 4 * 1024 * 1024;
+
+type Held = { kind: 'data'; dir: Direction; bytes: Uint8Array; at: DataPosition } | { kind: 'gap'; dir: Direction; length: number; at: DataPosition };
+
+export interface DataConnectionEvents {
+  /** Bytes arrived while no direction was chosen and `holdLimit` is reached: choose now. */
+  overflow(consumer: DataConnectionConsumer): void;
+  /** Both directions are done (or the capture ended). */
+  closed(consumer: DataConnectionConsumer): void;
+}
+
+export class DataConnectionConsumer implements StreamConsumer {
+  readonly start: ConnectionStart;
+  readonly facts: DataConnectionFacts;
+  readonly #events: DataConnectionEvents;
+  readonly #holdLimit: number;
+  /** Direction whose bytes are the transfer, once known. */
+  #dataDirection: Direction | undefined;
+  #sink: DataSink | undefined;
+  #held: Held[] = [];
+  #heldBytes = 0;
+  #ended: [boolean, boolean] = [false, false];
+  #sinkEnded = false;
+  #closed = false;
+  #firstByteDir: Direction | undefined;
+  /** Direction-0/1 delivered bytes and data frames. */
+  readonly bytes: [number, number] = [0, 0];
+  readonly #dataFrames: [Set<number> | number, Set<number> | number] = [new Set(), new Set()];
+  readonly #firstData: [number | null, number | null] = [null, null];
+  readonly #lastData: [number | null, number | null] = [null, null];
+  readonly #lastTime: [[number, number] | null, [number, number] | null] = [null, null];
+  readonly #gaps: [DataConnectionFacts['missing'], DataConnectionFacts['missing']] = [[], []];
+  #lastFrame: number;
+
+  constructor(start: ConnectionStart, facts: DataConnectionFacts, events: DataConnectionEvents, holdLimit = DEFAULT_HOLD_LIMIT) {
+    this.start = start;
+    this.facts = facts;
+    this.#events = events;
+    this.#holdLimit = holdLimit;
+    this.#lastFrame = start.firstFrame;
+  }
+
+  /** The direction that carried bytes first (for connections whose command is unknown). */
+  get firstByteDirection(): Direction | undefined {
+    return this.#firstByteDir;
+  }
+
+  get dataDirection(): Direction | undefined {
+    return this.#dataDirection;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether the transferring direction has ended (FIN/RST/end of capture). */
+  get dataEnded(): boolean {
+    return this.#dataDirection !== undefined && this.#ended[this.#dataDirection];
+  }
+
+  /**
+   * Chooses the direction that carries the transfer and where its bytes go (undefined: count
+   * only). What was held is replayed into the sink first.
+   */
+  route(direction: Direction, sink: DataSink | undefined): void {
+    if (this.#dataDirection !== undefined) return;
+    this.#dataDirection = direction;
+    this.#sink = sink;
+    const held = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    if (sink) {
+      for (const h of held) {
+        if (h.kind === 'data' && h.dir === direction) sink.data(h.bytes, h.at);
+        else if (h.kind === 'gap' && h.dir === direction) sink.gap(h.length, h.at);
+      }
+      if (this.#ended[direction] || this.#closed) this.#endSink();
+    }
+    this.#refreshFacts();
+  }
+
+  data(chunk: StreamChunk): void {
+    const d = chunk.direction;
+    const n = chunk.bytes.length;
+    if (n === 0) return;
+    this.#firstByteDir ??= d;
+    this.bytes[d] += n;
+    const frames = chunk.frames;
+    const set = this.#dataFrames[d];
+    for (const f of frames) {
+      if (typeof set === 'number') break;
+      set.add(f);
+    }
+    // A long transfer has millions of frames: past 4096 keep only the count of what remains.
+    if (set instanceof Set && set.size > 4096) this.#dataFrames[d] = set.size;
+    else if (typeof set === 'number') this.#dataFrames[d] = set + frames.length;
+    if (frames.length > 0) {
+      this.#firstData[d] ??= frames[0]!;
+      this.#lastData[d] = frames[frames.length - 1]!;
+      this.#lastFrame = Math.max(this.#lastFrame, frames[frames.length - 1]!);
+    }
+    this.#lastTime[d] = [chunk.tsSec, chunk.tsNsec];
+    const at: DataPosition = { offset: chunk.offset, frames };
+    if (this.#dataDirection === undefined) {
+      this.#held.push({ kind: 'data', dir: d, bytes: new Uint8Array(chunk.bytes), at: { offset: chunk.offset, frames: [...frames] } });
+      this.#heldBytes += n;
+      if (this.#heldBytes > this.#holdLimit) this.#events.overflow(this);
+      return;
+    }
+    if (d === this.#dataDirection && this.#sink && !this.#sinkEnded) this.#sink.data(chunk.bytes, at);
+  }
+
+  gap(gap: StreamGap): void {
+    const length = gap.end - gap.start;
+    const list = this.#gaps[gap.direction];
+    if (list.length < 1000) list.push({ start: gap.start, end: gap.end, reason: gap.reason, frame: gap.frame });
+    else {
+      const last = list[list.length - 1]!;
+      last.end = gap.end;
+      last.reason = 'many gaps (list capped at 1000; the last entry spans the rest)';
+    }
+    const at: DataPosition = { offset: gap.start, frames: [gap.frame] };
+    if (this.#dataDirection === undefined) {
+      this.#held.push({ kind: 'gap', dir: gap.direction, length, at });
+      return;
+    }
+    if (gap.direction === this.#dataDirection && this.#sink && !this.#sinkEnded) this.#sink.gap(length, at);
+  }
+
+  end(end: StreamEnd): void {
+    this.#ended[end.direction] = true;
+    if (end.frame !== undefined) this.#lastFrame = Math.max(this.#lastFrame, end.frame);
+    if (end.direction === this.#dataDirection) this.#endSink();
+  }
+
+  closed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#dataDirection !== undefined) this.#endSink();
+    this.#refreshFacts();
+    this.#events.closed(this);
+  }
+
+  /** Facts as far as known now (called again when the TCP summary arrives). */
+  refresh(): DataConnectionFacts {
+    this.#refreshFacts();
+    return this.facts;
+  }
+
+  #endSink(): void {
+    if (this.#sinkEnded) return;
+    this.#sinkEnded = true;
+    this.#sink?.end();
+  }
+
+  #refreshFacts(): void {
+    const f = this.facts;
+    // Until the linker says, the busier direction is taken to be the transfer.
+    const d: Direction = this.#dataDirection ?? (this.bytes[1] >= this.bytes[0] ? 1 : 0);
+    f.bytesFromOpener = this.bytes[0];
+    f.bytesFromListener = this.bytes[1];
+    f.firstDataFrame = this.#firstData[d];
+    f.lastDataFrame = this.#lastData[d];
+    const set = this.#dataFrames[d];
+    f.dataFrames = typeof set === 'number' ? set : set.size;
+    f.missing = this.#gaps[d];
+    f.lastFrame = Math.max(f.lastFrame ?? 0, this.#lastFrame);
+    const last = this.#lastTime[d];
+    if (last) {
+      f.lastDataTime = epochText(last[0], last[1]);
+      const secs = Number(secondsBetween(this.start.tsSec, this.start.tsNsec, last[0], last[1]));
+      f.throughput = secs > 0 ? Math.round((this.bytes[d] / secs) * 10) / 10 : null;
+    }
+  }
+}

@@ -1,0 +1,260 @@
+// Finds the FTP data connections among the TCP connections and ties each to its session:
+// by an expectation (DataChannelExpectations), else by timing (a connection from port 20, or
+// one between the hosts of a session that has a transfer command waiting), else — when it
+// still looks like FTP data (port 20) — as an orphan whose control connection is not in the
+// capture. Any other TCP connection is left alone. When extracting, each transfer's bytes go
+// through the data decoders (MODE, TYPE) into a file of the FileSink.
+
+import type { ExtractedFile, FileSink, TransferInfo } from '../extract/FileSink.js';
+import type { ManifestEntry } from '../extract/Manifest.js';
+import type { ConnectionStart, Direction, StreamConsumer } from '../tcp/StreamEvents.js';
+import { TransferDecoder, type DataDecodeOptions, type FileStructure, type RepresentationType, type TransferMode } from './data/TransferDecoder.js';
+import { DataChannelExpectations, type Expectation } from './DataChannelExpectations.js';
+import { DataConnectionConsumer } from './DataConnectionConsumer.js';
+import type {
+  BindingRule, ControlConnectionSummary, DataChannelAnnouncement, DataConnectionFacts, FtpTransfer, OrphanDataConnection, UnusedExpectation,
+} from './model.js';
+import { SessionTransfers, type BoundConnection } from './TransferBuilder.js';
+import { epochText } from './time.js';
+
+export interface DataExtraction {
+  sink: FileSink;
+  decode?: DataDecodeOptions;
+}
+
+/** The FTP-DATA port of active mode (RFC 959 §3.2: L-1 of the control port 21). */
+const FTP_DATA_PORT = 20;
+
+export class DataConnectionLinker {
+  readonly #sessions: SessionTransfers[] = [];
+  readonly #expectations: DataChannelExpectations<SessionTransfers>;
+  readonly #unused: Array<{ e: Expectation<SessionTransfers>; reason: UnusedExpectation['reason'] }> = [];
+  readonly #byStream = new Map<number, { consumer: DataConnectionConsumer; bound?: BoundConnection; session?: SessionTransfers; orphan?: OrphanDataConnection }>();
+  readonly #orphans: OrphanDataConnection[] = [];
+  readonly #extraction: DataExtraction | undefined;
+  readonly #files: Array<{ file: ExtractedFile; target: FtpTransfer | OrphanDataConnection; owner?: SessionTransfers }> = [];
+
+  constructor(extraction?: DataExtraction) {
+    this.#extraction = extraction;
+    this.#expectations = new DataChannelExpectations((e) => this.#unused.push({ e, reason: 'expired' }));
+  }
+
+  /** Makes the observer for a new session (attach the session record to it once built). */
+  newSession(): SessionTransfers {
+    const s = new SessionTransfers({
+      register: (owner, a) => this.#expectations.register(owner, a),
+      withdraw: (e, reason) => {
+        this.#expectations.remove(e);
+        this.#unused.push({ e, reason });
+      },
+      sinks: this.#extraction ? { open: (session, t) => this.#openFile(session, t) } : undefined,
+    });
+    this.#sessions.push(s);
+    return s;
+  }
+
+  /** For the TCP stage's factory: a consumer when the connection is FTP data, else undefined. */
+  claim(start: ConnectionStart): StreamConsumer | undefined {
+    const match = this.#expectations.claim(start);
+    if (match) {
+      const passive = match.expectation.listener === 'server';
+      // Passive: the FTP server listens (TCP direction 1 unless the roles were guessed the other way).
+      const fromFtpServer: Direction = passive !== match.swapped ? 1 : 0;
+      return this.#bind(start, match.expectation.owner, match.expectation, match.rule, match.note, fromFtpServer);
+    }
+    const hosts = (s: SessionTransfers) =>
+      (s.client.ip === start.client.ip && s.server.ip === start.server.ip) || (s.client.ip === start.server.ip && s.server.ip === start.client.ip);
+    const port20 = start.client.port === FTP_DATA_PORT || start.server.port === FTP_DATA_PORT;
+    const candidates = this.#sessions.filter((s) => hosts(s) && s.session.end.frame >= 0);
+    const waiting = [...candidates].reverse().find((s) => s.waitingForConnection || s.session.encrypted);
+    const chosen = waiting ?? (port20 ? candidates[candidates.length - 1] : undefined);
+    if (chosen) {
+      const fromFtpServer = this.#ftpServerSide(start, chosen);
+      const why = chosen.session.encrypted
+        ? `no announcement could be read (the control channel is encrypted); taken as this session's data connection because it joins the same hosts`
+        : port20
+          ? `no announcement matched; taken as this session's data connection because it comes from port ${FTP_DATA_PORT} between the same hosts`
+          : `no announcement matched; taken as this session's data connection because it starts while a transfer command waits, between the same hosts`;
+      return this.#bind(start, chosen, undefined, 'timing', why, fromFtpServer);
+    }
+    if (port20) return this.#orphan(start, `a connection from port ${FTP_DATA_PORT} (FTP-DATA) with no control session in the capture`);
+    return undefined;
+  }
+
+  /** TCP summaries of data connections: handshake, teardown, duration. */
+  onSummary(summary: ControlConnectionSummary): void {
+    const entry = this.#byStream.get(summary.stream);
+    if (!entry) return;
+    const f = entry.consumer.facts;
+    const h = summary.handshake;
+    f.handshake = { syn: h.syn?.frame ?? null, synAck: h.synAck?.frame ?? null, ack: h.ack?.frame ?? null };
+    const t = summary.teardown;
+    const rst = [t.client.rst, t.server.rst].filter((x) => x !== undefined).sort((a, b) => a.frame - b.frame)[0];
+    f.teardown = {
+      reset: rst !== undefined,
+      rstFrame: rst?.frame ?? null,
+      finFrames: [t.client.fin?.frame, t.server.fin?.frame].filter((x): x is number => x !== undefined).sort((a, b) => a - b),
+    };
+    f.lastFrame = Math.max(f.lastFrame ?? 0, summary.lastFrame);
+    f.duration = (summary.durationNs / 1e9).toFixed(9);
+  }
+
+  /** Ends the linking: judges every transfer and returns what belongs to no session. */
+  finish(sessionId: (s: SessionTransfers) => number): { orphans: OrphanDataConnection[]; unusedExpectations: UnusedExpectation[] } {
+    for (const s of this.#sessions) {
+      for (const b of [...s.unassigned]) s.adopt(b, 'no transfer command was seen for this data connection');
+      s.finish();
+    }
+    // Session numbers are given at the end; the files opened earlier learn theirs now.
+    for (const f of this.#files) if (f.owner) f.file.info.session = sessionId(f.owner);
+    for (const e of this.#expectations.drain()) this.#unused.push({ e, reason: 'never-connected' });
+    const unusedExpectations = this.#unused.map(({ e, reason }) => unusedOf(e.announcement, sessionId(e.owner), reason));
+    for (const o of this.#orphans) o.connection = this.#byStream.get(o.connection.stream)?.consumer.refresh() ?? o.connection;
+    return { orphans: this.#orphans, unusedExpectations };
+  }
+
+  /** Promises for every extracted file's manifest entry (resolved when the sink closes). */
+  get extracted(): Array<Promise<ManifestEntry>> {
+    return this.#files.map((f) => f.file.closed);
+  }
+
+  #bind(
+    start: ConnectionStart, owner: SessionTransfers, expectation: Expectation<SessionTransfers> | undefined,
+    rule: BindingRule, note: string | null, fromFtpServer: Direction,
+  ): StreamConsumer {
+    const facts = newFacts(start, fromFtpServer, rule, expectation?.announcement.frame ?? null, note);
+    let bound: BoundConnection | undefined;
+    const consumer = new DataConnectionConsumer(start, facts, {
+      overflow: (c) => {
+        // Too much arrived before any command: report it without one rather than hold more.
+        if (bound && bound.transfer === undefined) owner.adopt(bound, 'more data arrived than is held while waiting for a transfer command');
+        else if (c.dataDirection === undefined) c.route(c.firstByteDirection ?? 1, undefined);
+      },
+      closed: (c) => {
+        if (bound && bound.transfer === undefined && owner.session.encrypted) owner.adopt(bound, 'the control channel is encrypted: the command that used this connection cannot be read');
+        void c;
+      },
+    });
+    this.#byStream.set(start.stream, { consumer, session: owner });
+    bound = owner.bind(consumer, expectation, fromFtpServer);
+    return consumer;
+  }
+
+  #orphan(start: ConnectionStart, reason: string): StreamConsumer {
+    const fromFtpServer: Direction = start.client.port === FTP_DATA_PORT ? 0 : 1;
+    const facts = newFacts(start, fromFtpServer, 'timing', null, null);
+    const orphan: OrphanDataConnection = { connection: facts, reason };
+    this.#orphans.push(orphan);
+    const route = (c: DataConnectionConsumer) => {
+      if (c.dataDirection !== undefined) return;
+      const dir: Direction = c.bytes[0] > c.bytes[1] ? 0 : 1;
+      let sink;
+      if (this.#extraction && c.bytes[dir] > 0) {
+        const server = dir === 1 ? start.server : start.client;
+        const info: TransferInfo = { kind: 'orphan', session: null, stream: start.stream, server, direction: 'unknown' };
+        sink = this.#fileFor(info, { mode: 'S', type: 'I' }, orphan);
+      }
+      c.route(dir, sink);
+    };
+    const consumer = new DataConnectionConsumer(start, facts, { overflow: route, closed: route });
+    this.#byStream.set(start.stream, { consumer, orphan });
+    return consumer;
+  }
+
+  #ftpServerSide(start: ConnectionStart, s: SessionTransfers): Direction {
+    if (start.client.ip !== start.server.ip) return start.server.ip === s.server.ip ? 1 : 0;
+    return start.client.port === FTP_DATA_PORT ? 0 : 1;
+  }
+
+  #openFile(session: SessionTransfers, t: FtpTransfer): { sink: TransferDecoder; setExpectedSize(n: number): void } | undefined {
+    const kind = t.direction === 'listing' ? 'listing' : t.command === null ? 'orphan' : 'file';
+    const c = t.connection;
+    const info: TransferInfo = {
+      kind,
+      remotePath: t.path,
+      // Ids are given when the report is finished; until then the order sessions were seen in, which is the same for one capture.
+      session: session.session.id || this.#sessions.indexOf(session) + 1,
+      command: t.command,
+      argument: t.arg,
+      direction: t.direction,
+      stream: c?.stream ?? null,
+      server: c ? c.listener : undefined,
+    };
+    if (t.frame !== null) info.commandFrame = t.frame;
+    if (t.rest !== null && t.rest > 0) info.restOffset = t.rest;
+    const rep = representationOf(t);
+    let file: ExtractedFile | undefined;
+    const sink = this.#fileFor(info, rep, t, (f) => (file = f), session);
+    return { sink, setExpectedSize: (n) => { if (file && !file.ended) file.info.expectedSize = n; } };
+  }
+
+  #fileFor(
+    info: TransferInfo, rep: { mode: TransferMode; type: RepresentationType; structure?: FileStructure; byteSize?: number },
+    target: FtpTransfer | OrphanDataConnection, seen?: (f: ExtractedFile) => void, owner?: SessionTransfers,
+  ): TransferDecoder {
+    const x = this.#extraction!;
+    const file = x.sink.open({ ...info, representation: rep });
+    const decoder = new TransferDecoder(rep, file, x.decode);
+    file.attach(decoder);
+    seen?.(file);
+    this.#files.push(owner ? { file, target, owner } : { file, target });
+    void file.closed.then((e) => {
+      target.extracted = { name: e.name, size: e.size, sha256: e.sha256, complete: e.complete };
+      if ('status' in target) {
+        // The file's own account (decoded offsets, the announced size) is the more exact one.
+        if (e.missing.length > 0) target.missing = e.missing.filter((_, i) => e.missingDetail[i]?.reason !== 'before-rest');
+        if (e.dataBytes !== target.bytes) target.notes.push(`${e.dataBytes} bytes after decoding (${e.wire.decoding ?? 'as on the wire'})`);
+        if (!e.complete && target.status === 'complete') {
+          target.status = 'incomplete';
+          target.notes.push('extraction found bytes missing: see missing');
+        }
+        for (const w of e.warnings.slice(0, 5)) target.notes.push(`extract: ${w}`);
+      }
+    });
+    return decoder;
+  }
+
+  /** The session a data connection was bound to, for session ids given late. */
+  sessionOfStream(stream: number): SessionTransfers | undefined {
+    return this.#byStream.get(stream)?.session;
+  }
+}
+
+function representationOf(t: FtpTransfer): { mode: TransferMode; type: RepresentationType; structure?: FileStructure; byteSize?: number } {
+  const mode = (['S', 'B', 'C', 'Z'].includes(t.transmissionMode) ? t.transmissionMode : 'S') as TransferMode;
+  const [typeLetter, size] = t.type.split(/\s+/);
+  const type = (['A', 'E', 'I', 'L'].includes(typeLetter ?? '') ? typeLetter : 'I') as RepresentationType;
+  const rep: { mode: TransferMode; type: RepresentationType; structure?: FileStructure; byteSize?: number } = { mode, type };
+  if (type === 'L' && size !== undefined && /^\d+$/.test(size)) rep.byteSize = Number(size);
+  if (t.stru === 'R' || t.stru === 'P') rep.structure = t.stru;
+  return rep;
+}
+
+function newFacts(start: ConnectionStart, fromFtpServer: Direction, rule: BindingRule, expectationFrame: number | null, note: string | null): DataConnectionFacts {
+  return {
+    stream: start.stream,
+    opener: { ...start.client },
+    listener: { ...start.server },
+    openedBy: fromFtpServer === 0 ? 'server' : 'client',
+    rolesFrom: start.rolesFrom,
+    binding: { rule, expectationFrame, note },
+    handshake: { syn: null, synAck: null, ack: null },
+    firstFrame: start.firstFrame,
+    lastFrame: null,
+    firstDataFrame: null,
+    lastDataFrame: null,
+    dataFrames: 0,
+    bytesFromOpener: 0,
+    bytesFromListener: 0,
+    start: epochText(start.tsSec, start.tsNsec),
+    lastDataTime: null,
+    duration: null,
+    throughput: null,
+    missing: [],
+    teardown: { reset: false, rstFrame: null, finFrames: [] },
+  };
+}
+
+function unusedOf(a: DataChannelAnnouncement, session: number, reason: UnusedExpectation['reason']): UnusedExpectation {
+  return { session, kind: a.kind, address: a.address ?? a.impliedAddress ?? null, port: a.port, frame: a.frame, reason };
+}

@@ -1,0 +1,332 @@
+// One session's transfers: listens to the session builder (announcements, commands, replies)
+// and to the linker (data connections claimed for this session), ties each data connection
+// to the command that used it, and at the end states how complete each transfer is.
+//
+// Passive mode (RFC 959 §3.2, PASV/EPSV): the client connects first, then sends the command,
+// so a connection may wait here for its command. Active mode (PORT/EPRT): the command comes
+// first and the server connects after it, so a command may wait for its connection. Either
+// way the pairing is first come, first served within the session, which is what the protocol
+// allows: one data connection per transfer command, in order.
+
+import type { DataSink } from './data/DataDecoder.js';
+import type { DataConnectionConsumer } from './DataConnectionConsumer.js';
+import type { Expectation } from './DataChannelExpectations.js';
+import type { SessionObserver } from './FtpSessionBuilder.js';
+import type {
+  DataChannelAnnouncement, FtpCommand, FtpEndpoint, FtpReply, FtpSession, FtpTransfer, TransferDirection, TransferMode,
+} from './model.js';
+import { changeDirectory } from './paths.js';
+import type { Direction } from '../tcp/StreamEvents.js';
+
+export const TRANSFER_VERBS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'LIST', 'NLST', 'MLSD']);
+
+/** What the linker offers a session to write a transfer's bytes somewhere (extraction). */
+export interface TransferSinkFactory {
+  open(session: SessionTransfers, transfer: FtpTransfer): { sink: DataSink; setExpectedSize(n: number): void } | undefined;
+}
+
+export interface BoundConnection {
+  consumer: DataConnectionConsumer;
+  /** The data connection's TCP direction that carries bytes from the FTP server. */
+  fromFtpServer: Direction;
+  expectation: Expectation<SessionTransfers> | undefined;
+  transfer: FtpTransfer | undefined;
+}
+
+interface OpenTransfer {
+  transfer: FtpTransfer;
+  bound: BoundConnection | undefined;
+  /** A final reply came (the transfer will not get a connection any more if it failed). */
+  finished: boolean;
+  aborted: number | null;
+  setExpectedSize?: (n: number) => void;
+}
+
+export class SessionTransfers implements SessionObserver {
+  #session: FtpSession | undefined;
+  readonly #register: (owner: SessionTransfers, a: DataChannelAnnouncement) => Expectation<SessionTransfers>;
+  readonly #withdraw: (e: Expectation<SessionTransfers>, reason: 'refused') => void;
+  readonly #sinks: TransferSinkFactory | undefined;
+  readonly #open: OpenTransfer[] = [];
+  /** Data connections claimed for this session that no command has used yet. */
+  readonly #unassigned: BoundConnection[] = [];
+  readonly #byCommand = new Map<FtpCommand, OpenTransfer>();
+  readonly #portExpectations = new Map<FtpCommand, Expectation<SessionTransfers>>();
+  #lastAnnouncement: DataChannelAnnouncement | null = null;
+  /** SIZE answers by argument, latest first (RFC 3659 §4). */
+  readonly #sizes = new Map<string, { frame: number; value: number }>();
+  readonly #sizeCommands = new Map<FtpCommand, string>();
+  readonly all: OpenTransfer[] = [];
+
+  constructor(
+    hooks: {
+      register: (owner: SessionTransfers, a: DataChannelAnnouncement) => Expectation<SessionTransfers>;
+      withdraw: (e: Expectation<SessionTransfers>, reason: 'refused') => void;
+      sinks?: TransferSinkFactory;
+    },
+  ) {
+    this.#register = hooks.register;
+    this.#withdraw = hooks.withdraw;
+    this.#sinks = hooks.sinks;
+  }
+
+  /** The session record this listens for (set once the builder made it). */
+  attach(session: FtpSession): void {
+    this.#session = session;
+  }
+
+  get session(): FtpSession {
+    if (!this.#session) throw new Error('SessionTransfers used before attach()');
+    return this.#session;
+  }
+
+  get client(): FtpEndpoint {
+    return this.session.client;
+  }
+
+  get server(): FtpEndpoint {
+    return this.session.server;
+  }
+
+  /** A transfer command is waiting for its connection (the timing rule asks). */
+  get waitingForConnection(): boolean {
+    return this.#open.some((o) => o.bound === undefined && !o.finished);
+  }
+
+  // --- SessionObserver ---------------------------------------------------------------------
+
+  announcement(a: DataChannelAnnouncement): void {
+    this.#lastAnnouncement = a;
+    const e = this.#register(this, a);
+    if (a.by === 'client') {
+      for (const c of this.session.commands.slice(-1)) if (c.frame === a.commandFrame) this.#portExpectations.set(c, e);
+    }
+  }
+
+  command(command: FtpCommand, state: Readonly<FtpSession['state']>): void {
+    const verb = command.command.toUpperCase();
+    if (verb === 'SIZE') {
+      this.#sizeCommands.set(command, command.arg);
+      return;
+    }
+    if (verb === 'ABOR') {
+      // RFC 959 §4.1.3: ABOR ends the transfer in progress; its data connection is closed.
+      for (const o of this.#open) if (o.aborted === null) o.aborted = command.frame;
+      return;
+    }
+    if (!TRANSFER_VERBS.has(verb)) return;
+    const a = this.#lastAnnouncement;
+    const direction: TransferDirection =
+      verb === 'RETR' ? 'download' : verb === 'LIST' || verb === 'NLST' || verb === 'MLSD' ? 'listing' : 'upload';
+    const arg = command.arg;
+    const target = arg.trim() === '' || direction === 'listing' && arg.trim().startsWith('-') ? null : arg;
+    const path = target === null ? null : (changeDirectory(state.cwd, target) ?? target);
+    const restNum = state.rest !== null && /^\d+$/.test(state.rest.trim()) ? Number(state.rest.trim()) : null;
+    const transfer: FtpTransfer = {
+      id: this.session.transfers.length + 1,
+      command: verb,
+      arg,
+      frame: command.frame,
+      path,
+      direction,
+      mode: modeOf(a),
+      announcement: a,
+      connection: null,
+      preliminary: null,
+      final: null,
+      size: target !== null ? (this.#sizes.get(target) ?? null) : null,
+      rest: restNum,
+      type: state.type,
+      transmissionMode: state.mode,
+      stru: state.stru,
+      bytes: 0,
+      status: 'incomplete',
+      missing: [],
+      notes: [],
+    };
+    this.session.transfers.push(transfer);
+    const o: OpenTransfer = { transfer, bound: undefined, finished: false, aborted: null };
+    this.#open.push(o);
+    this.all.push(o);
+    this.#byCommand.set(command, o);
+    // Passive: the connection was made before the command and is waiting here.
+    const i = Math.max(0, this.#unassigned.findIndex((b) => b.expectation?.announcement === a));
+    const waiting = this.#unassigned.splice(i, 1)[0];
+    if (waiting) this.#assign(o, waiting);
+  }
+
+  reply(command: FtpCommand, reply: FtpReply): void {
+    const verb = command.command.toUpperCase();
+    if (verb === 'SIZE' && reply.code === 213) {
+      const value = Number(reply.text.trim());
+      if (Number.isSafeInteger(value)) this.#sizes.set(command.arg, { frame: reply.frame, value });
+      return;
+    }
+    const port = this.#portExpectations.get(command);
+    if (port && !reply.preliminary) {
+      this.#portExpectations.delete(command);
+      if (reply.code >= 400) this.#withdraw(port, 'refused');
+    }
+    const o = this.#byCommand.get(command);
+    if (!o) return;
+    const t = o.transfer;
+    if (reply.preliminary) {
+      // vsftpd/proftpd: "150 Opening BINARY mode data connection for f (24576 bytes)".
+      const m = /\((\d+)\s+bytes?\)/i.exec(reply.text);
+      const announcedSize = m ? Number(m[1]) : null;
+      t.preliminary = { frame: reply.frame, code: reply.code, text: reply.text, announcedSize };
+      if (announcedSize !== null && o.setExpectedSize && t.transmissionMode === 'S' && t.type !== 'A' && t.type !== 'E') {
+        o.setExpectedSize(announcedSize);
+      }
+      return;
+    }
+    t.final = { frame: reply.frame, code: reply.code, text: reply.text };
+    o.finished = true;
+    this.#open.splice(this.#open.indexOf(o), 1);
+  }
+
+  // --- from the linker -----------------------------------------------------------------------
+
+  /** A data connection was claimed for this session (by an expectation or by timing). */
+  bind(consumer: DataConnectionConsumer, expectation: Expectation<SessionTransfers> | undefined, fromFtpServer: Direction): BoundConnection {
+    const bound: BoundConnection = { consumer, fromFtpServer, expectation, transfer: undefined };
+    // Active: the command came first and waits. Commands refused before any connection are skipped.
+    // The command sent with this very announcement first (a 226 can even come before a late
+    // connection is seen), else the oldest command still waiting.
+    const ann = expectation?.announcement;
+    const o =
+      (ann ? this.all.find((x) => x.bound === undefined && x.transfer.announcement === ann && !(x.transfer.final && x.transfer.final.code >= 400)) : undefined) ??
+      this.#open.find((x) => x.bound === undefined && !x.finished);
+    if (o) this.#assign(o, bound);
+    else this.#unassigned.push(bound);
+    return bound;
+  }
+
+  /**
+   * A claimed connection ended before any command used it (or the commands were encrypted):
+   * it becomes a transfer without a command, so it is reported, never dropped.
+   */
+  adopt(bound: BoundConnection, why: string): FtpTransfer | undefined {
+    const i = this.#unassigned.indexOf(bound);
+    if (i < 0) return undefined;
+    this.#unassigned.splice(i, 1);
+    const c = bound.consumer;
+    const dir: Direction = c.bytes[0] > c.bytes[1] ? 0 : 1;
+    const transfer: FtpTransfer = {
+      id: this.session.transfers.length + 1,
+      command: null, arg: '', frame: null, path: null,
+      direction: c.bytes[0] + c.bytes[1] === 0 ? 'unknown' : dir === bound.fromFtpServer ? 'download' : 'upload',
+      mode: modeOf(bound.expectation?.announcement ?? null),
+      announcement: bound.expectation?.announcement ?? null,
+      connection: c.facts, preliminary: null, final: null, size: null, rest: null,
+      type: this.session.state.type, transmissionMode: this.session.state.mode, stru: this.session.state.stru,
+      bytes: 0, status: 'incomplete', missing: [], notes: [why],
+    };
+    this.session.transfers.push(transfer);
+    const o: OpenTransfer = { transfer, bound, finished: true, aborted: null };
+    bound.transfer = transfer;
+    this.all.push(o);
+    const opened = this.session.encrypted ? undefined : this.#sinks?.open(this, transfer);
+    c.route(dir, opened?.sink);
+    return transfer;
+  }
+
+  /** Claimed connections no command has used yet. */
+  get unassigned(): readonly BoundConnection[] {
+    return this.#unassigned;
+  }
+
+  #assign(o: OpenTransfer, bound: BoundConnection): void {
+    o.bound = bound;
+    bound.transfer = o.transfer;
+    const t = o.transfer;
+    t.connection = bound.consumer.facts;
+    if (bound.expectation && bound.expectation.announcement !== t.announcement) {
+      t.announcement = bound.expectation.announcement;
+      t.mode = modeOf(t.announcement);
+    }
+    const dir: Direction = t.direction === 'upload' ? (bound.fromFtpServer === 0 ? 1 : 0) : bound.fromFtpServer;
+    const opened = this.#sinks?.open(this, t);
+    if (opened) {
+      o.setExpectedSize = opened.setExpectedSize;
+      const size = t.preliminary?.announcedSize ?? t.size?.value;
+      if (size !== null && size !== undefined && t.transmissionMode === 'S' && t.type !== 'A' && t.type !== 'E') opened.setExpectedSize(size);
+    }
+    bound.consumer.route(dir, opened?.sink);
+  }
+
+  /** Completeness of every transfer, once the capture is read (RFC 959 §4.2 reply codes). */
+  finish(): void {
+    for (const o of this.all) judge(o);
+  }
+}
+
+function modeOf(a: DataChannelAnnouncement | null): TransferMode {
+  switch (a?.kind) {
+    case 'PORT': return 'active';
+    case 'PASV': return 'passive';
+    case 'EPRT': return 'extended-active';
+    case 'EPSV': return 'extended-passive';
+    case 'LPRT': return 'long-active';
+    case 'LPSV': return 'long-passive';
+    default: return 'unknown';
+  }
+}
+
+function judge(o: OpenTransfer): void {
+  const t = o.transfer;
+  const c = o.bound?.consumer;
+  const notes = t.notes;
+  const final = t.final;
+  if (!c) {
+    if (final && final.code >= 400) {
+      t.status = 'refused';
+      notes.push(`${final.code} in frame ${final.frame}: no data was transferred`);
+    } else if (final) {
+      t.status = 'no-data-connection';
+      notes.push(`${final.code} in frame ${final.frame}, but no data connection for this command was found in the capture`);
+    } else {
+      t.status = 'incomplete';
+      notes.push('no data connection and no final reply in the capture');
+    }
+    return;
+  }
+  const f = c.refresh();
+  const dir = c.dataDirection ?? 1;
+  t.bytes = c.bytes[dir];
+  const missingWire = f.missing;
+  const announced = t.preliminary?.announcedSize ?? t.size?.value ?? null;
+  const rest = t.rest ?? 0;
+  const byteExact = t.transmissionMode === 'S' && t.type !== 'A' && t.type !== 'E';
+  t.missing = missingWire.map((m) => [m.start + (byteExact ? rest : 0), m.end + (byteExact ? rest : 0)] as [number, number | null]);
+  const missingBytes = missingWire.reduce((n, m) => n + (m.end - m.start), 0);
+  const aborted: string[] = [];
+  if (o.aborted !== null) aborted.push(`ABOR in frame ${o.aborted}`);
+  if (final && (final.code === 426 || final.code === 451 || final.code === 425)) aborted.push(`${final.code} in frame ${final.frame}`);
+  if (f.teardown.reset && !(final && final.code < 300)) aborted.push(`RST in frame ${f.teardown.rstFrame}`);
+  if (missingWire.length > 0) {
+    const snap = missingWire.some((m) => m.reason === 'snaplen');
+    notes.push(`${missingBytes} bytes of the data connection were not captured (${missingWire.length} range${missingWire.length === 1 ? '' : 's'}, first noticed at frame ${missingWire[0]!.frame})`);
+    if (snap) notes.push('frames were cut by the capture snaplen');
+    t.status = aborted.length > 0 ? 'aborted' : snap ? 'truncated' : 'incomplete';
+  } else if (aborted.length > 0) {
+    t.status = 'aborted';
+  } else if (byteExact && announced !== null && rest + t.bytes !== announced) {
+    t.status = 'size-mismatch';
+    notes.push(`${rest + t.bytes} bytes seen but ${announced} announced (${t.preliminary?.announcedSize != null ? `150 in frame ${t.preliminary.frame}` : `SIZE reply in frame ${t.size?.frame}`})`);
+  } else if (!final) {
+    t.status = c.dataEnded ? 'complete' : 'incomplete';
+    notes.push(c.dataEnded ? 'no final reply seen, but the data connection closed normally' : 'neither a final reply nor the end of the data connection was seen');
+  } else if (final.code >= 400) {
+    t.status = 'incomplete';
+    notes.push(`the server reported failure: ${final.code} in frame ${final.frame}`);
+  } else {
+    t.status = 'complete';
+  }
+  if (aborted.length > 0) notes.push(`aborted: ${aborted.join(', ')}`);
+  if (announced !== null && byteExact && missingWire.length > 0 && rest + t.bytes + missingBytes < announced) {
+    const short = announced - (rest + t.bytes + missingBytes);
+    t.missing.push([announced - short, announced]);
+    notes.push(`${short} bytes at the end never appeared (announced ${announced})`);
+  }
+}
