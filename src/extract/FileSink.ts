@@ -177,6 +177,8 @@ export class FileSink {
    */
   async close(): Promise<Manifest> {
     this.#closed = true;
+    // A decoder may still be finishing a transfer whose input has ended (MODE Z is asynchronous).
+    await Promise.all(this.#files.map((f) => f.decoderSettled()));
     for (const f of this.#files) {
       if (!f.ended) {
         f.warn('the data connection had not ended when extraction closed (capture ended mid-transfer?)');
