@@ -13,8 +13,9 @@
 // Offsets in `missing` are offsets in the remote file (REST included), whatever `holes` is:
 //  - holes "zero": the file on disk has every byte at its own offset; missing ranges read as
 //    zeros (written as holes: sparse where the file system allows) and are listed here. A
-//    range missing at the very end after the last byte that came (a transfer cut short, an
-//    undecodable rest) is not padded: the file ends where its data ended.
+//    missing end whose size the stream did not tell (an undecodable rest, [start, null]; a
+//    transfer shorter than announced, "short") is not padded: the file ends where its data
+//    ended. A gap of known size at the end is kept at its size.
 //  - holes "omit": the file on disk is only the bytes that came, one after the other; the
 //    listed ranges say where the cuts are.
 // `[start, null]` means "from start on, an unknown amount": a compressed or framed stream
