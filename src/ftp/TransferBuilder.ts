@@ -120,7 +120,7 @@ export class SessionTransfers implements SessionObserver {
       verb === 'RETR' ? 'download' : verb === 'LIST' || verb === 'NLST' || verb === 'MLSD' ? 'listing' : 'upload';
     const arg = command.arg;
     const target = arg.trim() === '' || direction === 'listing' && arg.trim().startsWith('-') ? null : arg;
-    const path = target === null ? null : (changeDirectory(state.cwd, target) ?? target);
+    const path = target === null ? null : state.cwd === null ? target : (changeDirectory(state.cwd, target) ?? target);
     const restNum = state.rest !== null && /^\d+$/.test(state.rest.trim()) ? Number(state.rest.trim()) : null;
     const transfer: FtpTransfer = {
       id: this.session.transfers.length + 1,
@@ -298,7 +298,7 @@ function judge(o: OpenTransfer): void {
   const announced = t.preliminary?.announcedSize ?? t.size?.value ?? null;
   const rest = t.rest ?? 0;
   const byteExact = t.transmissionMode === 'S' && t.type !== 'A' && t.type !== 'E';
-  t.missing = missingWire.map((m) => [m.start + (byteExact ? rest : 0), m.end + (byteExact ? rest : 0)] as [number, number | null]);
+  t.missing = mergeRanges(missingWire.map((m) => [m.start + (byteExact ? rest : 0), m.end + (byteExact ? rest : 0)]));
   const missingBytes = missingWire.reduce((n, m) => n + (m.end - m.start), 0);
   const aborted: string[] = [];
   if (o.aborted !== null) aborted.push(`ABOR in frame ${o.aborted}`);
@@ -329,4 +329,15 @@ function judge(o: OpenTransfer): void {
     t.missing.push([announced - short, announced]);
     notes.push(`${short} bytes at the end never appeared (announced ${announced})`);
   }
+}
+
+/** Adjacent ranges (a gap, then the FIN's place) are one range to a reader. */
+function mergeRanges(ranges: Array<[number, number]>): Array<[number, number | null]> {
+  const out: Array<[number, number | null]> = [];
+  for (const [a, b] of ranges) {
+    const last = out[out.length - 1];
+    if (last && last[1] === a) last[1] = b;
+    else out.push([a, b]);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
 
 import Table from 'cli-table3';
 import type {
-  FtpCommand, FtpCredential, FtpReply, FtpReport, FtpSession, SegmentHeader, TcpSegmentFact,
+  DataConnectionFacts, FtpCommand, FtpCredential, FtpReply, FtpReport, FtpSession, FtpTransfer, SegmentHeader, TcpSegmentFact,
 } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import { escapeControls } from './text.js';
@@ -88,6 +88,8 @@ export function renderSessionsText(report: FtpReport, options: SessionsTextOptio
   out.push(n === 0 ? 'No FTP control connection found.' : `${n} FTP control connection${n === 1 ? '' : 's'} found.`);
   if (report.redacted) out.push('Passwords are masked (--redact).');
   for (const s of report.sessions) out.push('', sessionText(s, clock, options));
+  const extra = orphansText(report);
+  if (extra.length > 0) out.push('', 'Data connections without a session', ...extra);
   if (n > 0) {
     out.push('', 'Credentials', renderCredentialsText(report, { indent: '  ' }));
     out.push('', 'What an eavesdropper learns', eavesdropper(report));
@@ -134,6 +136,7 @@ function sessionText(s: FtpSession, clock: Clock, options: SessionsTextOptions):
   out.push('', 'Commands and replies', timeline(s, clock, options));
   const data = dataText(s);
   if (data.length > 0) out.push('', 'Data connections announced', ...data);
+  if (s.transfers.length > 0) out.push('', 'Transfers and their data connections', ...transfersText(s, clock));
   const state = stateText(s);
   if (state.length > 0) out.push('', 'Session state', ...state);
   out.push('', 'Teardown', ...teardownText(s));
@@ -358,4 +361,70 @@ function credentialRow(c: FtpCredential, multi: boolean): Array<string | number>
   const user = c.user === null ? '-' : `${safe(c.user)}${c.anonymous ? ' (anonymous)' : ''}`;
   const outcome = c.replyCode !== undefined ? `${c.outcome} (${c.replyCode})` : c.outcome;
   return [...(multi ? [safe(c.capture)] : []), c.session, server, user, c.password === null ? '-' : safe(c.password), outcome, frames(c.frames)];
+}
+
+/** Lab questions 2, 10-13 and 18: per transfer, its data connection with ports, frames, bytes and replies. */
+function transfersText(s: FtpSession, clock: Clock): string[] {
+  const out: string[] = [];
+  for (const t of s.transfers) {
+    const what = t.command === null ? 'data connection without a visible command' : `${t.command}${t.arg ? ` ${safe(t.arg)}` : ''}${t.frame !== null ? ` (frame ${t.frame})` : ''}`;
+    const dir = t.direction === 'listing' ? 'directory listing' : t.direction;
+    out.push(`  #${t.id} ${what}: ${dir}${t.path && t.direction !== 'listing' ? ` of ${safe(t.path)}` : ''}, ${t.mode} mode, TYPE ${safe(t.type)}, MODE ${safe(t.transmissionMode)}, STRU ${safe(t.stru)}${t.rest !== null ? `, REST ${t.rest}` : ''}`);
+    const a = t.announcement;
+    if (a) {
+      const addr = a.address ?? a.impliedAddress ?? '?';
+      out.push(`      announced   ${a.kind} in frame ${a.frame}: ${addr} port ${a.port}${a.explanation ? ` = ${a.explanation}` : ' (decimal, RFC 2428)'}`);
+    }
+    const c = t.connection;
+    if (c) out.push(...connectionLines(c, clock, '      '));
+    else out.push('      no data connection in the capture');
+    if (t.preliminary) {
+      out.push(`      ${t.preliminary.code}         frame ${t.preliminary.frame}: ${safe(t.preliminary.text)}${t.preliminary.announcedSize !== null ? ` (announces ${t.preliminary.announcedSize} bytes)` : ''}`);
+    }
+    if (t.final) out.push(`      ${t.final.code}         frame ${t.final.frame}: ${safe(t.final.text)}`);
+    if (t.size) out.push(`      SIZE        ${t.size.value} bytes (213 in frame ${t.size.frame})`);
+    if (t.ackExplanation) out.push(`      one ACK     ${safe(t.ackExplanation)}`);
+    const missing = t.missing.length > 0 ? `; missing ${t.missing.slice(0, 8).map(([x, y]) => `${x}-${y ?? 'end'}`).join(', ')}${t.missing.length > 8 ? `, … (${t.missing.length} ranges)` : ''}` : '';
+    out.push(`      status      ${t.status.toUpperCase()}: ${t.bytes} bytes${missing}`);
+    for (const n of t.notes) out.push(`                  ${safe(n)}`);
+    if (t.extracted) out.push(`      extracted   ${safe(t.extracted.name)} (${t.extracted.size} bytes, sha256 ${t.extracted.sha256})`);
+  }
+  return out;
+}
+
+function connectionLines(c: DataConnectionFacts, clock: Clock, indent: string): string[] {
+  const out: string[] = [];
+  const opener = c.openedBy === 'server' ? 'the server opened it (active mode)' : c.openedBy === 'client' ? 'the client opened it (passive mode)' : 'opened by an unknown side';
+  out.push(`${indent}connection  tcp.stream ${c.stream}: ${endpoint(c.opener)} → ${endpoint(c.listener)}; ${opener}`);
+  const rule = c.binding.rule === 'address+port' ? `matched on address and port${c.binding.expectationFrame !== null ? ` of frame ${c.binding.expectationFrame}` : ''}` : c.binding.rule === 'port-only' ? 'matched on the PORT ONLY' : 'tied by TIMING only';
+  out.push(`${indent}linked      ${rule}${c.binding.note ? `: ${safe(c.binding.note)}` : ''}`);
+  const hs = c.handshake;
+  if (hs.syn !== null || hs.synAck !== null) out.push(`${indent}handshake   SYN ${hs.syn ?? '-'}, SYN/ACK ${hs.synAck ?? '-'}, ACK ${hs.ack ?? '-'}`);
+  out.push(`${indent}FTP-DATA    ${c.dataFrames} frame${c.dataFrames === 1 ? '' : 's'} with data, first ${c.firstDataFrame ?? '-'}, last ${c.lastDataFrame ?? '-'}; bytes ${c.bytesFromOpener} from the opener, ${c.bytesFromListener} from the listener`);
+  const tp = c.throughput !== null ? `, ${formatRate(c.throughput)}` : '';
+  out.push(`${indent}time        from ${clock.show(c.start)}${c.duration !== null ? `, connection lasted ${c.duration.replace(/(\.\d{6})\d{3}$/, '$1')} s` : ''}${tp}`);
+  const td = c.teardown;
+  if (td.finFrames.length > 0 || td.reset) out.push(`${indent}closed      ${td.finFrames.length > 0 ? `FIN in frame${td.finFrames.length === 1 ? '' : 's'} ${td.finFrames.join(', ')}` : ''}${td.reset ? `${td.finFrames.length > 0 ? '; ' : ''}RST in frame ${td.rstFrame}` : ''}`);
+  return out;
+}
+
+function formatRate(bytesPerSecond: number): string {
+  if (bytesPerSecond >= 1e6) return `${(bytesPerSecond / 1e6).toFixed(2)} MB/s`;
+  if (bytesPerSecond >= 1e3) return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`;
+  return `${bytesPerSecond.toFixed(0)} B/s`;
+}
+
+function orphansText(report: FtpReport): string[] {
+  const out: string[] = [];
+  for (const o of report.orphans ?? []) {
+    out.push(`  ${safe(o.reason)}`);
+    // Orphans have no session clock of their own: times are shown as captured.
+    out.push(...connectionLines(o.connection, new Clock(report.captureStart ?? o.connection.start, 'relative'), '    '));
+    if (o.extracted) out.push(`    extracted   ${safe(o.extracted.name)} (${o.extracted.size} bytes, sha256 ${o.extracted.sha256})`);
+  }
+  for (const u of report.unusedExpectations ?? []) {
+    const why = u.reason === 'never-connected' ? 'nobody connected to it in the capture' : u.reason === 'refused' ? 'the server refused it' : 'dropped: too many announcements pending';
+    out.push(`  session ${u.session}: ${u.kind} in frame ${u.frame} announced ${u.address ?? '?'} port ${u.port}: ${why}`);
+  }
+  return out;
 }
