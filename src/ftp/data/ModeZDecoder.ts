@@ -89,6 +89,8 @@ export class ModeZDecoder implements DataDecoder {
   #endCalled = false;
   /** zlib reported an error (damage, or no end marker): the stream ends as 'stopped' when it closes. */
   #broken = false;
+  /** zlib confirmed that a gap cut the stream (it had not reached its end marker). */
+  #cutByGap = false;
   #nextEnded = false;
   #waiters: Array<() => void> = [];
 
@@ -298,7 +300,10 @@ export class ModeZDecoder implements DataDecoder {
 
   #zlibError(err: NodeJS.ErrnoException): void {
     if (err.code === 'Z_BUF_ERROR' && (this.#state === 'draining' || this.#endCalled)) {
-      if (this.#state === 'draining') return; // the gap, already reported
+      if (this.#state === 'draining') {
+        this.#cutByGap = true; // the gap, already reported, really cut the stream
+        return;
+      }
       // end() asked zlib to finish and the stream had not reached its end marker.
       this.#warn({
         stage: 'mode-z',
@@ -332,8 +337,20 @@ export class ModeZDecoder implements DataDecoder {
 
   #onClose(): void {
     this.#inflateClosed = true;
-    if (this.#broken) this.#state = 'stopped';
-    else if (this.#state === 'inflating') this.#state = 'ended';
+    if (this.#broken) {
+      this.#state = 'stopped';
+    } else if (this.#state === 'inflating') {
+      this.#state = 'ended';
+    } else if (this.#state === 'draining' && !this.#cutByGap) {
+      // zlib finished without complaint: the stream had reached its end marker before the gap.
+      this.#state = 'ended';
+      this.#warn({
+        stage: 'mode-z',
+        code: 'mode-z-gap-after-end',
+        message: 'the gap came after the end of the deflate stream: nothing of the file is missing',
+        offset: (this.#startOffset ?? 0) + (this.#inflate?.bytesWritten ?? 0),
+      });
+    }
     this.#pending = [];
     this.#pendingBytes = 0;
     if (this.#endCalled) this.#finishNext();

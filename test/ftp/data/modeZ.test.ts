@@ -130,6 +130,18 @@ describe('MODE Z (deflate, as proftpd mod_deflate and lftp send it)', () => {
     expect(warnings[1]!.message).toContain(`${s.length - cut - 1000} compressed bytes`);
   });
 
+  it('a gap after the end of the deflate stream loses nothing, and says so', async () => {
+    const small = zlib.deflateSync(file);
+    const { sink, warnings, d } = decoder();
+    d.data(small, { offset: 0 });
+    d.gap(5, { offset: small.length });
+    d.end();
+    await d.settled();
+    expect(Buffer.from(sink.bytes).toString()).toBe(Buffer.from(file).toString());
+    expect(sink.gaps).toEqual([]);
+    expect(warningCodes(warnings)).toEqual(['mode-z-gap', 'mode-z-gap-after-end']);
+  });
+
   it('reports corrupt deflate data with the chunk it was in and keeps what came before', async () => {
     const big = mixedBytes(200_000, 13);
     const s = Buffer.from(zlib.deflateSync(big));
