@@ -1,0 +1,139 @@
+// Linking and extraction on captures written by the test helpers: hostile file names never
+// leave DIR, a PASV nobody used is reported, a port-20 connection without its session is an
+// orphan (extracted under a made-up name), an unrelated TCP connection is left alone, and a
+// lost data segment makes the transfer incomplete with the exact missing range.
+import { lstatSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze, type Report } from '../../src/analyze.js';
+import { FileSink } from '../../src/extract/FileSink.js';
+import type { Manifest } from '../../src/extract/Manifest.js';
+import { writePcap, type PcapRecord } from '../helpers/captureWriter.js';
+import { ethIpv4Tcp, text } from '../helpers/packetBuilder.js';
+
+const SYN = 0x02, ACK = 0x10, PSH = 0x08, FIN = 0x01;
+const C = '10.0.0.2', S = '10.0.0.1';
+
+/** One TCP connection's segments, numbered as they are appended to a shared record list. */
+class Conn {
+  #seq: [number, number] = [1000, 5000];
+  constructor(readonly records: PcapRecord[], readonly a: [string, number], readonly b: [string, number]) {}
+  #push(dir: 0 | 1, flags: number, payload?: Uint8Array, skip = false): void {
+    const [src, dst] = dir === 0 ? [this.a, this.b] : [this.b, this.a];
+    const seq = this.#seq[dir];
+    const ack = this.#seq[dir === 0 ? 1 : 0];
+    const data = ethIpv4Tcp({ srcPort: src[1], dstPort: dst[1], seq, ack, flags, ...(payload ? { payload } : {}) }, { src: src[0], dst: dst[0] });
+    this.#seq[dir] = (seq + (payload?.length ?? 0) + ((flags & (SYN | FIN)) !== 0 ? 1 : 0)) >>> 0;
+    if (!skip) this.records.push({ tsSec: 1_700_000_000, tsNsec: this.records.length * 1000, data });
+  }
+  open(): this {
+    this.#push(0, SYN);
+    this.#push(1, SYN | ACK);
+    this.#push(0, ACK);
+    return this;
+  }
+  send(dir: 0 | 1, s: string | Uint8Array, lost = false): this {
+    this.#push(dir, PSH | ACK, typeof s === 'string' ? text(s) : s, lost);
+    return this;
+  }
+  close(first: 0 | 1 = 1): this {
+    this.#push(first, FIN | ACK);
+    this.#push(first === 0 ? 1 : 0, FIN | ACK);
+    this.#push(first, ACK);
+    return this;
+  }
+}
+
+async function run(records: PcapRecord[]): Promise<{ report: Report; manifest: Manifest; dir: string }> {
+  const root = mkdtempSync(join(tmpdir(), 'ftp-inspect-synth-'));
+  const file = join(root, 'c.pcap');
+  writeFileSync(file, writePcap({}, records));
+  const dir = join(root, 'out');
+  const sink = await FileSink.create(dir);
+  const report = await analyze(file, { ftp: { extract: { sink } } });
+  const manifest = await sink.close();
+  return { report, manifest, dir };
+}
+
+function session(records: PcapRecord[], port = 40000): Conn {
+  return new Conn(records, [C, port], [S, 21]).open().send(1, '220 ready\r\n').send(0, 'USER u\r\n').send(1, '331 pw\r\n').send(0, 'PASS p\r\n').send(1, '230 ok\r\n');
+}
+
+function passiveRetr(records: PcapRecord[], ctl: Conn, name: string, body: string, dataPort: number, lostAt?: number): void {
+  ctl.send(0, 'PASV\r\n').send(1, `227 Entering Passive Mode (10,0,0,1,${dataPort >> 8},${dataPort & 255})\r\n`);
+  const d = new Conn(records, [C, 50000 + (dataPort % 1000)], [S, dataPort]).open();
+  ctl.send(0, `RETR ${name}\r\n`).send(1, `150 Opening BINARY mode data connection (${body.length} bytes)\r\n`);
+  const parts = body.match(/.{1,10}/gs) ?? [];
+  parts.forEach((p, i) => d.send(1, p, i === lostAt));
+  d.close(1);
+  ctl.send(1, '226 done\r\n');
+}
+
+describe('data connections on synthetic captures', () => {
+  it('hostile names never escape DIR and the bytes still come out', async () => {
+    const records: PcapRecord[] = [];
+    const ctl = session(records);
+    ctl.send(0, 'TYPE I\r\n').send(1, '200 ok\r\n');
+    const names = ['../../escape.txt', '/etc/passwd', 'a\x1b[31mred', '..', 'x'.repeat(3000)];
+    names.forEach((n, i) => passiveRetr(records, ctl, n, `content ${i} `.repeat(5), 30000 + i));
+    ctl.send(0, 'QUIT\r\n').send(1, '221 bye\r\n').close(0);
+    const { report, manifest, dir } = await run(records);
+    const transfers = report.sessions[0]!.transfers;
+    expect(transfers).toHaveLength(names.length);
+    expect(transfers.every((t) => t.status === 'complete' && t.connection?.binding.rule === 'address+port')).toBe(true);
+    expect(manifest.files).toHaveLength(names.length);
+    const root = resolve(dir);
+    for (const f of manifest.files) {
+      expect(resolve(dir, f.name).startsWith(`${root}/`)).toBe(true);
+      expect(f.name).not.toMatch(/[\\/\x00-\x1f]/);
+      expect(lstatSync(join(dir, f.name)).isFile()).toBe(true);
+    }
+    // Nothing but the files and the manifest in DIR; nothing written next to it.
+    expect(readdirSync(dir).length).toBe(names.length + 1);
+    expect(readdirSync(resolve(dir, '..')).sort()).toEqual(['c.pcap', 'out']);
+  });
+
+  it('a lost data segment: incomplete with the exact missing range; an unused PASV is reported', async () => {
+    const records: PcapRecord[] = [];
+    const ctl = session(records);
+    ctl.send(0, 'TYPE I\r\n').send(1, '200 ok\r\n');
+    passiveRetr(records, ctl, 'f.bin', '0123456789'.repeat(6), 30100, 2);
+    ctl.send(0, 'PASV\r\n').send(1, '227 Entering Passive Mode (10,0,0,1,117,200)\r\n');
+    ctl.send(0, 'QUIT\r\n').send(1, '221 bye\r\n').close(0);
+    const { report, manifest } = await run(records);
+    const t = report.sessions[0]!.transfers[0]!;
+    expect(t.status).toBe('incomplete');
+    expect(t.missing).toEqual([[20, 30]]);
+    expect(manifest.files[0]!.missing).toEqual([[20, 30]]);
+    expect(report.unusedExpectations).toEqual([expect.objectContaining({ kind: 'PASV', port: 117 * 256 + 200, reason: 'never-connected' })]);
+  });
+
+  it('a port-20 connection without its control session is an orphan; an unrelated connection is not', async () => {
+    const records: PcapRecord[] = [];
+    new Conn(records, [S, 20], [C, 45000]).open().send(0, 'orphan bytes\n').close(0);
+    new Conn(records, [C, 45001], [S, 8080]).open().send(0, 'GET / HTTP/1.0\r\n\r\n').send(1, 'HTTP/1.0 200 OK\r\n\r\n').close(1);
+    const { report, manifest } = await run(records);
+    expect(report.orphans).toHaveLength(1);
+    expect(report.orphans![0]!.connection.opener.port).toBe(20);
+    expect(manifest.files).toHaveLength(1);
+    expect(manifest.files[0]!.kind).toBe('orphan');
+    expect(manifest.files[0]!.size).toBe(13);
+  });
+
+  it('active mode: the server connects from a port other than 20 after the command', async () => {
+    const records: PcapRecord[] = [];
+    const ctl = session(records);
+    ctl.send(0, 'PORT 10,0,0,2,200,10\r\n').send(1, '200 ok\r\n').send(0, 'STOR up.txt\r\n');
+    const d = new Conn(records, [S, 61920], [C, 200 * 256 + 10]).open();
+    ctl.send(1, '150 go\r\n');
+    d.send(1, 'uploaded\n').close(1);
+    ctl.send(1, '226 done\r\n');
+    const { report, manifest } = await run(records);
+    const t = report.sessions[0]!.transfers[0]!;
+    expect(t).toMatchObject({ command: 'STOR', direction: 'upload', mode: 'active', status: 'complete', bytes: 9 });
+    expect(t.connection?.openedBy).toBe('server');
+    expect(t.announcement?.explanation).toBe('200 × 256 + 10 = 51210');
+    expect(manifest.files[0]!.name).toBe('up.txt');
+  });
+});
