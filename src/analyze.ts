@@ -68,7 +68,7 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
   // The TCP stage hands its last connection summaries to the FTP stage as it finishes.
   tcp.finish();
   const report = ftp.finish();
-  const roles = ftpStreamRoles(report.sessions, stats.summaries);
+  const roles = ftpStreamRoles(report);
   const statistics = stats.finish(roles.classify, report.sessions, roles.dataStreams);
   return { schemaVersion: REPORT_SCHEMA_VERSION, captures: [captureFacts(source, summary)], ...report, statistics };
 }

@@ -13,6 +13,7 @@ import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
 import { OutputWriter } from './report/OutputWriter.js';
+import { renderStatisticsJson, renderStatisticsText } from './stats/statsText.js';
 import { FileSink } from './extract/FileSink.js';
 import type { Manifest } from './extract/Manifest.js';
 import type { Report } from './analyze.js';
@@ -181,6 +182,30 @@ Examples:
     await writeOut(opts.format === 'json' ? renderCredentialsJson(report) : renderCredentialsText(report));
     printReportWarnings(report);
     if (hasCleartextCredentials(report)) exitStatus = EXIT_CREDENTIALS_FOUND;
+  });
+
+addFtpOptions(
+  program
+    .command('stats')
+    .description("the statistics alone: Wireshark's Packet Lengths (all frames, FTP control, FTP data), TCP conversations (as tshark -z conv,tcp), frame sizes each way per connection, session durations and transfer throughput")
+    .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
+)
+  .addHelpText('after', `
+JSON: { schemaVersion, statistics }, the same statistics object as the full report's:
+packetLengths.{all, ftpControl, ftpData}: [{range, count, average, min, max, rate, percent}]
+(first row "Packet Lengths" is the total, then "0-19" … "5120 and greater"), conversations,
+connections, sessions.
+
+Examples:
+  ftp-inspect stats fixtures/pasv-download.pcap
+  ftp-inspect stats capture.pcap --format json | jq '.statistics.packetLengths.ftpData'`)
+  .action(async (capture: string, opts: FtpCliOptions & { format: 'text' | 'json' }) => {
+    const report = await analyzeAll([capture], analyzeOptions(opts));
+    const statistics = report.statistics;
+    if (statistics === undefined) throw new Error('no statistics for this capture');
+    await writeOut(opts.format === 'json' ? renderStatisticsJson(report.schemaVersion, statistics) : renderStatisticsText(statistics));
+    printReportWarnings(report);
   });
 
 program

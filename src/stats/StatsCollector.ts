@@ -13,7 +13,7 @@
 import type { Frame } from '../capture/Frame.js';
 import { TcpAnalysis, type TcpConnection, type TcpSegmentView } from '../tcp/TcpModel.js';
 import type {
-  ConnectionDirection, ConnectionStatistics, FrameSizes, SessionStatistics, Statistics, TcpConversation,
+  ConnectionDirection, ConnectionStatistics, FrameSizes, SessionStatistics, Statistics, TcpConversation, TransferStatistics,
 } from './model.js';
 import { BucketArrays, LengthTable, relativeMs } from './packetLengths.js';
 import { printfFixed } from './printf.js';
@@ -22,10 +22,20 @@ export type StreamRole = 'ftp-control' | 'ftp-data';
 /** What the FTP stage made of a tcp.stream. */
 export type StreamClassifier = (stream: number) => StreamRole | undefined;
 
-/** What `finish` needs to know of an FTP session (FtpSession fits as it is). */
+/** What `finish` reads of an FTP session (FtpSession fits as it is). */
 export interface SessionInput {
   id: number;
   controlStream: number;
+  /** end − start, seconds (nine decimals). */
+  duration: string;
+  transfers: ReadonlyArray<{
+    id: number;
+    command: string | null;
+    arg: string;
+    bytes: number;
+    status: string;
+    connection: { stream: number; duration: string | null; throughput: number | null } | null;
+  }>;
 }
 
 /** Frames Wireshark marks tcp.analysis.retransmission: plain, fast and spurious retransmissions. */
@@ -105,7 +115,7 @@ export class StatsCollector {
    * connections; `sessions` ties control connections to session ids, `dataStreams` data
    * connections to sessions (by session id).
    */
-  finish(classify: StreamClassifier = () => undefined, sessions: readonly SessionInput[] = [], dataStreams: ReadonlyMap<number, number> = new Map()): Statistics {
+  finish(classify: StreamClassifier = () => undefined, sessions: readonly SessionInput[] = [], dataStreams: ReadonlyMap<number, number | null> = new Map()): Statistics {
     const all = new LengthTable();
     all.merge(this.#all, 0);
     all.elapsedMs = this.#started ? this.#allLastMs - this.#allFirstMs : 0;
@@ -127,6 +137,12 @@ export class StatsCollector {
     const connections = [...this.#connections].sort((x, y) => x.stream - y.stream);
     const sessionOfControl = new Map(sessions.map((s) => [s.controlStream, s.id]));
     const byStream = new Map(connections.map((c) => [c.stream, c]));
+    const connectionStats = connections.map((c) => {
+      const role = classify(c.stream) ?? null;
+      const session = role === 'ftp-control' ? sessionOfControl.get(c.stream) : role === 'ftp-data' ? dataStreams.get(c.stream) : undefined;
+      return this.#connection(c, role, session ?? null);
+    });
+    const statsByStream = new Map(connectionStats.map((c) => [c.stream, c]));
     return {
       packetLengths: {
         all: all.rows(),
@@ -136,21 +152,33 @@ export class StatsCollector {
         ftpDataStreams: dataStreamList,
       },
       conversations: connections.map(conversation),
-      connections: connections.map((c) => {
-        const role = classify(c.stream) ?? null;
-        const session = role === 'ftp-control' ? sessionOfControl.get(c.stream) : role === 'ftp-data' ? dataStreams.get(c.stream) : undefined;
-        return this.#connection(c, role, session ?? null);
-      }),
+      connections: connectionStats,
       sessions: sessions.map((s): SessionStatistics => {
         const c = byStream.get(s.controlStream);
         const mine = [...dataStreams].filter(([, id]) => id === s.id).map(([stream]) => stream).sort((x, y) => x - y);
         return {
           session: s.id,
           controlStream: s.controlStream,
-          firstFrame: c?.firstFrame ?? 0,
-          lastFrame: c?.lastFrame ?? 0,
-          duration: c ? c.durationNs / 1e9 : 0,
+          firstFrame: c?.firstFrame ?? null,
+          lastFrame: c?.lastFrame ?? null,
+          duration: Number(s.duration),
           dataStreams: mine,
+          transfers: s.transfers.map((t): TransferStatistics => {
+            const conn = t.connection;
+            const throughput = conn?.throughput ?? null;
+            return {
+              transfer: t.id,
+              command: t.command,
+              arg: t.arg,
+              status: t.status,
+              stream: conn?.stream ?? null,
+              bytes: t.bytes,
+              duration: conn?.duration != null ? Number(conn.duration) : null,
+              bytesPerSecond: throughput,
+              bitsPerSecond: throughput === null ? null : throughput * 8,
+              retransmissions: conn ? (statsByStream.get(conn.stream)?.retransmissions ?? null) : null,
+            };
+          }),
         };
       }),
     };

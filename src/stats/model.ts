@@ -107,16 +107,38 @@ export interface ConnectionStatistics {
   retransmissions: number;
 }
 
-/** One FTP session, for question 18: how long it lasted, and its data connections. */
+/** One transfer of a session: its duration and throughput as the FTP stage measured them, and its retransmissions. */
+export interface TransferStatistics {
+  /** FtpTransfer.id within the session. */
+  transfer: number;
+  command: string | null;
+  arg: string;
+  status: string;
+  /** tcp.stream of its data connection, null when none was found. */
+  stream: number | null;
+  /** Bytes of the file in this transfer (FtpTransfer.bytes). */
+  bytes: number;
+  /** The data connection's duration, seconds (FTP stage: SYN or first frame to last frame). */
+  duration: number | null;
+  /** The FTP stage's throughput: transferred bytes / (last data frame − first frame). */
+  bytesPerSecond: number | null;
+  bitsPerSecond: number | null;
+  /** Frames of the data connection Wireshark marks tcp.analysis.retransmission. */
+  retransmissions: number | null;
+}
+
+/** One FTP session, for question 18: how long it lasted, and how its transfers went. */
 export interface SessionStatistics {
   session: number;
   controlStream: number;
-  firstFrame: number;
-  lastFrame: number;
-  /** Seconds from the control connection's first frame to its last. */
+  /** First and last frame of the control connection (null if the TCP stage gave no summary). */
+  firstFrame: number | null;
+  lastFrame: number | null;
+  /** FtpSession.duration as a number of seconds. */
   duration: number;
-  /** tcp.stream numbers of the session's data connections (see `connections` for each one's throughput). */
+  /** tcp.stream numbers of the session's data connections (see `connections` for sizes each way). */
   dataStreams: number[];
+  transfers: TransferStatistics[];
 }
 
 export interface Statistics {

@@ -1,0 +1,122 @@
+// The statistics for people (`ftp-inspect stats`): Wireshark's Packet Lengths tables as tshark
+// prints their cells, TCP conversations as Statistics ▸ Conversations shows them, frame sizes
+// each way per connection, and per FTP session the duration and each transfer's throughput.
+// Reads the statistics model only; text from the capture (transfer arguments) is escaped.
+
+import Table from 'cli-table3';
+import { escapeControls } from '../report/text.js';
+import type { ConnectionDirection, PacketLengthRow, Statistics, StatsEndpoint } from './model.js';
+import { plenCells } from './packetLengths.js';
+import { printfFixed } from './printf.js';
+
+const PLAIN = {
+  chars: {
+    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+    left: '  ', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  },
+  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
+};
+
+function table(head: string[], rows: string[][], rightFrom = 1): string {
+  const t = new Table({ ...PLAIN, head, colAligns: head.map((_, i) => (i >= rightFrom ? 'right' : 'left')) });
+  for (const r of rows) t.push(r);
+  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n');
+}
+
+function endpoint(e: StatsEndpoint): string {
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+/** 1234567 → "1.23 Mbit/s" (SI prefixes, as Wireshark's bits/s columns). */
+function bitRate(bps: number | null): string {
+  if (bps === null) return 'N/A';
+  const units: Array<[number, string]> = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [power, prefix] of units) if (bps >= power) return `${printfFixed(bps / power, 2)} ${prefix}bit/s`;
+  return `${printfFixed(bps, 0)} bit/s`;
+}
+
+function seconds(value: number | null): string {
+  return value === null ? '-' : `${printfFixed(value, 6)} s`;
+}
+
+function plenTable(rows: PacketLengthRow[]): string {
+  return table(['Topic / Item', 'Count', 'Average', 'Min Val', 'Max Val', 'Rate (ms)', 'Percent'], rows.map((r) => {
+    const cells = plenCells(r);
+    if (r.range !== 'Packet Lengths') cells[0] = ` ${cells[0]}`;
+    return cells;
+  }));
+}
+
+function streams(list: number[]): string {
+  return list.length === 0 ? 'none' : `tcp.stream in {${list.join(',')}}`;
+}
+
+function sizes(d: ConnectionDirection): string {
+  const s = d.frameSizes;
+  if (s.min === null) return '-';
+  return s.min === s.max ? `${s.frames} × ${s.min}` : `${s.frames}: ${s.min}-${s.max}, avg ${printfFixed(s.average ?? 0, 2)}`;
+}
+
+export function renderStatisticsText(stats: Statistics): string {
+  const out: string[] = [];
+  const p = stats.packetLengths;
+  out.push('Packet lengths (Wireshark: Statistics > Packet Lengths; frame.len, Rate = frames per ms)', '');
+  out.push('  All frames', plenTable(p.all), '');
+  out.push(`  FTP control connections (${streams(p.ftpControlStreams)})`, plenTable(p.ftpControl), '');
+  out.push(`  FTP data connections (${streams(p.ftpDataStreams)})`, plenTable(p.ftpData), '');
+
+  out.push(`TCP conversations (${stats.conversations.length}; A sent the first frame)`, '');
+  if (stats.conversations.length > 0) {
+    out.push(table(
+      ['Stream', 'Address A', 'Address B', 'Frames A→B', 'Bytes A→B', 'Frames B→A', 'Bytes B→A', 'Frames', 'Bytes', 'Rel Start', 'Duration', 'Bits/s A→B', 'Bits/s B→A'],
+      stats.conversations.map((c) => [
+        String(c.stream), endpoint(c.a), endpoint(c.b),
+        String(c.aToB.frames), String(c.aToB.bytes), String(c.bToA.frames), String(c.bToA.bytes),
+        String(c.frames), String(c.bytes), printfFixed(c.relativeStart, 6), printfFixed(c.duration, 4),
+        bitRate(c.aToB.bitsPerSecond), bitRate(c.bToA.bitsPerSecond),
+      ]),
+      3,
+    ), '');
+  }
+
+  out.push('Frame sizes per connection (frames: min-max, average of frame.len)', '');
+  if (stats.connections.length > 0) {
+    out.push(table(
+      ['Stream', 'Role', 'Client', 'Server', 'Client → server', 'Server → client', 'Payload bits/s c→s', 'Payload bits/s s→c', 'Retrans.'],
+      stats.connections.map((c) => [
+        String(c.stream), c.role === null ? '-' : `${c.role}${c.session !== null ? ` (session ${c.session})` : ''}`,
+        endpoint(c.client), endpoint(c.server), sizes(c.fromClient), sizes(c.fromServer),
+        bitRate(c.fromClient.payloadBitsPerSecond), bitRate(c.fromServer.payloadBitsPerSecond), String(c.retransmissions),
+      ]),
+      4,
+    ), '');
+  }
+
+  for (const s of stats.sessions) {
+    out.push(`FTP session ${s.session}: control tcp.stream ${s.controlStream}, frames ${s.firstFrame ?? '?'}-${s.lastFrame ?? '?'}, lasted ${seconds(s.duration)}`);
+    if (s.transfers.length === 0) {
+      out.push('  no transfers', '');
+      continue;
+    }
+    out.push(table(
+      ['#', 'Command', 'Status', 'Stream', 'Bytes', 'Duration', 'Throughput', 'Retrans.'],
+      s.transfers.map((t) => [
+        String(t.transfer), escapeControls(`${t.command ?? '(encrypted)'}${t.arg ? ` ${t.arg}` : ''}`), t.status,
+        t.stream === null ? '-' : String(t.stream), String(t.bytes), seconds(t.duration),
+        bitRate(t.bitsPerSecond), t.retransmissions === null ? '-' : String(t.retransmissions),
+      ]),
+      3,
+    ), '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+// Characters JSON.stringify leaves raw but a terminal acts on (DEL, C1 controls, bidi overrides,
+// line separators), written as \u escapes: the JSON still parses to the same strings.
+const UNSAFE = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `ftp-inspect stats --format json`: { schemaVersion, statistics }, the same `statistics` as the full report's. */
+export function renderStatisticsJson(schemaVersion: number, statistics: Statistics): string {
+  const json = JSON.stringify({ schemaVersion, statistics }, null, 2);
+  return `${json.replace(UNSAFE, (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)}\n`;
+}
