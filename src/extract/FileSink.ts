@@ -75,7 +75,11 @@ export interface TransferInfo {
   representation?: WireRepresentation;
   /** REST offset: the first byte of this transfer is byte N of the file. */
   restOffset?: number;
-  /** Size the server announced, to tell a short transfer from a complete one. */
+  /**
+   * Size the server announced, to tell a short transfer from a complete one. May be set on
+   * `ExtractedFile.info` later (a 150 reply's "(N bytes)" often comes after the first data),
+   * up to the file's end().
+   */
   expectedSize?: number;
 }
 
