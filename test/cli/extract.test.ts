@@ -1,0 +1,50 @@
+// `ftp-inspect extract` and `--extract DIR` as a user runs them (the built CLI).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src/extract/Manifest.js';
+import { FIXTURES, ROOT } from '../helpers/captures.js';
+
+const CLI = join(ROOT, 'dist/cli.js');
+const run = (args: string[]) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 1 << 26 });
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+};
+
+describe('ftp-inspect extract', () => {
+  it('writes the files and manifest.json, exit 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftp-inspect-cli-extract-'));
+    const r = run(['extract', join(FIXTURES, 'pasv-download.pcap'), '-o', dir]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('lab-data-24k.bin  24576 bytes  sha256 5ef0670c7384a247b70554f661e4c2a1f041399f9ef425da5985d2871d663ea7');
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.files.map((f) => f.command)).toEqual(['LIST', 'RETR']);
+    expect(m.files.every((f) => f.session === 1)).toBe(true);
+  });
+
+  it('--ascii native turns the TYPE A MODE Z copy into the original file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftp-inspect-cli-extract-'));
+    expect(run(['extract', join(FIXTURES, 'modez-lftp-proftpd.pcap'), '-o', dir, '--ascii', 'native']).status).toBe(0);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.files.filter((f) => f.command === 'RETR').map((f) => f.sha256)).toEqual(Array(2).fill('bba361320fd019ac4ccbd6803ccf2ba62c63e4b31a957ff9fdaf48e7a47b0f4c'));
+  });
+
+  it('exit 2 on an unreadable capture', () => {
+    expect(run(['extract', '/nonexistent.pcap', '-o', mkdtempSync(join(tmpdir(), 'x-'))]).status).toBe(2);
+  });
+
+  it('report --extract DIR: the report names the extracted file; JSON has transfers per session', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftp-inspect-cli-extract-'));
+    const text = run([join(FIXTURES, 'active-port.pcap'), '--extract', dir]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/Transfers and their data connections/);
+    expect(text.stdout).toMatch(/198\.51\.100\.1:20 → 198\.51\.100\.2:34435; the server opened it \(active mode\)/);
+    expect(text.stdout).toMatch(/extracted\s+active-32k\.bin \(32768 bytes, sha256 87b9d5f3/);
+    const json = JSON.parse(run([join(FIXTURES, 'active-port.pcap'), '--format', 'json']).stdout) as { sessions: Array<{ transfers: Array<{ command: string; status: string }> }>; orphans: unknown[]; unusedExpectations: unknown[] };
+    expect(json.sessions[0]!.transfers.map((t) => [t.command, t.status])).toEqual([['LIST', 'complete'], ['RETR', 'complete']]);
+    expect(json.orphans).toEqual([]);
+    expect(json.unusedExpectations).toEqual([]);
+  });
+});
