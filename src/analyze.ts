@@ -56,14 +56,19 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
     },
   });
   const decoder = new PacketDecoder(options.decoder);
+  const extractSink = options.ftp?.extract?.sink;
   const summary = await readCapture(
     source,
     (frame) => {
       const packet = decoder.decode(frame);
       ftp.onPacket(packet);
-      stats.frame(frame, tcp.process(packet));
+      const view = tcp.process(packet);
+      // acks_frame of control-connection ACKs: one ACK covering both 150 and 226 (lab question 13).
+      if (view) ftp.onSegment(frame.no, view);
+      stats.frame(frame, view);
     },
-    options.capture,
+    // While extracting, the reader waits for the file writers between chunks (bounded memory).
+    extractSink ? { ...options.capture, onChunkEnd: () => extractSink.onChunkEnd() } : options.capture,
   );
   // The TCP stage hands its last connection summaries to the FTP stage as it finishes.
   tcp.finish();

@@ -42,6 +42,8 @@ describe('ftp-inspect extract', () => {
     expect(text.stdout).toMatch(/Transfers and their data connections/);
     expect(text.stdout).toMatch(/198\.51\.100\.1:20 → 198\.51\.100\.2:34435; the server opened it \(active mode\)/);
     expect(text.stdout).toMatch(/extracted\s+active-32k\.bin \(32768 bytes, sha256 87b9d5f3/);
+    // tshark: frame 26 has tcp.analysis.acks_frame 25 (the 226) and no client frame acks 19 (the 150).
+    expect(text.stdout).toContain('frame 26 acknowledges both the 150 (frame 19) and the 226 (frame 25)');
     const json = JSON.parse(run([join(FIXTURES, 'active-port.pcap'), '--format', 'json']).stdout) as { sessions: Array<{ transfers: Array<{ command: string; status: string }> }>; orphans: unknown[]; unusedExpectations: unknown[] };
     expect(json.sessions[0]!.transfers.map((t) => [t.command, t.status])).toEqual([['LIST', 'complete'], ['RETR', 'complete']]);
     expect(json.orphans).toEqual([]);
