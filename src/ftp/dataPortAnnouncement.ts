@@ -1,3 +1,5 @@
+import { ipv6Text } from '../decode/addressText.js';
+
 // The four ways FTP announces where a data connection will be made. The control channel
 // names an address and port; the data connection that follows is matched against them.
 
@@ -87,29 +89,19 @@ function ipv6FromBytes(bytes: number[]): string {
   return normaliseIpv6(groups.join(':'));
 }
 
-/** Rewrites an IPv6 address in RFC 5952 form so it compares equal to decoded addresses. */
+/**
+ * Rewrites an IPv6 address as the decoder writes addresses (RFC 5952, as Wireshark shows them),
+ * so an announced address compares equal to the captured one.
+ */
 export function normaliseIpv6(text: string): string {
   const groups = expandIpv6(text);
   if (!groups) return text;
-  // Longest run of two or more zero groups becomes '::' (the first one on a tie).
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    bytes[2 * i] = g >> 8;
+    bytes[2 * i + 1] = g & 0xff;
+  });
+  return ipv6Text(bytes, 0);
 }
 
 function expandIpv6(text: string): number[] | undefined {
