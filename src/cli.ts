@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Command-line wiring only: parse options, call the library, print, choose the exit status.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
 import type { CaptureWarning } from './capture/Frame.js';
@@ -9,6 +9,7 @@ import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
 import { renderCredentialsJson, renderReportJson } from './report/ftpJson.js';
 import { renderCredentialsText, renderSessionsText } from './report/ftpSessionText.js';
+import { renderMarkdown } from './report/markdown.js';
 import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
@@ -122,7 +123,8 @@ addExtractOptions(addFtpOptions(
     .command('report', { isDefault: true })
     .description('the lab report (default command): per FTP session the server and ports, handshake, greeting, login and credentials, every command and reply with frames, TLS, teardown')
     .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format: text, json, md (Markdown lab report)').choices(['text', 'json', 'md']).default('text'))
+    .option('-o, --output <file>', 'write the report to FILE instead of standard output')
     .option('--all-lines', 'show every line of multi-line replies (FEAT, HELP, STAT)')
     .addOption(new Option('--time <kind>', 'times in the timeline').choices(['relative', 'epoch']).default('relative'))
     .option('--extract <dir>', 'also write every transferred file (downloads, uploads, listings) to DIR, with DIR/manifest.json'),
@@ -136,11 +138,15 @@ Examples:
   ftp-inspect fixtures/active-port.pcap
   ftp-inspect capture.pcap --ftp-port 2121 --redact
   ftp-inspect capture.pcap --format json | jq '.credentials'`)
-  .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & { format: 'text' | 'json'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
+  .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & { format: 'text' | 'json' | 'md'; output?: string; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     const report = opts.extract !== undefined
       ? (await analyzeExtracting([capture], opts, opts.extract)).report
       : await analyzeAll([capture], analyzeOptions(opts));
-    await writeOut(opts.format === 'json' ? renderReportJson(report) : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time }));
+    const text = opts.format === 'json' ? renderReportJson(report)
+      : opts.format === 'md' ? renderMarkdown(report)
+      : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time });
+    if (opts.output !== undefined) writeFileSync(opts.output, text.endsWith('\n') ? text : `${text}\n`);
+    else await writeOut(text);
     printReportWarnings(report);
   });
 

@@ -1,0 +1,495 @@
+// The lab report as GitHub Markdown: one numbered heading per question of
+// docs LAB-QUESTIONS.md (1-19), in order, each answered from the report model with the frame
+// numbers Wireshark shows as evidence, and a short explanation where the question asks why.
+//
+// Everything that came from the capture goes through `escapeMarkdown` (or `mdCode` for table
+// cells that must stay literal), so a banner or file name cannot add headings, close table
+// cells, open code spans, inject HTML or drive a terminal the Markdown is printed on.
+
+import type { Report } from '../analyze.js';
+import type { DataConnectionFacts, FtpEndpoint, FtpSession, FtpTransfer, TcpSegmentFact } from '../ftp/model.js';
+import { parseEpochText, secondsBetween } from '../ftp/time.js';
+import type { PacketLengthRow } from '../stats/model.js';
+import { escapeControls } from './text.js';
+
+/**
+ * Makes capture text inert in Markdown (inline text or a table cell): control characters as
+ * \xNN (escapeControls, newlines included, so text never leaves its line), every Markdown
+ * punctuation character that can start a construct backslash-escaped (pipes too, so a table
+ * cell cannot be closed), and < > & as entities, so no HTML tag or entity survives.
+ */
+export function escapeMarkdown(text: string | null | undefined): string {
+  const s = escapeControls(text ?? '');
+  let out = '';
+  for (const ch of s) {
+    switch (ch) {
+      case '&': out += '&amp;'; break;
+      case '<': out += '&lt;'; break;
+      case '>': out += '&gt;'; break;
+      case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~': case '#': case '!':
+        out += `\\${ch}`;
+        break;
+      default: out += ch;
+    }
+  }
+  // Block starters at the beginning of a line: list markers, setext underlines, ordered lists.
+  return out.replace(/^([-+])(?=\s|$)/, '\\$1').replace(/^(=+)(?=\s*$)/, '\\$1').replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2');
+}
+
+const md = escapeMarkdown;
+
+function endpoint(e: FtpEndpoint): string {
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+function frameList(list: readonly number[]): string {
+  if (list.length === 0) return '-';
+  return list.length > 12 ? `${list.slice(0, 10).join(', ')}, …, ${list[list.length - 1]}` : list.join(', ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>) => `| ${cells.map((c) => String(c)).join(' | ')} |`;
+  return [line(head), `|${head.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function seconds(value: number, digits = 6): string {
+  return `${value.toFixed(digits)} s`;
+}
+
+function trimNs(text: string): string {
+  return text.replace(/(\.\d{6})\d{3}$/, '$1');
+}
+
+function rate(bytesPerSecond: number): string {
+  if (bytesPerSecond >= 1e6) return `${(bytesPerSecond / 1e6).toFixed(2)} MB/s`;
+  if (bytesPerSecond >= 1e3) return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`;
+  return `${bytesPerSecond.toFixed(0)} B/s`;
+}
+
+export interface MarkdownOptions {
+  /** Title of the document (default "FTP lab report: <capture>"). */
+  title?: string;
+}
+
+/** The numbered questions, as headings. */
+export const LAB_QUESTION_TITLES: readonly string[] = [
+  "The FTP server's host name and IP address",
+  'Ports of the control and data connections',
+  'Three-way handshakes',
+  'Round-trip time at the handshake',
+  'The server\'s "ready" message (220)',
+  'Frames with the user name and the password',
+  'User name, password and login result',
+  'TLS (AUTH TLS / AUTH SSL)',
+  'Every command and its reply',
+  'PORT / EPRT: active mode',
+  'PASV / EPSV: passive mode',
+  'FTP-DATA of each transfer',
+  'The 125/150 and 226 replies, and one ACK for both',
+  'QUIT and the 221 reply',
+  'Closing the TCP connections',
+  'TCP conversations',
+  'Packet lengths',
+  'Session duration and throughput',
+  'What an eavesdropper learns',
+];
+
+/** The whole lab report: one section per question, answering it for every FTP session. */
+export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
+  const capture = report.captures.map((c) => c.name).join(', ');
+  const out: string[] = [`# ${options.title !== undefined ? md(options.title) : `FTP lab report: ${md(capture)}`}`, ''];
+  const n = report.sessions.length;
+  const frames = report.captures.reduce((sum, c) => sum + c.frames, 0);
+  out.push(`${plural(frames, 'frame')} read; ${n === 0 ? 'no FTP control connection found' : `${plural(n, 'FTP control connection')} found`}. Frame numbers are Wireshark's; times are seconds since the first frame of the capture.`);
+  if (report.redacted) out.push('', 'Passwords are masked (--redact).');
+  const base = parseEpochText(report.captureStart ?? report.sessions[0]?.start.time ?? '');
+  const rel = (time: string): string => {
+    const t = parseEpochText(time);
+    return base && t ? trimNs(secondsBetween(base.sec, base.nsec, t.sec, t.nsec)) : time;
+  };
+  const ctx: Ctx = { report, rel };
+  const sections = [q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15];
+  sections.forEach((section, i) => {
+    out.push('', `## ${i + 1}. ${LAB_QUESTION_TITLES[i]}`, '');
+    if (n === 0) out.push('Not answerable: the capture holds no FTP control connection.');
+    for (const s of report.sessions) {
+      if (n > 1) out.push(`### Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}`, '');
+      out.push(...section(s, ctx), '');
+    }
+    while (out[out.length - 1] === '') out.pop();
+  });
+  out.push('', `## 16. ${LAB_QUESTION_TITLES[15]}`, '', ...q16(ctx));
+  out.push('', `## 17. ${LAB_QUESTION_TITLES[16]}`, '', ...q17(ctx));
+  out.push('', `## 18. ${LAB_QUESTION_TITLES[17]}`, '', ...q18(ctx));
+  out.push('', `## 19. ${LAB_QUESTION_TITLES[18]}`, '', ...q19(ctx));
+  return `${out.join('\n')}\n`;
+}
+
+interface Ctx {
+  report: Report;
+  rel: (time: string) => string;
+}
+
+type Section = (s: FtpSession, ctx: Ctx) => string[];
+
+const q1: Section = (s) => {
+  const out = [`- IP address: **${s.server.ip}** (port ${s.server.port}).`];
+  if (s.serverName && s.serverNameSource) {
+    out.push(`- Host name: **${md(s.serverName)}**, from the DNS answer in frame ${s.serverNameSource.frame} (${s.serverNameSource.type} record, query ${md(s.serverNameSource.query)}).`);
+  } else {
+    out.push('- Host name: **not in the capture**: no DNS answer for this address was seen before the session, so only the IP address is known.');
+  }
+  if (s.serverSoftware) {
+    out.push(`- Server software: ${md(s.serverSoftware.name)}${s.serverSoftware.version ? ` ${md(s.serverSoftware.version)}` : ''}, recognised in the ${s.serverSoftware.from} of frame ${s.serverSoftware.frame} ("${md(s.serverSoftware.evidence)}").`);
+  } else if (s.banner !== null) {
+    out.push(`- Server software: not named in the greeting ("${md(s.banner)}").`);
+  }
+  if (s.systemType) out.push(`- SYST answer (frame ${s.systemType.frame}): ${md(s.systemType.text)}.`);
+  return out;
+};
+
+const q2: Section = (s) => {
+  const rows: Array<Array<string | number>> = [[
+    'control', s.controlStream, `${s.server.ip}:**${s.server.port}**`, `${s.client.ip}:**${s.client.port}**`, 'client', `${s.tcp?.handshake?.syn?.frame ?? s.start.frame}`,
+  ]];
+  for (const t of s.transfers) {
+    const c = t.connection;
+    if (!c) {
+      rows.push([`data #${t.id} (${md(t.command ?? '?')})`, '-', '-', '-', 'not captured', '-']);
+      continue;
+    }
+    const server = c.opener.ip === s.server.ip ? c.opener : c.listener.ip === s.server.ip ? c.listener : c.openedBy === 'server' ? c.opener : c.listener;
+    const client = server === c.opener ? c.listener : c.opener;
+    rows.push([`data #${t.id} (${md(t.command ?? '?')}${t.arg ? ` ${md(t.arg)}` : ''})`, c.stream, `${server.ip}:**${server.port}**`, `${client.ip}:**${client.port}**`, c.openedBy, c.handshake.syn ?? c.firstFrame]);
+  }
+  const out = [table(['Connection', 'tcp.stream', 'Server side', 'Client side', 'Opened by', 'First frame'], rows)];
+  if (s.transfers.length === 0) out.push('', 'No data connection: the session transferred nothing.');
+  else if (s.transfers.some((t) => !t.connection)) out.push('', 'A transfer without a data connection: its connection was not captured (or the command was refused).');
+  return out;
+};
+
+function segRow(role: string, f: TcpSegmentFact | undefined, what: string): Array<string | number> | undefined {
+  if (!f) return undefined;
+  const ack = f.flags.includes('ACK') ? `${f.ack} (raw ${f.ackRaw})` : '-';
+  return [role, f.frame, f.from === 'client' ? 'client → server' : 'server → client', `${f.seq} (raw ${f.seqRaw})`, ack, what];
+}
+
+const q3: Section = (s) => {
+  const out: string[] = [];
+  const hs = s.tcp?.handshake;
+  if (!s.tcp) out.push('Control connection: no TCP facts for it in the report.');
+  else if (!hs || (!hs.syn && !hs.synAck)) out.push('Control connection: the handshake is **not in the capture** (it starts after the connection was opened).');
+  else {
+    out.push(`Control connection (tcp.stream ${s.controlStream}):`, '');
+    const rows = [
+      segRow('SYN', hs.syn, "the client asks to connect and announces its initial sequence number (ISN)"),
+      segRow('SYN, ACK', hs.synAck, "the server accepts, acknowledges the client's SYN (ack = client ISN + 1) and announces its own ISN"),
+      segRow('ACK', hs.ack, "the client acknowledges the server's SYN (ack = server ISN + 1): the connection is open"),
+    ].filter((r): r is Array<string | number> => r !== undefined);
+    out.push(table(['Segment', 'Frame', 'Direction', 'Seq (relative, raw)', 'Ack (relative, raw)', 'Role'], rows));
+    out.push('', 'Why: a SYN consumes one sequence number, so each side acknowledges the other\'s ISN + 1; relative numbers (Wireshark\'s default) count from each side\'s ISN, which is why both SYNs show seq 0 and the ACKs show 1.');
+  }
+  for (const t of s.transfers) {
+    const c = t.connection;
+    if (!c) continue;
+    const h = c.handshake;
+    const opener = c.openedBy === 'server' ? 'server' : c.openedBy === 'client' ? 'client' : 'unknown side';
+    out.push('', `Data connection #${t.id} (tcp.stream ${c.stream}): ${h.syn !== null || h.synAck !== null ? `SYN frame ${h.syn ?? '-'} (from the ${opener}, ${endpoint(c.opener)}), SYN/ACK frame ${h.synAck ?? '-'}, ACK frame ${h.ack ?? '-'}` : 'handshake not in the capture'}. The report keeps only the frame numbers of data-connection handshakes, not their sequence numbers (see \`ftp-inspect packets --filter handshake\`).`);
+  }
+  return out;
+};
+
+const q4: Section = (s) => {
+  const hs = s.tcp?.handshake;
+  if (!hs || hs.initialRtt === undefined) return ['Not measurable: the complete handshake of the control connection is not in the capture.'];
+  const out = [`Initial RTT **${seconds(hs.initialRtt)}** (Wireshark's tcp.analysis.initial_rtt: SYN in frame ${hs.syn?.frame ?? '?'} to the ACK in frame ${hs.ack?.frame ?? '?'}).`];
+  const parts: string[] = [];
+  if (hs.synToSynAck !== undefined) parts.push(`SYN → SYN/ACK ${seconds(hs.synToSynAck)} (the path to the server and back, from the capture point)`);
+  if (hs.synAckToAck !== undefined) parts.push(`SYN/ACK → ACK ${seconds(hs.synAckToAck)} (the client's side)`);
+  if (parts.length > 0) out.push('', `Split: ${parts.join('; ')}. The larger share shows on which side of the capture point the delay lies.`);
+  return out;
+};
+
+const q5: Section = (s) => {
+  if (s.tls?.implicit) return ['Not visible: implicit FTPS (TLS from the first byte), so the greeting is encrypted.'];
+  if (!s.greeting) return ['**Not in the capture**: no greeting reply was seen (the capture may start after it).'];
+  const g = s.greeting;
+  const out: string[] = [];
+  if (g.preliminary) out.push(`Frame ${g.preliminary.frame}: ${g.preliminary.code} ${md(g.preliminary.text)} (preliminary: the server will be ready later).`, '');
+  out.push(`Frame **${g.reply.frame}**${g.reply.frames.length > 1 ? ` (in frames ${frameList(g.reply.frames)})` : ''}, reply code ${g.reply.code}${g.reply.code === 220 ? ' ("service ready for new user")' : ''}:`, '');
+  for (const line of g.reply.lines) out.push(`> ${md(line)}`);
+  return out;
+};
+
+const q6: Section = (s) => {
+  if (s.logins.length === 0) return [s.tls?.accepted ? 'No USER/PASS in cleartext: the login happened inside TLS and is not visible.' : 'No USER/PASS in the capture.'];
+  const out: string[] = [];
+  s.logins.forEach((l, i) => {
+    const user = l.userFrames.length === 0 ? 'no USER' : l.userOneSegment === false
+      ? `USER in **${l.userFrames.length} segments** (frames ${frameList(l.userFrames)}): the characters were sent one (or a few) per packet, as a client typing interactively does`
+      : `USER in frame **${l.userFrames[0]}**, in a single segment`;
+    const pass = l.passwordFrames.length === 0 ? 'no PASS' : l.passwordOneSegment === false
+      ? `PASS in ${l.passwordFrames.length} segments (frames ${frameList(l.passwordFrames)})`
+      : `PASS in frame **${l.passwordFrames[0]}**${l.passwordOneSegment ? ', in a single segment' : ''}`;
+    out.push(`- Login ${i + 1}: ${user}; ${pass}.`);
+  });
+  return out;
+};
+
+const q7: Section = (s) => {
+  if (s.logins.length === 0) return ['No login visible in cleartext.'];
+  const rows = s.logins.map((l, i) => [
+    i + 1,
+    l.user === null ? '-' : md(l.user),
+    l.password === null ? '-' : md(l.password),
+    l.anonymous ? 'yes' : 'no',
+    l.replyCode === null ? `${l.outcome} (no reply seen)` : `${l.outcome === 'accepted' ? 'succeeded' : l.outcome === 'rejected' ? 'failed' : 'unknown'}: ${l.replyCode} ${md(l.replyText)}`,
+    l.replyFrame ?? '-',
+  ]);
+  const out = [table(['#', 'User', 'Password', 'Anonymous', 'Result', 'Reply frame'], rows)];
+  for (const [i, l] of s.logins.entries()) {
+    if (l.anonymous) out.push('', `Login ${i + 1} is anonymous (RFC 1635): ${l.email ? `the password is by convention an e-mail address, ${md(l.email)}` : 'no password was given'}.`);
+  }
+  return out;
+};
+
+const q8: Section = (s) => {
+  const tls = s.tls;
+  if (!tls) return ['No: the client never sent AUTH TLS or AUTH SSL, so the whole control channel, the password included, crossed the network in cleartext.'];
+  const out: string[] = [];
+  if (tls.implicit) out.push('Implicit FTPS: TLS from the first byte (port 990); nothing of the FTP dialogue is visible.');
+  if (tls.request) {
+    const reply = tls.reply ? `the server answered **${tls.reply.code} ${md(tls.reply.text)}** in frame ${tls.reply.frame}` : 'no reply was seen';
+    out.push(`Yes: AUTH ${md(tls.request.mechanism)} in frame ${tls.request.frame}; ${reply}. ${tls.accepted ? 'Accepted: the TLS handshake follows and the rest of the control channel is encrypted.' : 'Refused: the session went on in cleartext.'}`);
+  }
+  if (tls.accepted && tls.encryptedFrom !== null) out.push('', `Encrypted from frame ${tls.encryptedFrom} to frame ${tls.encryptedUntil}.`);
+  if (tls.withoutAuth) out.push('', `TLS bytes from the ${tls.withoutAuth.direction} in frame ${tls.withoutAuth.frame} without an accepted AUTH in the capture.`);
+  return out;
+};
+
+const q9: Section = (s, ctx) => {
+  const rows: Array<Array<string | number>> = [];
+  if (s.greeting) rows.push(['(greeting)', '', '', ctx.rel(s.greeting.reply.time), s.greeting.reply.frame, s.greeting.reply.code, md(s.greeting.reply.text)]);
+  for (const c of s.commands) {
+    const first = c.replies[0];
+    const frame = c.oneSegment ? String(c.frame) : `${c.frame}…${c.frames[c.frames.length - 1]}`;
+    rows.push([frame, md(c.command), md(c.arg), ctx.rel(c.time), first?.frame ?? '-', first?.code ?? '-', first ? `${md(first.text)}${first.lines.length > 1 ? ` (${first.lines.length} lines)` : ''}` : 'no reply seen']);
+    for (const r of c.replies.slice(1)) rows.push(['', '', '', ctx.rel(r.time), r.frame, r.code, `${md(r.text)}${r.lines.length > 1 ? ` (${r.lines.length} lines)` : ''}`]);
+  }
+  if (rows.length === 0) return ['No command in cleartext.'];
+  const out = [table(['Frame', 'Command', 'Argument', 'Time', 'Reply frame', 'Code', 'Reply'], rows)];
+  if (s.features) out.push('', `FEAT (multi-line reply in frame ${s.features.frame}) lists: ${s.features.list.map(md).join(', ')}.`);
+  if (s.unmatchedReplies.length > 0) out.push('', `Replies to no command: ${s.unmatchedReplies.map((r) => `${r.code} in frame ${r.frame}`).join(', ')}.`);
+  if (s.tls?.accepted && s.tls.encryptedFrom !== null) out.push('', `From frame ${s.tls.encryptedFrom} on, commands are inside TLS and not readable.`);
+  return out;
+};
+
+function opened(c: DataConnectionFacts): string {
+  return `tcp.stream ${c.stream}: ${endpoint(c.opener)} → ${endpoint(c.listener)}, SYN in frame ${c.handshake.syn ?? '(not captured)'}`;
+}
+
+const q10: Section = (s) => {
+  const ann = s.dataChannels.filter((d) => d.by === 'client');
+  if (ann.length === 0) return ['Not used: the client sent no PORT or EPRT (no active-mode transfer in this session).'];
+  const out: string[] = [];
+  for (const d of ann) {
+    const how = d.explanation
+      ? `the last two numbers are the port's high and low byte: p1×256+p2 = ${md(d.explanation)}`
+      : `${d.kind} writes the port in decimal (RFC 2428)`;
+    const verdict = d.accepted === null ? 'no reply seen' : `${d.accepted ? 'accepted' : 'refused'} (${d.replyCode})`;
+    out.push(`- ${md(d.kind)} in frame **${d.frame}**: the client announced **${md(d.address ?? d.impliedAddress ?? '?')} port ${d.port}**; ${how}; ${verdict}.`);
+    const t = s.transfers.find((x) => x.announcement?.frame === d.frame);
+    if (t?.connection) {
+      const c = t.connection;
+      out.push(`  - The **${c.openedBy}** opened the data connection (${opened(c)})${c.openedBy === 'server' ? `: active mode, the server connects from port ${c.opener.port}${c.opener.port === 20 ? ' (ftp-data)' : ''}` : ''}.`);
+    } else if (t) {
+      out.push('  - No data connection for it was captured.');
+    }
+  }
+  return out;
+};
+
+const q11: Section = (s) => {
+  const ann = s.dataChannels.filter((d) => d.by === 'server');
+  if (ann.length === 0) return ['Not used: no PASV or EPSV reply (no passive-mode transfer in this session).'];
+  const out: string[] = [];
+  for (const d of ann) {
+    const how = d.explanation ? ` (p1×256+p2 = ${md(d.explanation)})` : d.address === null ? ` (${md(d.kind)} gives only the port; the address is the control connection's server, ${md(d.impliedAddress ?? '?')})` : '';
+    out.push(`- ${md(d.kind)} reply in frame **${d.frame}** (asked in frame ${d.commandFrame}): the server listens on **${md(d.address ?? d.impliedAddress ?? '?')} port ${d.port}**${how}.`);
+    const t = s.transfers.find((x) => x.announcement?.frame === d.frame);
+    if (t?.connection) out.push(`  - The client connected to it from port **${t.connection.opener.port}** (${opened(t.connection)}).`);
+    else out.push('  - No data connection to it was captured.');
+  }
+  return out;
+};
+
+function transferWhat(t: FtpTransfer): string {
+  if (t.command === null) return 'a data connection without a visible command (encrypted control channel)';
+  if (t.direction === 'listing') return `a directory listing (${md(t.command)}${t.arg ? ` ${md(t.arg)}` : ''})`;
+  const name = md(t.path ?? t.arg);
+  if (t.direction === 'download') return `the file ${name}, downloaded`;
+  if (t.direction === 'upload') return `the file ${name}, uploaded`;
+  return `${md(t.command)} ${name}`;
+}
+
+const q12: Section = (s) => {
+  if (s.transfers.length === 0) return ['No transfer command in this session: no FTP-DATA.'];
+  const rows = s.transfers.map((t) => {
+    const c = t.connection;
+    return [
+      `#${t.id} ${md(t.command ?? '?')}${t.frame !== null ? ` (frame ${t.frame})` : ''}`,
+      c ? c.stream : '-',
+      c ? (c.firstDataFrame !== null ? `${c.firstDataFrame}–${c.lastDataFrame} (${plural(c.dataFrames, 'frame')})` : 'none (empty)') : 'no data connection captured',
+      t.bytes,
+      transferWhat(t),
+      `${t.status}${t.preliminary?.announcedSize != null ? `; server announced ${t.preliminary.announcedSize} bytes` : ''}${t.size ? `; SIZE ${t.size.value}` : ''}`,
+    ];
+  });
+  const out = [table(['Transfer', 'tcp.stream', 'FTP-DATA frames', 'Bytes', 'What', 'Status'], rows)];
+  for (const t of s.transfers) {
+    if (t.extracted) out.push('', `Transfer #${t.id} extracted to ${md(t.extracted.name)} (${t.extracted.size} bytes, sha256 ${t.extracted.sha256}).`);
+  }
+  if (s.transfers.some((t) => !t.connection)) out.push('', 'Where no data connection was captured, the bytes and content cannot be read from this capture.');
+  return out;
+};
+
+const q13: Section = (s) => {
+  const ts = s.transfers.filter((t) => t.preliminary || t.final);
+  if (ts.length === 0) return ['No 125/150 or 226 reply in this session.'];
+  const out: string[] = [];
+  for (const t of ts) {
+    const pre = t.preliminary ? `${t.preliminary.code} in frame **${t.preliminary.frame}** ("${md(t.preliminary.text)}")` : 'no 125/150';
+    const fin = t.final ? `${t.final.code} in frame **${t.final.frame}** ("${md(t.final.text)}")` : 'no final reply';
+    out.push(`- Transfer #${t.id} (${md(t.command ?? '?')}): ${pre}; ${fin}.`);
+    if (t.ackExplanation) out.push(`  - One ACK for both: ${md(t.ackExplanation)}.`);
+  }
+  const any = ts.some((t) => t.ackExplanation);
+  out.push('', any
+    ? 'Why one ACK can acknowledge both: the ACK number is cumulative — it says "every byte before this one arrived". The client delayed its ACK of the 150 (delayed ACK, RFC 1122), the 226 arrived meanwhile, and a single ACK with the number after the 226 covers both replies.'
+    : 'In this capture the client acknowledged the replies separately (no single ACK covered both); it could have, because a TCP ACK is cumulative and a delayed ACK may cover every byte received so far.');
+  return out;
+};
+
+const q14: Section = (s) => {
+  const q = s.quit;
+  if (!q) return ['**No QUIT in the capture.**'];
+  const out: string[] = [];
+  const cs = q.commandSegment;
+  out.push(`- QUIT in frame **${cs?.frame ?? q.frame}**${cs ? `: TCP flags **[${cs.flags}]**, seq ${cs.seq ?? '?'} (raw ${cs.seqRaw}), ack ${cs.ack ?? '?'} (raw ${cs.ackRaw}), ${cs.len} bytes` : ''}.`);
+  if (q.replyFrame !== null) {
+    const rs = q.replySegment;
+    out.push(`- ${q.replyCode} ${md(q.replyText)} in frame **${q.replyFrame}**${rs ? `: TCP flags [${rs.flags}], seq ${rs.seq ?? '?'} (raw ${rs.seqRaw}), ack ${rs.ack ?? '?'} (raw ${rs.ackRaw})` : ''}.`);
+  } else {
+    out.push('- No reply to QUIT seen.');
+  }
+  if (cs?.flags.includes('PSH')) out.push('', 'PSH asks the receiver to hand the data to the application at once; ACK is set on every segment after the handshake. QUIT is data, so it carries no FIN: the connection is closed afterwards by separate FIN segments (question 15).');
+  return out;
+};
+
+const q15: Section = (s) => {
+  const out: string[] = [];
+  const td = s.tcp?.teardown;
+  if (!s.tcp) out.push('Control connection: no TCP facts in the report.');
+  else if (!td || td.segments.length === 0) out.push('Control connection: **no FIN or RST in the capture** — it was still open when the capture ended.');
+  else {
+    out.push(`Control connection (tcp.stream ${s.controlStream}): **the ${td.firstCloser ?? 'unknown side'} closed first**${td.reset ? ', with a reset (RST)' : ''}.`, '');
+    out.push(table(['Frame', 'Direction', 'Flags', 'Seq (relative)', 'Seq (raw)', 'Ack (relative)', 'Ack (raw)'], td.segments.map((f) => [
+      f.frame, f.from === 'client' ? 'client → server' : 'server → client', f.flags, f.seq, f.seqRaw, f.flags.includes('ACK') ? f.ack : '-', f.flags.includes('ACK') ? f.ackRaw : '-',
+    ])));
+    if (td.firstCloser) out.push('', `Why: the side whose FIN comes first is the active closer. A FIN consumes one sequence number, so the other side's ACK of it is that FIN's seq + 1. ${td.firstCloser === 'server' ? 'Here the server closed after sending 221, as FTP servers do after QUIT.' : 'Here the client closed first.'}`);
+  }
+  for (const t of s.transfers) {
+    const c = t.connection;
+    if (!c) continue;
+    const tdd = c.teardown;
+    out.push('', `Data connection #${t.id} (tcp.stream ${c.stream}): ${tdd.finFrames.length > 0 ? `FIN in frames ${tdd.finFrames.join(', ')}` : 'no FIN captured'}${tdd.reset ? `; RST in frame ${tdd.rstFrame}` : ''}. (The report keeps frame numbers only for data-connection teardown, not their sequence numbers.)`);
+  }
+  return out;
+};
+
+function q16(ctx: Ctx): string[] {
+  const st = ctx.report.statistics;
+  if (!st) return ['Not available: statistics are computed per capture and this report merges several.'];
+  const roles = new Map(st.connections.map((c) => [c.stream, c.role]));
+  const control = st.conversations.filter((c) => roles.get(c.stream) === 'ftp-control').length;
+  const data = st.conversations.filter((c) => roles.get(c.stream) === 'ftp-data').length;
+  const out = [`**${plural(st.conversations.length, 'TCP conversation')}**: ${control} FTP control, ${data} FTP data${st.conversations.length - control - data > 0 ? `, ${st.conversations.length - control - data} other` : ''}.`, ''];
+  out.push(table(['tcp.stream', 'Role', 'A', 'B', 'Packets A→B', 'Bytes A→B', 'Packets B→A', 'Bytes B→A', 'Packets', 'Bytes', 'Start (s)', 'Duration (s)'], st.conversations.map((c) => [
+    c.stream, roles.get(c.stream) ?? 'other', endpoint(c.a), endpoint(c.b), c.aToB.frames, c.aToB.bytes, c.bToA.frames, c.bToA.bytes, c.frames, c.bytes, c.relativeStart.toFixed(6), c.duration.toFixed(6),
+  ])));
+  return out;
+}
+
+function plenTable(rows: PacketLengthRow[]): string {
+  return table(['Range', 'Count', 'Average', 'Min', 'Max', 'Percent'], rows.map((r) => [
+    r.range, r.count, r.average ?? '-', r.min ?? '-', r.max ?? '-', r.percent === null ? '-' : `${r.percent.toFixed(2)}%`,
+  ]));
+}
+
+function q17(ctx: Ctx): string[] {
+  const st = ctx.report.statistics;
+  if (!st) return ['Not available: statistics are computed per capture and this report merges several.'];
+  const out = ['All frames (Wireshark Statistics ▸ Packet Lengths; on-the-wire frame length):', '', plenTable(st.packetLengths.all)];
+  const sizes = (rows: PacketLengthRow[]) => {
+    const root = rows[0];
+    return root && root.count > 0 ? `${root.count} frames of ${root.min}–${root.max} bytes, average ${root.average}` : 'no frames';
+  };
+  out.push('', `- FTP control connection(s): ${sizes(st.packetLengths.ftpControl)}.`);
+  out.push(`- FTP data connection(s): ${sizes(st.packetLengths.ftpData)}.`);
+  const conns = st.connections.filter((c) => c.role !== null);
+  if (conns.length > 0) {
+    out.push('', table(['tcp.stream', 'Role', 'Client frames min/avg/max', 'Server frames min/avg/max'], conns.map((c) => {
+      const f = (d: typeof c.fromClient) => (d.frameSizes.frames === 0 ? '-' : `${d.frameSizes.min} / ${d.frameSizes.average} / ${d.frameSizes.max}`);
+      return [c.stream, c.role ?? '', f(c.fromClient), f(c.fromServer)];
+    })));
+  }
+  out.push('', 'Typically control frames are small (commands and replies of a few dozen bytes) while the sending side of a data transfer fills full-size segments (1514 bytes on Ethernet with MSS 1460), and the receiving side sends bare ACKs.');
+  return out;
+}
+
+function q18(ctx: Ctx): string[] {
+  const out: string[] = [];
+  for (const s of ctx.report.sessions) {
+    out.push(`- Session ${s.id}: frames ${s.start.frame}–${s.end.frame}, **${trimNs(s.duration)} s** (${ctx.rel(s.start.time)} to ${ctx.rel(s.end.time)}).`);
+    for (const t of s.transfers) {
+      const c = t.connection;
+      const tp = c?.throughput != null ? `**${rate(c.throughput)}** (${(c.throughput * 8 / 1e6).toFixed(3)} Mbit/s)` : 'not measurable';
+      out.push(`  - Transfer #${t.id} ${md(t.command ?? '?')}${t.arg ? ` ${md(t.arg)}` : ''}: ${t.bytes} bytes${c?.duration != null ? ` over ${trimNs(c.duration)} s` : ''}, throughput ${tp}${c ? '' : ' (no data connection captured)'}.`);
+    }
+  }
+  if (out.length === 0) out.push('No FTP session.');
+  else out.push('', 'Throughput is the transferred bytes divided by the time from the data connection\'s first frame to its last data frame.');
+  return out;
+}
+
+function q19(ctx: Ctx): string[] {
+  const r = ctx.report;
+  const out: string[] = [];
+  const creds = r.credentials.filter((c) => c.user !== null || c.password !== null);
+  if (creds.length > 0) {
+    out.push(`- **Credentials** in cleartext (${plural(creds.length, 'login')}):`, '');
+    out.push(table(['Session', 'Server', 'User', 'Password', 'Outcome', 'Frames'], creds.map((c) => [
+      c.session, endpoint(c.server), c.user === null ? '-' : `${md(c.user)}${c.anonymous ? ' (anonymous)' : ''}`, c.password === null ? '-' : md(c.password), c.outcome, frameList(c.frames),
+    ])), '');
+  } else {
+    out.push('- No credentials in cleartext.');
+  }
+  const names = new Set<string>();
+  for (const s of r.sessions) for (const c of s.commands) {
+    if (['RETR', 'STOR', 'STOU', 'APPE', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SIZE', 'CWD'].includes(c.command) && c.arg !== '') names.add(`${c.command} ${c.arg}`);
+  }
+  out.push(names.size > 0 ? `- **File and directory names**: ${[...names].slice(0, 30).map(md).join(', ')}.` : '- No file names in cleartext.');
+  const contents = r.sessions.flatMap((s) => s.transfers).filter((t) => t.connection && t.bytes > 0);
+  out.push(contents.length > 0
+    ? `- **File contents and listings**: ${plural(contents.length, 'transfer')} crossed the network in cleartext (${contents.reduce((n, t) => n + t.bytes, 0)} bytes); anyone capturing them can rebuild the files (\`ftp-inspect extract\`).`
+    : '- No file contents captured.');
+  const enc = r.sessions.filter((s) => s.encrypted);
+  if (enc.length > 0) out.push(`- ${plural(enc.length, 'session')} (partly) encrypted: what happened inside TLS cannot be read.`);
+  out.push('- Also: the server software and version from the banner, the addresses and ports of every connection, and the timing of the session.');
+  out.push('', 'Conclusion: plain FTP protects nothing; use FTPS (AUTH TLS with PROT P) or SFTP.');
+  return out;
+}
