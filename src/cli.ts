@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Command-line wiring only: parse options, call the library, print, choose the exit status.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
 import type { CaptureWarning } from './capture/Frame.js';
@@ -10,6 +11,8 @@ import { listPackets } from './packets.js';
 import { renderCredentialsJson, renderReportJson } from './report/ftpJson.js';
 import { renderCredentialsText, renderSessionsText } from './report/ftpSessionText.js';
 import { renderMarkdown } from './report/markdown.js';
+import { renderHtml } from './report/html.js';
+import { collectSeqSeries } from './report/htmlSegments.js';
 import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
@@ -118,12 +121,22 @@ function printReportWarnings(report: { captures: Array<{ name: string; warnings:
   for (const capture of report.captures) printCaptureWarnings(capture.name === '-' ? 'standard input' : capture.name, capture.warnings);
 }
 
+/** The HTML report: a second pass over the capture for the sequence plots (not possible on standard input). */
+async function htmlReport(capture: string, report: Report, opts: FtpCliOptions & { output?: string; extract?: string }): Promise<string> {
+  const segments = capture === '-' ? undefined : await collectSeqSeries(capture, report, [21, ...(opts.ftpPort ?? [])]);
+  const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
+  const extractDir = opts.extract;
+  const extractedHref = extractDir === undefined ? undefined
+    : (name: string) => relative(from, resolve(extractDir, name)).split(sep).map(encodeURIComponent).join('/');
+  return renderHtml(report, { ...(segments ? { segments } : {}), ...(extractedHref ? { extractedHref } : {}) });
+}
+
 addExtractOptions(addFtpOptions(
   program
     .command('report', { isDefault: true })
     .description('the lab report (default command): per FTP session the server and ports, handshake, greeting, login and credentials, every command and reply with frames, TLS, teardown')
     .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
-    .addOption(new Option('--format <format>', 'output format: text, json, md (Markdown lab report)').choices(['text', 'json', 'md']).default('text'))
+    .addOption(new Option('--format <format>', 'output format: text, json, md (Markdown lab report), html (one self-contained page with plots; use -o)').choices(['text', 'json', 'md', 'html']).default('text'))
     .option('-o, --output <file>', 'write the report to FILE instead of standard output')
     .option('--all-lines', 'show every line of multi-line replies (FEAT, HELP, STAT)')
     .addOption(new Option('--time <kind>', 'times in the timeline').choices(['relative', 'epoch']).default('relative'))
@@ -138,12 +151,13 @@ Examples:
   ftp-inspect fixtures/active-port.pcap
   ftp-inspect capture.pcap --ftp-port 2121 --redact
   ftp-inspect capture.pcap --format json | jq '.credentials'`)
-  .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & { format: 'text' | 'json' | 'md'; output?: string; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
+  .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & { format: 'text' | 'json' | 'md' | 'html'; output?: string; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     const report = opts.extract !== undefined
       ? (await analyzeExtracting([capture], opts, opts.extract)).report
       : await analyzeAll([capture], analyzeOptions(opts));
     const text = opts.format === 'json' ? renderReportJson(report)
       : opts.format === 'md' ? renderMarkdown(report)
+      : opts.format === 'html' ? await htmlReport(capture, report, opts)
       : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time });
     if (opts.output !== undefined) writeFileSync(opts.output, text.endsWith('\n') ? text : `${text}\n`);
     else await writeOut(text);
