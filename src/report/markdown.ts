@@ -42,6 +42,11 @@ function endpoint(e: FtpEndpoint): string {
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
 }
 
+/** Address with the port in bold (IPv6 in brackets, as in a URL). */
+function boldPort(e: FtpEndpoint): string {
+  return `${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:**${e.port}**`;
+}
+
 function frameList(list: readonly number[]): string {
   if (list.length === 0) return '-';
   return list.length > 12 ? `${list.slice(0, 10).join(', ')}, …, ${list[list.length - 1]}` : list.join(', ');
@@ -154,7 +159,7 @@ const q1: Section = (s) => {
 
 const q2: Section = (s) => {
   const rows: Array<Array<string | number>> = [[
-    'control', s.controlStream, `${s.server.ip}:**${s.server.port}**`, `${s.client.ip}:**${s.client.port}**`, 'client', `${s.tcp?.handshake?.syn?.frame ?? s.start.frame}`,
+    'control', s.controlStream, boldPort(s.server), boldPort(s.client), 'client', `${s.tcp?.handshake?.syn?.frame ?? s.start.frame}`,
   ]];
   for (const t of s.transfers) {
     const c = t.connection;
@@ -164,7 +169,8 @@ const q2: Section = (s) => {
     }
     const server = c.opener.ip === s.server.ip ? c.opener : c.listener.ip === s.server.ip ? c.listener : c.openedBy === 'server' ? c.opener : c.listener;
     const client = server === c.opener ? c.listener : c.opener;
-    rows.push([`data #${t.id} (${md(t.command ?? '?')}${t.arg ? ` ${md(t.arg)}` : ''})`, c.stream, `${server.ip}:**${server.port}**`, `${client.ip}:**${client.port}**`, c.openedBy, c.handshake.syn ?? c.firstFrame]);
+    const what = t.command === null ? 'command not visible: encrypted' : `${md(t.command)}${t.arg ? ` ${md(t.arg)}` : ''}`;
+    rows.push([`data #${t.id} (${what})`, c.stream, boldPort(server), boldPort(client), c.openedBy, c.handshake.syn ?? c.firstFrame]);
   }
   const out = [table(['Connection', 'tcp.stream', 'Server side', 'Client side', 'Opened by', 'First frame'], rows)];
   if (s.transfers.length === 0) out.push('', 'No data connection: the session transferred nothing.');
@@ -318,7 +324,7 @@ const q11: Section = (s) => {
   if (ann.length === 0) return ['Not used: no PASV or EPSV reply (no passive-mode transfer in this session).'];
   const out: string[] = [];
   for (const d of ann) {
-    const how = d.explanation ? ` (p1×256+p2 = ${md(d.explanation)})` : d.address === null ? ` (${md(d.kind)} gives only the port; the address is the control connection's server, ${md(d.impliedAddress ?? '?')})` : '';
+    const how = d.explanation ? ` (p1×256+p2 = ${md(d.explanation)})` : d.kind === 'EPSV' || d.address === null ? ` (${md(d.kind)} gives only the port; the address is the control connection's server, ${md(d.impliedAddress ?? '?')})` : '';
     out.push(`- ${md(d.kind)} reply in frame **${d.frame}** (asked in frame ${d.commandFrame}): the server listens on **${md(d.address ?? d.impliedAddress ?? '?')} port ${d.port}**${how}.`);
     const t = s.transfers.find((x) => x.announcement?.frame === d.frame);
     if (t?.connection) out.push(`  - The client connected to it from port **${t.connection.opener.port}** (${opened(t.connection)}).`);
