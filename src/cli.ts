@@ -150,7 +150,10 @@ encrypted, and commands: [{frame, frames, command, arg, replies: [{frame, code, 
 Examples:
   ftp-inspect fixtures/active-port.pcap
   ftp-inspect capture.pcap --ftp-port 2121 --redact
-  ftp-inspect capture.pcap --format json | jq '.credentials'`)
+  ftp-inspect capture.pcap --format json | jq '.credentials'
+  ftp-inspect capture.pcap --format md -o lab-report.md      the lab questions answered in order, paste-ready
+  ftp-inspect capture.pcap --format html -o report.html --extract files/
+                                                    one offline page: timeline, tables, plots, links to files/`)
   .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & { format: 'text' | 'json' | 'md' | 'html'; output?: string; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     const report = opts.extract !== undefined
       ? (await analyzeExtracting([capture], opts, opts.extract)).report
