@@ -82,6 +82,13 @@ describe('renderHtml', () => {
     expect(html.match(/<rect class="bar"/g)).toHaveLength(30);
   });
 
+  it('without per-segment points (standard input), draws an approximate line and says so', async () => {
+    const report = await analyze(fixture('pasv-download.pcap'));
+    const html = renderHtml(report);
+    expect(html.match(/class="segments approx"/g)).toHaveLength(report.sessions[0]!.transfers.length);
+    expect(html).toContain('approximate: per-segment points not available');
+  });
+
   it('escapes hostile capture text in text and attribute contexts', async () => {
     const report: Report = structuredClone(await analyze(fixture('active-port.pcap')));
     const s = report.sessions[0]!;

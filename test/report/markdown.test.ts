@@ -121,6 +121,19 @@ describe('renderMarkdown on fixtures', () => {
   });
 });
 
+describe('renderMarkdown without FTP', () => {
+  it('says for every question that the capture cannot answer it', async () => {
+    const report: Report = structuredClone(await analyze(fixture('active-port.pcap')));
+    report.sessions = [];
+    report.credentials = [];
+    delete report.statistics;
+    const md = renderMarkdown(report);
+    expect(headings(md)).toHaveLength(19);
+    expect(md.match(/Not answerable: the capture holds no FTP control connection\./g)).toHaveLength(15);
+    expect(md).toContain('Not available: statistics are computed per capture');
+  });
+});
+
 describe('ftp-inspect --format md', () => {
   const CLI = join(ROOT, 'dist/cli.js');
   it('prints the lab report, and -o writes it to a file', () => {
