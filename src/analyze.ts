@@ -68,7 +68,7 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
       stats.frame(frame, view);
     },
     // While extracting, the reader waits for the file writers between chunks (bounded memory).
-    extractSink ? { ...options.capture, onChunkEnd: () => extractSink.onChunkEnd() } : options.capture,
+    extractSink ? { ...options.capture, onChunkEnd: () => bothChunkEnds(extractSink.onChunkEnd(), options.capture?.onChunkEnd) } : options.capture,
   );
   // The TCP stage hands its last connection summaries to the FTP stage as it finishes.
   tcp.finish();
@@ -76,6 +76,12 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
   const roles = ftpStreamRoles(report);
   const statistics = stats.finish(roles.classify, report.sessions, roles.dataStreams);
   return { schemaVersion: REPORT_SCHEMA_VERSION, captures: [captureFacts(source, summary)], ...report, statistics };
+}
+
+/** The file writers' wait and the caller's own chunk hook, one after the other. */
+async function bothChunkEnds(writers: Promise<void> | undefined, callers: (() => void | Promise<void>) | undefined): Promise<void> {
+  await writers;
+  await callers?.();
 }
 
 /** Several captures, one after another, as one report (sessions numbered across all of them). */
