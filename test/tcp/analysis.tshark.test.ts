@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { PacketList, analysisPrefix } from '../../src/report/PacketList.js';
 import { analysisFieldNames, TCP_ANALYSIS_NAMES, type TcpSegmentView } from '../../src/tcp/TcpModel.js';
-import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures } from '../helpers/captures.js';
+import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 import { hasTshark, tsharkFields, tsharkNote } from '../helpers/tshark.js';
 import { runStage } from './helpers/runStage.js';
 
@@ -121,6 +121,7 @@ describe(`TCP analysis agrees with tshark on the fixtures${tsharkNote}`, () => {
 });
 
 describe(`TCP analysis agrees with tshark on the public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}${tsharkNote}`, () => {
+  skipWithoutPublicCaptures();
   for (const file of publicCaptures()) {
     it.skipIf(!hasTshark)(captureLabel(file), async () => {
       const { diffs } = await compare(file);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TcpFlag } from '../../src/decode/Packet.js';
 import type { TcpConnection } from '../../src/tcp/TcpModel.js';
 import { seqDiff } from '../../src/tcp/sequence.js';
-import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures } from '../helpers/captures.js';
+import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 import { hasTshark, tsharkFields, tsharkNote } from '../helpers/tshark.js';
 import { runStage } from './helpers/runStage.js';
 
@@ -180,6 +180,7 @@ describe(`connection summaries agree with tshark on the fixtures${tsharkNote}`, 
 });
 
 describe(`connection summaries agree with tshark on the public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}${tsharkNote}`, () => {
+  skipWithoutPublicCaptures();
   for (const file of publicCaptures()) {
     it.skipIf(!hasTshark)(captureLabel(file), async () => {
       expect((await compare(file)).join('\n')).toBe('');

@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { TcpConnection } from '../../src/tcp/TcpModel.js';
-import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures } from '../helpers/captures.js';
+import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 import { hasTshark, tsharkNote } from '../helpers/tshark.js';
 import { recordingFactory, runStage, type RecordedEvent } from './helpers/runStage.js';
 
@@ -164,6 +164,7 @@ describe(`reassembled streams equal tshark's Follow TCP Stream on the fixtures${
 });
 
 describe(`reassembled streams equal tshark's Follow TCP Stream on the public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}${tsharkNote}`, () => {
+  skipWithoutPublicCaptures();
   for (const file of publicCaptures()) {
     it.skipIf(!hasTshark)(captureLabel(file), async () => {
       expect((await compare(file)).diffs.join('\n')).toBe('');
