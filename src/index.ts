@@ -34,3 +34,13 @@ export { redactReport } from './ftp/redact.js';
 export type * from './ftp/model.js';
 export { renderSessionsText, renderCredentialsText } from './report/ftpSessionText.js';
 export { renderReportJson, renderCredentialsJson } from './report/ftpJson.js';
+export { TcpAnalysis, analysisNames } from './tcp/TcpModel.js';
+export type {
+  TcpConnection, TcpSegmentView, TcpSegmentRef, TcpHandshake, TcpTeardown, TcpSideClose, TcpStreamFigures,
+  TcpDirectionFigures, TcpAnalysisCounts, ChecksumStatus, HandshakeRole,
+} from './tcp/TcpModel.js';
+export type * from './stats/model.js';
+export { FileSink } from './extract/FileSink.js';
+export type { FileSinkOptions, TransferInfo } from './extract/FileSink.js';
+export type * from './extract/Manifest.js';
+export { TransferDecoder } from './ftp/data/TransferDecoder.js';
