@@ -1,6 +1,11 @@
-// What the analysis remembers about one direction of a connection: Wireshark's per-flow state
-// (its tcp_flow_t and tcp_analyze_seq_flow_info_t), kept under our own names. Raw 32-bit
-// sequence numbers throughout; times in nanoseconds since the first frame of the capture.
+// What the TCP stage remembers about one direction of a connection: Wireshark's per-flow
+// analysis state (its tcp_flow_t and tcp_analyze_seq_flow_info_t, under our own names), and the
+// direction's share of the connection summary (figures, FIN, RST). One object per direction, so
+// a connection costs few allocations. Raw 32-bit sequence numbers throughout; times in
+// nanoseconds since the first frame of the capture.
+
+import type { TcpSegmentRef, TcpSideOptions } from './TcpModel.js';
+import { UnackedSegments } from './UnackedSegments.js';
 
 /** Wireshark keeps at most this many unacknowledged segments per direction (TCP_MAX_UNACKED_SEGMENTS). */
 export const MAX_UNACKED_SEGMENTS = 10_000;
@@ -10,6 +15,11 @@ export const WINDOW_SCALE_UNKNOWN = -1;
 /** Window scale: known not to be used (a SYN lacked the option, RFC 7323 §2.2). */
 export const WINDOW_SCALE_NONE = -2;
 
+/**
+ * Sequence and acknowledgement numbers here are signed 32-bit values (`seq32`): the same bits
+ * as the header fields, never boxed by V8. Compare them with `seqDiff`, or with === against
+ * other seq32 values.
+ */
 export class FlowState {
   /** Base of relative sequence numbers: the ISN, or seq − 1 / ack − 1 when the SYN was not seen. */
   baseSet = false;
@@ -19,8 +29,8 @@ export class FlowState {
   isn = 0;
   /** Shift from this direction's SYN, or WINDOW_SCALE_UNKNOWN / WINDOW_SCALE_NONE. */
   winScale = WINDOW_SCALE_UNKNOWN;
-  /** Last window field sent, raw; 2^32 − 1 until the first segment (as in Wireshark). */
-  window = 0xffff_ffff;
+  /** Last window field sent, raw; −1 (Wireshark: 2^32 − 1) until the first segment. */
+  window = -1;
   /**
    * This side sent a SYN and no ACK without SYN since: its last window is a SYN's, which is
    * never scaled (RFC 7323 §2.2).
@@ -44,18 +54,23 @@ export class FlowState {
   /** Analysis flags of the last segment sent (a keep-alive or zero-window probe expects an answer). */
   lastSegmentFlags = 0;
 
-  /**
-   * Segments sent and not yet acknowledged (data, SYN or FIN), oldest first, as parallel arrays:
-   * no object per segment on the hot path.
-   */
-  readonly unackedFrame: number[] = [];
-  readonly unackedSeq: number[] = [];
-  readonly unackedNextSeq: number[] = [];
-  readonly unackedTime: number[] = [];
-  /** Smallest unackedSeq (wrap-aware), so an ACK that covers none of them costs nothing. */
-  unackedMinSeq = 0;
+  /** Segments sent and not yet acknowledged (data, SYN or FIN). */
+  readonly unacked = new UnackedSegments();
 
-  get unackedCount(): number {
-    return this.unackedFrame.length;
-  }
+  // For the summary.
+  /** Frames sent, their bytes on the wire (frame.len), and TCP payload bytes. */
+  frames = 0;
+  bytes = 0;
+  payloadBytes = 0;
+  /** Options of this side's SYN (or SYN/ACK). */
+  options: TcpSideOptions | undefined;
+  /** First FIN (with the peer's first ACK of it, once seen), the raw sequence number it occupies, repeats of it. */
+  fin: (TcpSegmentRef & { ackedBy?: TcpSegmentRef }) | undefined;
+  finSeq = 0;
+  finRetransmissions: number[] | undefined;
+  /** First RST, and how many. */
+  rst: TcpSegmentRef | undefined;
+  rstCount = 0;
+  /** Payload bytes whose checksums were verified. */
+  checksumBytes = 0;
 }

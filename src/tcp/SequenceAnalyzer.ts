@@ -13,9 +13,10 @@
 
 import { TcpFlag } from '../decode/Packet.js';
 import { FlowState, MAX_UNACKED_SEGMENTS, WINDOW_SCALE_NONE, WINDOW_SCALE_UNKNOWN } from './FlowState.js';
-import { seqAdd, seqDiff } from './sequence.js';
+import { seqAdd32, seqDiff } from './sequence.js';
 import type { Direction } from './StreamEvents.js';
 import { TcpAnalysis } from './TcpModel.js';
+import type { AckedSink } from './UnackedSegments.js';
 
 const SYN = TcpFlag.SYN;
 const ACK = TcpFlag.ACK;
@@ -42,7 +43,7 @@ export class SegmentAnalysis {
   ackRttNs = -1;
 }
 
-export class SequenceAnalyzer {
+export class SequenceAnalyzer implements AckedSink {
   /** [from client, from server]. */
   readonly flows: [FlowState, FlowState] = [new FlowState(), new FlowState()];
   /** Time of the most recent SYN (without ACK), -1 before one. */
@@ -51,12 +52,20 @@ export class SequenceAnalyzer {
   firstRttNs = 0;
   /** Told about each segment an ACK covers; optional. */
   onAcked: AckedSegmentHandler | undefined;
+  // The ACK being processed, for `covered`.
+  #ackOut: SegmentAnalysis | undefined;
+  #ackFrame = 0;
+  #ackTime = 0;
+  #ackDirection: Direction = 0;
 
   /**
-   * Analyses one segment sent in direction `d`. `window` is the raw header field; `time` is
-   * nanoseconds since the capture's first frame. Results go into `out`.
+   * Analyses one segment sent in direction `d`. `seq` and `ack` are the raw header fields,
+   * unsigned or as signed 32-bit values (kept signed from here on, see `seq32`); `window` is the
+   * raw window field; `time` is nanoseconds since the capture's first frame. Results go into `out`.
    */
-  analyze(d: Direction, seq: number, ack: number, seglen: number, flags: number, window: number, frame: number, time: number, out: SegmentAnalysis): void {
+  analyze(d: Direction, rawSeq: number, rawAck: number, seglen: number, flags: number, window: number, frame: number, time: number, out: SegmentAnalysis): void {
+    const seq = rawSeq | 0;
+    const ack = rawAck | 0;
     const fwd = this.flows[d];
     const rev = this.flows[d === 0 ? 1 : 0];
     let ta = 0;
@@ -68,11 +77,11 @@ export class SequenceAnalyzer {
     // Relative-number bases: the SYN's ISN; otherwise the first segment counts as relative 1,
     // and an ACK of a side not yet seen fixes that side at ack − 1.
     if (!fwd.baseSet) {
-      fwd.base = (flags & SYN) !== 0 ? seq : seqAdd(seq, -1);
+      fwd.base = (flags & SYN) !== 0 ? seq : seqAdd32(seq, -1);
       fwd.baseSet = true;
     }
     if (!rev.baseSet && (flags & ACK) !== 0) {
-      rev.base = seqAdd(ack, -1);
+      rev.base = seqAdd32(ack, -1);
       rev.baseSet = true;
     }
     // An ACK from the peer makes this side's bytes-in-flight figure meaningful again.
@@ -93,14 +102,14 @@ export class SequenceAnalyzer {
         fwd.validBif = false;
       }
       // Keep-alive (RFC 1122 §4.2.3.6): SND.NXT − 1, with no data or one garbage byte.
-      if (seglen <= 1 && seq === seqAdd(fwd.nextSeq, -1) && noSfr) ta |= TcpAnalysis.KEEP_ALIVE;
+      if (seglen <= 1 && seq === seqAdd32(fwd.nextSeq, -1) && noSfr) ta |= TcpAnalysis.KEEP_ALIVE;
       const repeat = seglen === 0 && seq === fwd.nextSeq && ack === fwd.lastAck && noSfr;
       if (repeat && window !== 0 && window !== fwd.window) ta |= TcpAnalysis.WINDOW_UPDATE;
       // Window full: the data reaches exactly the right edge the peer last advertised. The
       // peer's window is scaled unless it came in its SYN (no ACK from it since).
       if (seglen > 0 && rev.winScale !== WINDOW_SCALE_UNKNOWN && noSfr) {
         const shift = rev.isFirstAck || rev.winScale === WINDOW_SCALE_NONE ? 0 : rev.winScale;
-        if (seqAdd(seq, seglen) === seqAdd(rev.lastAck, (rev.window << shift) >>> 0)) ta |= TcpAnalysis.WINDOW_FULL;
+        if (seqAdd32(seq, seglen) === seqAdd32(rev.lastAck, rev.window << shift)) ta |= TcpAnalysis.WINDOW_FULL;
       }
       if (repeat && window !== 0 && window === fwd.window && (rev.lastSegmentFlags & TcpAnalysis.KEEP_ALIVE) !== 0) {
         ta |= TcpAnalysis.KEEP_ALIVE_ACK;
@@ -140,35 +149,31 @@ export class SequenceAnalyzer {
     if ((seglen > 0 || (flags & (SYN | FIN)) !== 0) && (ta & TcpAnalysis.KEEP_ALIVE) === 0) {
       let notAdvanced = fwd.nextSeq !== 0 && seqDiff(seq, fwd.nextSeq) < 0;
       // New data starting one byte early follows a zero-window probe: not a retransmission.
-      if (seglen > 1 && seqAdd(fwd.nextSeq, -1) === seq) notAdvanced = false;
+      if (seglen > 1 && seqAdd32(fwd.nextSeq, -1) === seq) notAdvanced = false;
       // Times are compared as Wireshark's unsigned differences: a clock going backwards
       // (captures merged out of order) never counts as "soon".
       const sinceAck = time - rev.lastAckTime;
       const sinceNext = time - fwd.nextSeqTime;
-      const end = seqAdd(seq, seglen);
+      const end = seqAdd32(seq, seglen);
       if (seglen > 0 && rev.lastAck !== 0 && seqDiff(end, rev.lastAck) <= 0) {
         // Everything in it was acknowledged already.
         ta |= TcpAnalysis.SPURIOUS_RETRANSMISSION;
       } else if (notAdvanced && rev.dupAckCount >= 2 && rev.lastAck === seq && sinceAck >= 0 && sinceAck < FAST_RETRANSMISSION_NS) {
         ta |= TcpAnalysis.FAST_RETRANSMISSION;
       } else if (notAdvanced && sinceNext >= 0 && sinceNext < (this.firstRttNs !== 0 ? this.firstRttNs : DEFAULT_OUT_OF_ORDER_NS) &&
-          fwd.nextSeq !== ((flags & (SYN | FIN)) !== 0 ? seqAdd(end, 1) : end)) {
+          fwd.nextSeq !== ((flags & (SYN | FIN)) !== 0 ? seqAdd32(end, 1) : end)) {
         ta |= TcpAnalysis.OUT_OF_ORDER;
       } else if (notAdvanced) {
         ta |= TcpAnalysis.RETRANSMISSION;
       }
     }
 
-    let nextSeq = seqAdd(seq, seglen);
-    if ((seglen > 0 || (flags & (SYN | FIN)) !== 0) && fwd.unackedFrame.length < MAX_UNACKED_SEGMENTS) {
+    let nextSeq = seqAdd32(seq, seglen);
+    if ((seglen > 0 || (flags & (SYN | FIN)) !== 0) && fwd.unacked.count < MAX_UNACKED_SEGMENTS) {
       // SYN and FIN take a sequence number each (RFC 9293 §3.4). Wireshark counts it only
       // here, so a FIN beyond its unacked-segment limit does not advance nextSeq: kept.
-      if ((flags & (SYN | FIN)) !== 0) nextSeq = seqAdd(nextSeq, 1);
-      if (fwd.unackedFrame.length === 0 || seqDiff(seq, fwd.unackedMinSeq) < 0) fwd.unackedMinSeq = seq;
-      fwd.unackedFrame.push(frame);
-      fwd.unackedSeq.push(seq);
-      fwd.unackedNextSeq.push(nextSeq);
-      fwd.unackedTime.push(time);
+      if ((flags & (SYN | FIN)) !== 0) nextSeq = seqAdd32(nextSeq, 1);
+      fwd.unacked.push(seq, nextSeq, frame, time);
     }
     // A zero-window probe's byte does not count as sent.
     const probe = (ta & TcpAnalysis.ZERO_WINDOW_PROBE) !== 0;
@@ -184,9 +189,27 @@ export class SequenceAnalyzer {
     fwd.lastAckTime = time;
     fwd.lastSegmentFlags = ta;
 
-    // Wireshark reads the acknowledgement field whatever the flags say.
-    if (rev.unackedFrame.length > 0 && seqDiff(ack, rev.unackedMinSeq) > 0) this.#acknowledge(rev, d, ack, frame, time, out);
+    // Segments of the peer this acknowledges; Wireshark reads the field whatever the flags say.
+    this.#ackOut = out;
+    this.#ackFrame = frame;
+    this.#ackTime = time;
+    this.#ackDirection = d;
+    rev.unacked.acknowledge(ack, this);
     out.flags = ta;
+  }
+
+  /**
+   * AckedSink: a segment of the peer the current ACK covers. An exact match (the ACK ends right
+   * after it) is what the ACK acknowledges (tcp.analysis.acks_frame); Wireshark walks newest
+   * first and keeps the last match, so the oldest exact match wins.
+   */
+  covered(dataFrame: number, sentAt: number, exact: boolean): void {
+    const out = this.#ackOut!;
+    if (exact && out.acksFrame === 0) {
+      out.acksFrame = dataFrame;
+      out.ackRttNs = this.#ackTime - sentAt;
+    }
+    this.onAcked?.(this.#ackDirection === 0 ? 1 : 0, dataFrame, this.#ackFrame);
   }
 
   /**
@@ -196,53 +219,5 @@ export class SequenceAnalyzer {
   synRepeated(d: Direction): void {
     const fwd = this.flows[d];
     fwd.nextSeq = fwd.maxSeqToBeAcked;
-  }
-
-  /**
-   * Drops the segments of `rev` that `ack` covers; an exact match (ack = its next sequence
-   * number) is what this ACK acknowledges (tcp.analysis.acks_frame). Wireshark walks newest
-   * first and keeps the last match, so the oldest matching segment wins; a partially covered
-   * segment is trimmed to its unacknowledged part.
-   */
-  #acknowledge(rev: FlowState, d: Direction, ack: number, frame: number, time: number, out: SegmentAnalysis): void {
-    const frames = rev.unackedFrame;
-    const seqs = rev.unackedSeq;
-    const nexts = rev.unackedNextSeq;
-    const times = rev.unackedTime;
-    let kept = 0;
-    let minSeq = 0;
-    for (let i = 0; i < frames.length; i++) {
-      const next = nexts[i]!;
-      let seq = seqs[i]!;
-      if (ack === next) {
-        if (out.acksFrame === 0) {
-          out.acksFrame = frames[i]!;
-          out.ackRttNs = time - times[i]!;
-        }
-        this.#covered(d, frames[i]!, frame);
-        continue;
-      }
-      if (seqDiff(ack, seq) > 0 && seqDiff(ack, next) <= 0) {
-        seq = ack; // partly acknowledged
-      } else if (seqDiff(next, ack) <= 0) {
-        this.#covered(d, frames[i]!, frame);
-        continue;
-      }
-      if (kept === 0 || seqDiff(seq, minSeq) < 0) minSeq = seq;
-      frames[kept] = frames[i]!;
-      seqs[kept] = seq;
-      nexts[kept] = next;
-      times[kept] = times[i]!;
-      kept++;
-    }
-    frames.length = kept;
-    seqs.length = kept;
-    nexts.length = kept;
-    times.length = kept;
-    rev.unackedMinSeq = minSeq;
-  }
-
-  #covered(ackDirection: Direction, dataFrame: number, ackFrame: number): void {
-    this.onAcked?.(ackDirection === 0 ? 1 : 0, dataFrame, ackFrame);
   }
 }

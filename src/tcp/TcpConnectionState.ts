@@ -4,14 +4,13 @@
 import { SequenceAnalyzer } from './SequenceAnalyzer.js';
 import type { Direction, Endpoint, StreamChunk, StreamConsumer, StreamGap } from './StreamEvents.js';
 import type { StreamReassembler } from './StreamReassembler.js';
+import type { FlowState } from './FlowState.js';
 import {
   TCP_ANALYSIS_NAMES,
   type TcpAnalysisCounts,
   type TcpConnection,
-  type TcpDirectionFigures,
   type TcpSegmentRef,
   type TcpSideClose,
-  type TcpSideOptions,
   type TcpStreamFigures,
 } from './TcpModel.js';
 
@@ -44,20 +43,13 @@ export interface ConnectionStreams {
   ended: [boolean, boolean];
 }
 
-function directionFigures(): TcpDirectionFigures {
-  return { frames: 0, bytes: 0, payloadBytes: 0 };
-}
-
-function sideClose(): TcpSideClose {
-  return { finRetransmissions: [], rstCount: 0 };
-}
+/** One analysis bit's frame count per slot (index = bit position). */
+const ANALYSIS_SLOTS = TCP_ANALYSIS_NAMES.length;
 
 export class TcpConnectionState {
   readonly analyzer = new SequenceAnalyzer();
-  readonly fromSide: [TcpDirectionFigures, TcpDirectionFigures] = [directionFigures(), directionFigures()];
-  /** Frames per TcpAnalysis bit (index = bit position). */
-  readonly analysisCounts: number[] = new Array<number>(TCP_ANALYSIS_NAMES.length).fill(0);
-  readonly close: [TcpSideClose, TcpSideClose] = [sideClose(), sideClose()];
+  /** Frames per TcpAnalysis bit (index = bit position); made when the first flag comes. */
+  analysisCounts: number[] | undefined;
 
   lastFrame: number;
   /** Time of the latest segment processed (not the largest time: clocks can step back). */
@@ -70,31 +62,31 @@ export class TcpConnectionState {
 
   // Handshake.
   syn: TcpSegmentRef | undefined;
-  synRetransmissions: number[] = [];
+  synRetransmissions: number[] | undefined;
   synAck: TcpSegmentRef | undefined;
-  synAckRetransmissions: number[] = [];
+  synAckRetransmissions: number[] | undefined;
   handshakeAck: TcpSegmentRef | undefined;
   synTime = -1;
   synAckTime = -1;
   synToSynAckNs: number | undefined;
   synAckToAckNs: number | undefined;
-  clientOptions: TcpSideOptions | undefined;
-  serverOptions: TcpSideOptions | undefined;
 
-  // Teardown.
+  // Teardown (the FIN and RST of each side are in analyzer.flows).
+  /** A FIN or RST was seen either way (teardown bookkeeping runs from then on). */
+  finOrRst = false;
   activeCloser: Direction | undefined;
   halfClose = false;
   rstAfterFin = false;
-  /** Raw sequence number each side's FIN occupies (valid when close[d].fin is set). */
-  readonly finSeq: [number, number] = [0, 0];
   /** FINs both ways or an RST: the table may let it go after the linger time. */
   closed = false;
   /** Stray segments of a connection already summarised (see TcpStage): no second summary. */
   continuation = false;
+  /** The stage is done with it (summarised, or replaced on its ports). */
+  retired = false;
 
   checksumsChecked = 0;
   badChecksums = 0;
-  readonly badChecksumFrames: number[] = [];
+  badChecksumFrames: number[] | undefined;
 
   /** Present while a consumer follows the connection's bytes. */
   streams: ConnectionStreams | undefined;
@@ -102,7 +94,6 @@ export class TcpConnectionState {
   streamFigures: [TcpStreamFigures, TcpStreamFigures] | undefined;
 
   constructor(
-    readonly key: string,
     readonly stream: number,
     readonly ipVersion: 4 | 6,
     readonly client: Endpoint,
@@ -125,17 +116,27 @@ export class TcpConnectionState {
     return port === this.client.port && ip === this.client.ip ? 0 : 1;
   }
 
+  /** Counts the analysis bits of one segment. */
+  countAnalysis(flags: number): void {
+    const counts = (this.analysisCounts ??= new Array<number>(ANALYSIS_SLOTS).fill(0));
+    for (let bit = 0, f = flags; f !== 0; bit++, f >>>= 1) if ((f & 1) !== 0) counts[bit]!++;
+  }
+
+  /**
+   * The plain TcpConnection. Called once, when the stage is done with the connection: the
+   * summary takes over the parts already built (segment refs, frame lists) instead of copying.
+   */
   summary(): TcpConnection {
     const analysis = {} as TcpAnalysisCounts;
     TCP_ANALYSIS_NAMES.forEach(([, name], i) => {
-      analysis[name as keyof TcpAnalysisCounts] = this.analysisCounts[i]!;
+      analysis[name as keyof TcpAnalysisCounts] = this.analysisCounts?.[i] ?? 0;
     });
-    const [client, server] = this.close;
+    const [client, server] = this.analyzer.flows;
     const c: TcpConnection = {
       stream: this.stream,
       ipVersion: this.ipVersion,
-      client: { ...this.client },
-      server: { ...this.server },
+      client: this.client,
+      server: this.server,
       rolesFrom: this.rolesFrom,
       firstFrame: this.firstFrame,
       lastFrame: this.lastFrame,
@@ -144,18 +145,18 @@ export class TcpConnectionState {
       startTsNsec: this.startTsNsec,
       relativeStartNs: this.minTime,
       durationNs: this.maxTime - this.minTime,
-      fromClient: { ...this.fromSide[0] },
-      fromServer: { ...this.fromSide[1] },
+      fromClient: { frames: client.frames, bytes: client.bytes, payloadBytes: client.payloadBytes },
+      fromServer: { frames: server.frames, bytes: server.bytes, payloadBytes: server.payloadBytes },
       handshake: {
-        synRetransmissions: [...this.synRetransmissions],
-        synAckRetransmissions: [...this.synAckRetransmissions],
-        windowScaling: this.clientOptions?.windowScale !== undefined && this.serverOptions?.windowScale !== undefined,
-        sackPermitted: this.clientOptions?.sackPermitted === true && this.serverOptions?.sackPermitted === true,
-        timestamps: this.clientOptions?.timestamps === true && this.serverOptions?.timestamps === true,
+        synRetransmissions: this.synRetransmissions ?? [],
+        synAckRetransmissions: this.synAckRetransmissions ?? [],
+        windowScaling: client.options?.windowScale !== undefined && server.options?.windowScale !== undefined,
+        sackPermitted: client.options?.sackPermitted === true && server.options?.sackPermitted === true,
+        timestamps: client.options?.timestamps === true && server.options?.timestamps === true,
       },
       teardown: {
-        client: copyClose(client),
-        server: copyClose(server),
+        client: sideClose(client),
+        server: sideClose(server),
         halfClose: this.halfClose,
         rstAfterFin: this.rstAfterFin,
         state: client.rstCount + server.rstCount > 0 ? 'reset'
@@ -166,30 +167,27 @@ export class TcpConnectionState {
       analysis,
       checksumsChecked: this.checksumsChecked,
       badChecksums: this.badChecksums,
-      badChecksumFrames: [...this.badChecksumFrames],
+      badChecksumFrames: this.badChecksumFrames ?? [],
     };
     const h = c.handshake;
-    if (this.syn) h.syn = { ...this.syn };
-    if (this.synAck) h.synAck = { ...this.synAck };
-    if (this.handshakeAck) h.ack = { ...this.handshakeAck };
+    if (this.syn) h.syn = this.syn;
+    if (this.synAck) h.synAck = this.synAck;
+    if (this.handshakeAck) h.ack = this.handshakeAck;
     if (this.synToSynAckNs !== undefined) h.synToSynAckNs = this.synToSynAckNs;
     if (this.synAckToAckNs !== undefined) h.synAckToAckNs = this.synAckToAckNs;
     if (this.analyzer.firstRttNs !== 0) h.initialRttNs = this.analyzer.firstRttNs;
-    if (this.clientOptions) h.clientOptions = { ...this.clientOptions };
-    if (this.serverOptions) h.serverOptions = { ...this.serverOptions };
+    if (client.options) h.clientOptions = client.options;
+    if (server.options) h.serverOptions = server.options;
     if (this.activeCloser !== undefined) c.teardown.activeCloser = this.activeCloser === 0 ? 'client' : 'server';
     const figures = this.streams ? [this.streams.sinks[0].figures, this.streams.sinks[1].figures] : this.streamFigures;
-    if (figures) c.reassembly = { client: { ...figures[0]! }, server: { ...figures[1]! } };
+    if (figures) c.reassembly = { client: figures[0]!, server: figures[1]! };
     return c;
   }
 }
 
-function copyClose(side: TcpSideClose): TcpSideClose {
-  const out: TcpSideClose = { finRetransmissions: [...side.finRetransmissions], rstCount: side.rstCount };
-  if (side.fin) {
-    out.fin = { ...side.fin };
-    if (side.fin.ackedBy) out.fin.ackedBy = { ...side.fin.ackedBy };
-  }
-  if (side.rst) out.rst = { ...side.rst };
+function sideClose(flow: FlowState): TcpSideClose {
+  const out: TcpSideClose = { finRetransmissions: flow.finRetransmissions ?? [], rstCount: flow.rstCount };
+  if (flow.fin) out.fin = flow.fin;
+  if (flow.rst) out.rst = flow.rst;
   return out;
 }

@@ -20,17 +20,22 @@ import { ConnectionTable, DEFAULT_LINGER_NS, type DroppedConnection } from './Co
 import { WINDOW_SCALE_NONE, WINDOW_SCALE_UNKNOWN } from './FlowState.js';
 import { ReassemblyBudget } from './ReassemblyBudget.js';
 import { SegmentAnalysis } from './SequenceAnalyzer.js';
-import { seqAdd, seqDiff, seqRelative } from './sequence.js';
+import { seq32, seqAdd, seqDiff, seqRelative } from './sequence.js';
 import type { ConnectionStart, Direction, StreamConsumerFactory, StreamEnd } from './StreamEvents.js';
 import { StreamReassembler, type ReassemblyLimits } from './StreamReassembler.js';
 import { CountingSink, MAX_LISTED_FRAMES, TcpConnectionState } from './TcpConnectionState.js';
-import type { ChecksumStatus, HandshakeRole, TcpConnection, TcpSegmentRef, TcpSegmentView } from './TcpModel.js';
+import type { ChecksumStatus, HandshakeRole, TcpConnection, TcpSegmentRef, TcpSegmentView, TcpSideOptions } from './TcpModel.js';
 import { TcpAnalysis } from './TcpModel.js';
 
 const SYN = TcpFlag.SYN;
 const ACK = TcpFlag.ACK;
 const FIN = TcpFlag.FIN;
 const RST = TcpFlag.RST;
+
+/** Checksums of a direction verified in full before sampling starts (see `process`). */
+export const CHECKSUM_ALL_SEGMENTS = 4096;
+export const CHECKSUM_ALL_BYTES = 4 * 1024 * 1024;
+export const CHECKSUM_SAMPLE = 32;
 
 /** RFC 7323 §2.3: a shift above 14 is taken as 14. */
 const MAX_WINDOW_SHIFT = 14;
@@ -41,8 +46,10 @@ export interface TcpStageOptions {
   /** Called once per connection with its summary, when the stage is done with it. */
   onConnection?: (connection: TcpConnection) => void;
   /**
-   * Verify IPv4 header and TCP checksums of every segment (default true). Costs a pass over
-   * every payload byte; the packet list turns it off because Wireshark does not check either.
+   * Verify IPv4 header and TCP checksums (default true): every segment of a direction up to
+   * 4096 segments or 4 MiB of payload, then one segment in 32 (a full pass over a 1 GB transfer
+   * would cost about as much as reading it). The packet list turns it off: Wireshark does not
+   * check by default either.
    */
   checksums?: boolean;
   /** Out-of-order buffering per direction (see StreamReassembler). */
@@ -53,6 +60,11 @@ export interface TcpStageOptions {
   lingerNs?: number;
 }
 
+/** Adds a frame to a list of repeats, up to MAX_LISTED_FRAMES. */
+function listFrame(list: number[], frame: number): void {
+  if (list.length < MAX_LISTED_FRAMES) list.push(frame);
+}
+
 export class TcpStage {
   readonly #table: ConnectionTable;
   readonly #factory: StreamConsumerFactory | undefined;
@@ -61,6 +73,13 @@ export class TcpStage {
   readonly #limits: ReassemblyLimits;
   readonly #budget: ReassemblyBudget;
   readonly #scratch = new SegmentAnalysis();
+  /** Returned by `process`, filled anew for each segment (see there). */
+  readonly #view: TcpSegmentView = {
+    stream: 0, direction: 0, seq: 0, ack: 0, window: 0, windowScale: -1, analysis: 0, dupAckNum: 0, dupAckFrame: 0,
+    acksFrame: 0, ackRttNs: -1, initialRttNs: -1, handshake: undefined, checksum: 'unchecked',
+  };
+  /** Bound once: expire() runs per packet, and a closure per packet is garbage per packet. */
+  readonly #retireExpired = (c: TcpConnectionState): void => this.#retire(c, 'end-of-capture');
   #startSec = 0;
   #startNsec = 0;
   #started = false;
@@ -93,7 +112,8 @@ export class TcpStage {
   /**
    * One decoded packet, in frame order. Call it for every packet, TCP or not: the first one
    * fixes the capture start that conversation times are relative to. Returns the segment's
-   * analysis for TCP packets, undefined for others.
+   * analysis for TCP packets, undefined for others. The returned object is reused: it is valid
+   * until the next call (like a Frame's bytes); copy what you keep.
    */
   process(packet: Packet): TcpSegmentView | undefined {
     const frame = packet.frame;
@@ -106,26 +126,25 @@ export class TcpStage {
     const ip = packet.ip;
     if (tcp === undefined || ip === undefined || this.#finished) return undefined;
     const now = (frame.tsSec - this.#startSec) * 1e9 + (frame.tsNsec - this.#startNsec);
-    this.#table.expire(now, (c) => this.#retire(c, 'end-of-capture'));
+    this.#table.expire(now, this.#retireExpired);
 
     const src = ip.src;
     const dst = ip.dst;
     const sport = tcp.srcPort;
     const dport = tcp.dstPort;
-    const key = src < dst || (src === dst && sport <= dport) ? `${src} ${sport} ${dst} ${dport}` : `${dst} ${dport} ${src} ${sport}`;
     const flags = tcp.flags;
     const synOnly = (flags & (SYN | ACK)) === SYN;
 
     let reused = false;
-    let conn = this.#table.get(key);
+    let conn = this.#table.find(src, sport, dst, dport);
     if (conn !== undefined && synOnly) {
       // A SYN with another ISN than the one this side's numbers are based on opens a new
       // connection on the same ports (Wireshark: "TCP Port numbers reused"); with the same ISN
       // it is a repeated SYN.
       const side = conn.analyzer.flows[conn.directionOf(src, sport)];
-      if (side.baseSet && side.base !== tcp.seq) {
+      if (side.baseSet && side.base !== seq32(tcp.seq)) {
+        this.#table.remove(conn);
         this.#retire(conn, 'end-of-capture');
-        this.#table.delete(key, conn);
         conn = undefined;
         reused = true;
       } else if (side.baseSet) {
@@ -133,15 +152,15 @@ export class TcpStage {
       }
     }
     if (conn === undefined) {
-      const dropped = reused ? undefined : this.#table.dropped(key);
+      const dropped = reused ? undefined : this.#table.dropped(src, sport, dst, dport);
       if (dropped !== undefined) {
         const from = dropped.client.port === sport && dropped.client.ip === src ? 0 : 1;
         const base = dropped.bases[from];
-        if (synOnly && base !== undefined && base !== tcp.seq) reused = true;
-        else conn = this.#continuation(key, dropped, packet, now);
+        if (synOnly && base !== undefined && base !== seq32(tcp.seq)) reused = true;
+        else conn = this.#continuation(dropped, packet, now);
       }
-      conn ??= this.#open(key, packet, tcp, now);
-      this.#table.set(key, conn);
+      conn ??= this.#open(packet, tcp, now);
+      this.#table.add(conn);
     }
 
     const d = conn.directionOf(src, sport);
@@ -155,8 +174,8 @@ export class TcpStage {
     }
     // A SYN/ACK whose ISN is not this side's base: Wireshark rebases the side and marks it,
     // keeping the conversation.
-    if ((flags & (SYN | ACK)) === (SYN | ACK) && fwd.baseSet && fwd.base !== tcp.seq) {
-      fwd.base = tcp.seq;
+    if ((flags & (SYN | ACK)) === (SYN | ACK) && fwd.baseSet && fwd.base !== seq32(tcp.seq)) {
+      fwd.base = seq32(tcp.seq);
       reused = true;
     }
     const out = this.#scratch;
@@ -172,29 +191,27 @@ export class TcpStage {
     }
 
     const ackFlag = (flags & ACK) !== 0;
-    const view: TcpSegmentView = {
-      stream: conn.stream,
-      direction: d,
-      seq: seqRelative(tcp.seq, fwd.base),
-      // Without the ACK flag the field means nothing; Wireshark then shows it unconverted.
-      ack: ackFlag ? seqRelative(tcp.ack, rev.base) : tcp.ack,
-      window: tcp.window,
-      windowScale: -1,
-      analysis,
-      dupAckNum: out.dupAckNum,
-      dupAckFrame: out.dupAckFrame,
-      acksFrame: out.acksFrame,
-      ackRttNs: out.ackRttNs,
-      initialRttNs: analyzer.firstRttNs !== 0 ? analyzer.firstRttNs : -1,
-      handshake: undefined,
-      checksum: 'unchecked',
-    };
+    const view = this.#view;
+    view.stream = conn.stream;
+    view.direction = d;
+    view.seq = seqRelative(tcp.seq, fwd.base);
+    // Without the ACK flag the field means nothing; Wireshark then shows it unconverted.
+    view.ack = ackFlag ? seqRelative(tcp.ack, rev.base) : tcp.ack;
+    view.analysis = analysis;
+    view.dupAckNum = out.dupAckNum;
+    view.dupAckFrame = out.dupAckFrame;
+    view.acksFrame = out.acksFrame;
+    view.ackRttNs = out.ackRttNs;
+    view.initialRttNs = analyzer.firstRttNs !== 0 ? analyzer.firstRttNs : -1;
+    view.handshake = undefined;
+    view.checksum = 'unchecked';
     // RFC 7323 §2.2: the window of a SYN is never scaled.
     if (fwd.winScale >= 0) {
-      view.windowScale = 2 ** fwd.winScale;
-      if ((flags & SYN) === 0) view.window = tcp.window * view.windowScale;
+      view.windowScale = 1 << fwd.winScale;
+      view.window = (flags & SYN) === 0 ? tcp.window * view.windowScale : tcp.window;
     } else {
       view.windowScale = fwd.winScale;
+      view.window = tcp.window;
     }
 
     // Figures.
@@ -202,35 +219,33 @@ export class TcpStage {
     conn.lastTime = now;
     if (now > conn.maxTime) conn.maxTime = now;
     else if (now < conn.minTime) conn.minTime = now;
-    const fig = conn.fromSide[d];
-    fig.frames++;
-    fig.bytes += frame.originalLength;
-    fig.payloadBytes += tcp.length;
-    if (analysis !== 0) {
-      const counts = conn.analysisCounts;
-      for (let bit = 0, f = analysis; f !== 0; bit++, f >>>= 1) if ((f & 1) !== 0) counts[bit]!++;
-    }
-    if (this.#checksums) {
+    fwd.frames++;
+    fwd.bytes += frame.originalLength;
+    fwd.payloadBytes += tcp.length;
+    if (analysis !== 0) conn.countAnalysis(analysis);
+    // Checksums: every segment of a direction until CHECKSUM_ALL_SEGMENTS segments or
+    // CHECKSUM_ALL_BYTES payload bytes were verified, then one in CHECKSUM_SAMPLE. Offload on
+    // the capturing host spoils every segment it sends, so a sample finds it as surely, and a
+    // bulk transfer does not pay a pass over every payload byte.
+    if (this.#checksums && (fwd.checksumBytes < CHECKSUM_ALL_BYTES && fwd.frames <= CHECKSUM_ALL_SEGMENTS || fwd.frames % CHECKSUM_SAMPLE === 0)) {
       const status: ChecksumStatus = verifyTcpChecksums(packet);
       view.checksum = status;
       if (status !== 'unchecked') {
         conn.checksumsChecked++;
+        fwd.checksumBytes += tcp.length;
         if (status === 'bad') {
           conn.badChecksums++;
-          if (conn.badChecksumFrames.length < MAX_LISTED_FRAMES) conn.badChecksumFrames.push(frame.no);
+          const listed = (conn.badChecksumFrames ??= []);
+          if (listed.length < MAX_LISTED_FRAMES) listed.push(frame.no);
         }
       }
     }
 
     if ((flags & (SYN | ACK)) !== ACK || conn.handshakeAck === undefined) view.handshake = this.#handshake(conn, d, packet, tcp, view, now);
-    if ((flags & (FIN | RST)) !== 0 || ackFlag) this.#teardown(conn, d, packet, tcp, view);
-    if (tcp.length > 0 && conn.close[d === 0 ? 1 : 0].fin !== undefined && conn.close[d].fin === undefined) conn.halfClose = true;
+    // Teardown bookkeeping only once a FIN or RST has been seen (`finOrRst`): off the hot path.
+    if ((flags & (FIN | RST)) !== 0 || conn.finOrRst) this.#teardown(conn, d, packet, tcp, view);
 
     if (conn.streams !== undefined) this.#reassemble(conn, d, packet, tcp);
-    if (!conn.closed && ((conn.close[0].fin !== undefined && conn.close[1].fin !== undefined) || conn.close[0].rstCount + conn.close[1].rstCount > 0)) {
-      conn.closed = true;
-      this.#table.closing(conn);
-    }
     return view;
   }
 
@@ -244,7 +259,7 @@ export class TcpStage {
     for (const conn of this.#table.drain()) this.#retire(conn, 'end-of-capture');
   }
 
-  #open(key: string, packet: Packet, tcp: TcpInfo, now: number): TcpConnectionState {
+  #open(packet: Packet, tcp: TcpInfo, now: number): TcpConnectionState {
     const ip = packet.ip!;
     const from = { ip: ip.src, port: tcp.srcPort };
     const to = { ip: ip.dst, port: tcp.dstPort };
@@ -265,7 +280,7 @@ export class TcpStage {
     const client = clientIsSender ? from : to;
     const server = clientIsSender ? to : from;
     const frame = packet.frame;
-    const conn = new TcpConnectionState(key, this.#table.allocateStream(), ip.version, client, server, rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
+    const conn = new TcpConnectionState(this.#table.allocateStream(), ip.version, client, server, rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
     conn.firstSender = clientIsSender ? 0 : 1;
     const consumer = this.#factory?.({
       stream: conn.stream,
@@ -296,9 +311,9 @@ export class TcpStage {
    * time after closing): it keeps that connection's stream number and bases, as in Wireshark,
    * but starts a fresh analysis, gets no consumer and no second summary.
    */
-  #continuation(key: string, dropped: DroppedConnection, packet: Packet, now: number): TcpConnectionState {
+  #continuation(dropped: DroppedConnection, packet: Packet, now: number): TcpConnectionState {
     const frame = packet.frame;
-    const conn = new TcpConnectionState(key, dropped.stream, dropped.ipVersion, dropped.client, dropped.server, dropped.rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
+    const conn = new TcpConnectionState(dropped.stream, dropped.ipVersion, dropped.client, dropped.server, dropped.rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
     conn.continuation = true;
     conn.closed = true;
     dropped.bases.forEach((base, d) => {
@@ -320,7 +335,7 @@ export class TcpStage {
     const o = tcp.options;
     if (!fwd.synSeen) {
       fwd.synSeen = true;
-      fwd.isn = tcp.seq;
+      fwd.isn = seq32(tcp.seq);
     }
     if (!synAck) analyzer.mruSynTime = now;
     fwd.isFirstAck = true;
@@ -333,14 +348,11 @@ export class TcpStage {
       // The SYN had no option: the SYN/ACK's offer is void.
       fwd.winScale = WINDOW_SCALE_NONE;
     }
-    const options = {
-      ...(o.mss !== undefined ? { mss: o.mss } : {}),
-      ...(o.windowScale !== undefined ? { windowScale: o.windowScale } : {}),
-      sackPermitted: o.sackPermitted === true,
-      timestamps: o.timestamp !== undefined,
-    };
-    if (d === 0) conn.clientOptions ??= options;
-    else conn.serverOptions ??= options;
+    if (fwd.options !== undefined) return;
+    const options: TcpSideOptions = { sackPermitted: o.sackPermitted === true, timestamps: o.timestamp !== undefined };
+    if (o.mss !== undefined) options.mss = o.mss;
+    if (o.windowScale !== undefined) options.windowScale = o.windowScale;
+    fwd.options = options;
   }
 
   /** Which handshake segment this is, if any, and the handshake facts it brings. */
@@ -350,7 +362,7 @@ export class TcpStage {
     const ack = (flags & ACK) !== 0;
     if (syn && !ack) {
       if (conn.syn === undefined) conn.syn = this.#ref(conn, d, packet, tcp, view);
-      else if (conn.syn.seqRaw === tcp.seq && conn.synRetransmissions.length < MAX_LISTED_FRAMES) conn.synRetransmissions.push(packet.frame.no);
+      else if (conn.syn.seqRaw === tcp.seq) listFrame((conn.synRetransmissions ??= []), packet.frame.no);
       conn.synTime = now;
       return 'SYN';
     }
@@ -360,8 +372,8 @@ export class TcpStage {
       if (conn.synAck === undefined) {
         conn.synAck = this.#ref(conn, d, packet, tcp, view);
         conn.synToSynAckNs = now - conn.synTime;
-      } else if (conn.synAck.seqRaw === tcp.seq && conn.synAckRetransmissions.length < MAX_LISTED_FRAMES) {
-        conn.synAckRetransmissions.push(packet.frame.no);
+      } else if (conn.synAck.seqRaw === tcp.seq) {
+        listFrame((conn.synAckRetransmissions ??= []), packet.frame.no);
       }
       conn.synAckTime = now;
       return 'SYN/ACK';
@@ -377,27 +389,34 @@ export class TcpStage {
   /** FIN and RST frames of each side, and the ACK that completes each FIN. */
   #teardown(conn: TcpConnectionState, d: Direction, packet: Packet, tcp: TcpInfo, view: TcpSegmentView): void {
     const flags = tcp.flags;
-    const mine = conn.close[d];
-    const peer = conn.close[d === 0 ? 1 : 0];
-    if ((flags & ACK) !== 0 && peer.fin !== undefined && peer.fin.ackedBy === undefined &&
-        seqDiff(tcp.ack, conn.finSeq[d === 0 ? 1 : 0]) > 0) {
+    const mine = conn.analyzer.flows[d];
+    const peer = conn.analyzer.flows[d === 0 ? 1 : 0];
+    conn.finOrRst = true;
+    // Data after the peer's FIN: this side still uses its half of a half-closed connection.
+    if (tcp.length > 0 && peer.fin !== undefined && mine.fin === undefined) conn.halfClose = true;
+    if ((flags & ACK) !== 0 && peer.fin !== undefined && peer.fin.ackedBy === undefined && seqDiff(tcp.ack, peer.finSeq) > 0) {
       peer.fin.ackedBy = this.#ref(conn, d, packet, tcp, view);
     }
     if ((flags & FIN) !== 0) {
       const finSeq = seqAdd(tcp.seq, tcp.length);
       if (mine.fin === undefined) {
         mine.fin = this.#ref(conn, d, packet, tcp, view);
-        conn.finSeq[d] = finSeq;
+        mine.finSeq = finSeq;
         conn.activeCloser ??= d;
-      } else if (finSeq === conn.finSeq[d] && mine.finRetransmissions.length < MAX_LISTED_FRAMES) {
-        mine.finRetransmissions.push(packet.frame.no);
+      } else if (finSeq === mine.finSeq) {
+        listFrame((mine.finRetransmissions ??= []), packet.frame.no);
       }
     }
     if ((flags & RST) !== 0) {
-      if (mine.rst === undefined) mine.rst = this.#ref(conn, d, packet, tcp, view);
+      mine.rst ??= this.#ref(conn, d, packet, tcp, view);
       mine.rstCount++;
       if (mine.fin !== undefined || peer.fin !== undefined) conn.rstAfterFin = true;
       conn.activeCloser ??= d;
+    }
+    // FINs both ways or an RST: the table may drop it once it has been quiet for a while.
+    if (!conn.closed && ((mine.fin !== undefined && peer.fin !== undefined) || mine.rstCount + peer.rstCount > 0)) {
+      conn.closed = true;
+      this.#table.closing(conn);
     }
   }
 
@@ -438,10 +457,10 @@ export class TcpStage {
         const result = r.segment(tcp.seq, tcp.payload, tcp.length, frame.no, frame.tsSec, frame.tsNsec, flags);
         if (result.conflict !== undefined) streams.sinks[d].figures.conflicts++;
       }
-      if (r.finReached) this.#end(conn, d, 'fin', conn.close[d].fin?.frame ?? frame.no);
+      if (r.finReached) this.#end(conn, d, 'fin', conn.analyzer.flows[d].fin?.frame ?? frame.no);
     }
     if (!streams.ended[other] && streams.reassemblers[other].finReached) {
-      this.#end(conn, other, 'fin', conn.close[other].fin?.frame ?? frame.no);
+      this.#end(conn, other, 'fin', conn.analyzer.flows[other].fin?.frame ?? frame.no);
     }
   }
 
@@ -464,9 +483,10 @@ export class TcpStage {
 
   /** The stage is done with a connection: end what is open, hand on its summary. */
   #retire(conn: TcpConnectionState, reason: 'end-of-capture'): void {
+    conn.retired = true;
     if (conn.streams !== undefined) {
       for (const d of [0, 1] as const) {
-        const fin = conn.streams?.reassemblers[d].finOffset !== undefined ? conn.close[d].fin?.frame : undefined;
+        const fin = conn.streams?.reassemblers[d].finOffset !== undefined ? conn.analyzer.flows[d].fin?.frame : undefined;
         if (fin !== undefined) this.#end(conn, d, 'fin', fin);
         else this.#end(conn, d, reason, undefined);
       }

@@ -20,3 +20,16 @@ export function seqBefore(a: number, b: number): boolean {
 export function seqRelative(raw: number, base: number): number {
   return (raw - base) >>> 0;
 }
+
+/**
+ * A sequence number as a signed 32-bit value (same bits). The analysis keeps its state this
+ * way: V8 stores such numbers as small integers, so they are never boxed on the heap.
+ */
+export function seq32(a: number): number {
+  return a | 0;
+}
+
+/** a + n for sequence numbers kept as signed 32-bit values (see `seq32`). */
+export function seqAdd32(a: number, n: number): number {
+  return (a + n) | 0;
+}

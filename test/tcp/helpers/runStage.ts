@@ -31,7 +31,7 @@ export async function runStage(file: string, options: TcpStageOptions = {}): Pro
   await readCapture(file, (frame) => {
     frames++;
     const view = stage.process(decoder.decode(frame));
-    if (view) views.set(frame.no, view);
+    if (view) views.set(frame.no, { ...view }); // the stage reuses its view object
   });
   stage.finish();
   return { views, connections, frames };
