@@ -235,16 +235,19 @@ program
   .command('packets')
   .description("list frames as Wireshark's packet list does: No., Time, Source, Destination, Protocol, Length, Info")
   .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
-  .addOption(new Option('-f, --filter <kind>', 'show only frames of one kind (ftp means the FTP control ports)').choices(PACKET_FILTERS))
+  .addOption(new Option('-f, --filter <kind>', 'show only frames of one kind (ftp means the FTP control ports; analysis: frames with TCP analysis flags, as tcp.analysis.flags in Wireshark)').choices(PACKET_FILTERS))
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('--ftp-port <ports>', 'extra TCP port(s) carrying FTP control traffic, comma-separated (21 always counts)', parsePorts)
   .addHelpText('after', `
 JSON: an array with one object per frame: frame, time (epoch seconds, nine decimals), relTime,
 length, capturedLength, linkType, src, dst, protocol, info, warnings, and for TCP
-tcp: {stream, srcPort, dstPort, flags, seq, ack (relative), seqRaw, ackRaw, len, window, windowRaw}.
+tcp: {stream, srcPort, dstPort, flags, seq, ack (relative), seqRaw, ackRaw, len, window, windowRaw},
+and when Wireshark would show them: handshake, analysis (tcp.analysis.* names), dupAckNum,
+dupAckFrame, acksFrame.
 
 Examples:
   ftp-inspect packets fixtures/pasv-download.pcap --filter handshake
+  ftp-inspect packets capture.pcap --filter analysis       retransmissions, lost segments, dup ACKs, …
   ftp-inspect packets capture.pcap --format json | jq '.[] | select(.tcp.flags == 2) | .frame'`)
   .action(async (capture: string, opts: { filter?: PacketFilter; format: 'text' | 'json'; ftpPort?: number[] }) => {
     const out = new OutputWriter(process.stdout);

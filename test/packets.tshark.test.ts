@@ -1,6 +1,7 @@
 // `ftp-inspect packets` against tshark, frame by frame, on every fixture and every public
 // capture: frame numbers, timestamps to the nanosecond, addresses, ports, TCP flags, raw and
-// relative sequence numbers, stream index and lengths.
+// relative sequence numbers, stream index and lengths; which frames carry TCP analysis flags
+// (--filter analysis), and the Protocol column of those frames.
 import { describe, expect, it } from 'vitest';
 import { listPackets } from '../src/packets.js';
 import type { PacketRow } from '../src/report/PacketList.js';
@@ -11,6 +12,7 @@ const FIELDS = [
   'frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'frame.protocols',
   'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst',
   'tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.len', 'tcp.seq', 'tcp.ack', 'tcp.stream',
+  'tcp.analysis.flags', '_ws.col.Protocol',
 ];
 
 function first(value: string | undefined): string {
@@ -71,6 +73,12 @@ async function compare(file: string): Promise<{ frames: number; diffs: string[] 
       ['tcp.stream', o.tcp.stream, first(t['tcp.stream'])],
     ];
     for (const [name, ours, tshark] of pairs) if (String(ours) !== tshark) note(no ?? '?', name, ours, tshark);
+    // --filter analysis lists exactly the frames Wireshark's "tcp.analysis.flags" selects.
+    if ((o.tcp.analysis !== undefined) !== (first(t['tcp.analysis.flags']) !== '')) note(no ?? '?', 'tcp.analysis.flags', o.tcp.analysis ?? null, t['tcp.analysis.flags']);
+    // A retransmitted or out-of-order segment is not handed to FTP, so Wireshark lists it as TCP.
+    if (o.tcp.analysis !== undefined && ['TCP', 'FTP', 'FTP-DATA'].includes(t['_ws.col.Protocol'] ?? '') && o.protocol !== t['_ws.col.Protocol']) {
+      note(no ?? '?', 'protocol of a frame with analysis flags', o.protocol, t['_ws.col.Protocol']);
+    }
   }
   return { frames: rows.length, diffs };
 }
