@@ -9,6 +9,7 @@ import { CaptureFormatError } from '../src/capture/Frame.js';
 import { listPackets } from '../src/packets.js';
 import type { PacketRow } from '../src/report/PacketList.js';
 import { FIXTURES } from './helpers/captures.js';
+import { seededRandom as random } from './helpers/random.js';
 
 const SMALL = readFileSync(join(FIXTURES, 'login-failed-then-ok.pcap'));
 const SMALL_NG = readFileSync(join(FIXTURES, 'session.pcapng'));
@@ -22,17 +23,6 @@ async function run(bytes: Uint8Array): Promise<{ rows: PacketRow[]; warnings: st
     if (error instanceof CaptureFormatError) return { rows, warnings: [], error };
     throw error;
   }
-}
-
-/** Deterministic pseudo-random numbers (xorshift32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 describe('packets on damaged captures', () => {

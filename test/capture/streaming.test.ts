@@ -3,6 +3,7 @@ import type { CaptureReaderOptions } from '../../src/capture/CaptureInfo.js';
 import { CaptureReader } from '../../src/capture/CaptureReader.js';
 import { CaptureFormatError, type Frame } from '../../src/capture/Frame.js';
 import { LINKTYPE, timestampUnits, writePcap, writePcapng } from '../helpers/captureWriter.js';
+import { seededRandom as random } from '../helpers/random.js';
 
 /** Feeds `bytes` in chunks whose sizes come from `sizes` (cycled) and collects copied frames. */
 function readChunked(bytes: Uint8Array, sizes: readonly number[], options?: CaptureReaderOptions) {
@@ -21,17 +22,6 @@ function readChunked(bytes: Uint8Array, sizes: readonly number[], options?: Capt
   return { reader, frames, warnings: reader.warnings, maxCapacity };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff);
 const T = 1_700_000_000;

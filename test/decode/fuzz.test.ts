@@ -9,18 +9,8 @@ import {
   ETH_ARP, ETH_IPV4, ETH_IPV6, LINK, PROTO_TCP, PROTO_UDP, be16, concat, dnsMessage, ethernet, frameOf, ipv4,
   ipv4Fragments, ipv6, ipv6Fragments, loop, nullLoopback, pattern, sll, sll2, tcp, tcpOption, udp,
 } from '../helpers/packetBuilder.js';
+import { seededRandom as prng } from '../helpers/random.js';
 
-/** mulberry32: small, fast, good enough to drive a fuzzer reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dns = dnsMessage({
   response: true,

@@ -3,18 +3,9 @@ import { TcpFlag } from '../../src/decode/Packet.js';
 import { ReassemblyBudget } from '../../src/tcp/ReassemblyBudget.js';
 import type { StreamChunk, StreamGap } from '../../src/tcp/StreamEvents.js';
 import { StreamReassembler, type FinishReason } from '../../src/tcp/StreamReassembler.js';
+import { seededRandom as rng } from '../helpers/random.js';
 
 // mulberry32: a small deterministic PRNG, so every case can be replayed from its seed.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One captured frame of the simulated direction: original stream range, bytes captured, flags. */
 interface Sent {

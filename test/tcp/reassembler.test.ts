@@ -3,6 +3,7 @@ import { TcpFlag } from '../../src/decode/Packet.js';
 import { ReassemblyBudget } from '../../src/tcp/ReassemblyBudget.js';
 import type { StreamChunk, StreamGap } from '../../src/tcp/StreamEvents.js';
 import { BUFFERED_PIECE_OVERHEAD, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from '../../src/tcp/StreamReassembler.js';
+import { seededRandom as rng } from '../helpers/random.js';
 
 type Event = ({ type: 'data' } & Omit<StreamChunk, 'bytes'> & { text: string; bytes: Uint8Array }) | ({ type: 'gap' } & StreamGap);
 
@@ -480,16 +481,6 @@ describe('StreamReassembler: sequence numbers', () => {
 
 describe('StreamReassembler: random arrival orders', () => {
   // Deterministic PRNG (mulberry32) so failures reproduce.
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   for (const seed of [1, 2, 3, 42, 1234]) {
     it(`seed ${seed}: any permutation of the segments gives back the original bytes and frames`, () => {

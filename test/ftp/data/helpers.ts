@@ -4,6 +4,8 @@
 
 import { createHash } from 'node:crypto';
 import type { DataDecoder, DataPosition, DataSink, DataWarning, RestartMarker } from '../../../src/ftp/data/DataDecoder.js';
+import { seededRandom as seeded } from '../../helpers/random.js';
+export { seeded };
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -92,17 +94,6 @@ export function randomCuts(n: number, maxChunk: number, seed: number): number[] 
   return cuts;
 }
 
-/** Small deterministic PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bytes that are partly random, partly runs (so MODE C and deflate have something to do). */
 export function mixedBytes(n: number, seed: number): Uint8Array {
