@@ -44,6 +44,9 @@
 #   ftplab_capture_start ID FILE [--where srv|cli] [--iface IF|any]
 #        [--linktype SLL|SLL2] [--nano] [--pcapng] [--filter EXPR]
 #   ftplab_capture_stop ID       1 s tail, SIGINT, wait, fail on kernel drops
+#   ftplab_impair [--where srv|cli] [--ports LO-HI] [--loss PCT] [--reorder PCT]
+#                                lossy, reordering link without netem (nftables
+#                                drops + a slow HTB class); ftplab_impair_clear
 #
 # Variables after ftplab_init: FTPLAB_SRV_NS FTPLAB_CLI_NS FTPLAB_SRV_IF
 # FTPLAB_CLI_IF FTPLAB_DIR FTPLAB_RUN (logs, pids, configs) FTPLAB_HOME
@@ -638,4 +641,85 @@ ftplab_capture_stop() {
   fi
   local file; file=$(cat "$FTPLAB_RUN/cap-$id.file")
   echo "$(capinfos -c -M "$file" 2>/dev/null | sed -n 's/^Number of packets: *//p') packets -> $file"
+}
+
+# ----------------------------------------------------------------------------
+# ftplab_impair [--where srv|cli] [--ports LO-HI] [--loss PCT] [--reorder PCT]
+#   A lossy, reordering link without netem (this lab's kernel may lack it). In
+#   the namespace --where names (default srv), for the TCP segments it sends
+#   from a port in LO-HI (default the passive range) that carry data (more than
+#   200 bytes on the wire), one random draw (nftables numgen) per segment:
+#   - PCT % are dropped before they reach the veth: a capture there never sees
+#     them, the peer's ACKs show the hole and the sender retransmits;
+#   - REORDER % get skb priority 1:20, which the HTB qdisc put on the veth
+#     sends through a slow class (8 Mbit/s): they reach the wire after
+#     segments sent later (reordering).
+#   Needs nft and tc with HTB. ftplab_impair_clear [--where srv|cli] undoes it
+#   (ftplab_down removes it with the namespaces anyway).
+# ----------------------------------------------------------------------------
+ftplab_impair() {
+  local where=srv ports="$FTPLAB_PASV_MIN-$FTPLAB_PASV_MAX" loss=0 reorder=0 ns ifc
+  while (($#)); do
+    case $1 in
+      --where) where=$2; shift 2 ;;
+      --ports) ports=$2; shift 2 ;;
+      --loss) loss=$2; shift 2 ;;
+      --reorder) reorder=$2; shift 2 ;;
+      *) _ftplab_die "ftplab_impair: unknown option $1"; return 1 ;;
+    esac
+  done
+  case $where in
+    srv) ns=$FTPLAB_SRV_NS ifc=$FTPLAB_SRV_IF ;;
+    cli) ns=$FTPLAB_CLI_NS ifc=$FTPLAB_CLI_IF ;;
+    *) _ftplab_die "ftplab_impair: --where srv|cli"; return 1 ;;
+  esac
+  [[ $loss =~ ^[0-9]+$ && $reorder =~ ^[0-9]+$ ]] && ((loss + reorder <= 100)) ||
+    { _ftplab_die "ftplab_impair: --loss and --reorder are whole percentages, together at most 100"; return 1; }
+  [[ $ports =~ ^[0-9]+(-[0-9]+)?$ ]] || { _ftplab_die "ftplab_impair: --ports LO-HI"; return 1; }
+  ftplab_impair_clear --where "$where" || return 1
+  # TCP hands the stack GSO batches of up to 64 KiB even with offloads off; they are cut
+  # into segments only after netfilter and the qdisc. One segment per batch, so the
+  # rules below see (and drop, or hold back) single segments, as a lossy wire would.
+  ip -n "$ns" link set dev "$ifc" gso_max_segs 1 ||
+    { _ftplab_die "ftplab_impair: ip link set gso_max_segs 1 failed"; return 1; }
+  local verdicts=()
+  ((loss > 0)) && verdicts+=("0-$((loss - 1)) : drop")
+  ((reorder > 0)) && verdicts+=("$loss-$((loss + reorder - 1)) : jump slow")
+  ((${#verdicts[@]})) || return 0
+  local IFS=,
+  ip netns exec "$ns" nft -f - <<NFT || { _ftplab_die "ftplab_impair: nft rules failed"; return 1; }
+table inet ftplab_impair {
+  chain slow {
+    meta priority set 1:20
+  }
+  chain out {
+    type filter hook output priority 0; policy accept;
+    meta l4proto tcp tcp sport $ports meta length > 200 numgen random mod 100 vmap { ${verdicts[*]} }
+  }
+}
+NFT
+  unset IFS
+  if ((reorder > 0)); then
+    # HTB takes a class straight from skb->priority (no tc filter needed); the
+    # default class is fast enough never to hold anything back.
+    ip netns exec "$ns" tc qdisc replace dev "$ifc" root handle 1: htb default 10 &&
+      ip netns exec "$ns" tc class add dev "$ifc" parent 1: classid 1:10 htb rate 10gbit quantum 60000 &&
+      ip netns exec "$ns" tc class add dev "$ifc" parent 1: classid 1:20 htb rate 8mbit ceil 8mbit quantum 1514 ||
+      { _ftplab_die "ftplab_impair: tc htb failed"; return 1; }
+  fi
+  _ftplab_log "impaired $ifc in $ns: TCP data from ports $ports: $loss % dropped, $reorder % held back"
+}
+
+ftplab_impair_clear() {
+  local where=srv ns ifc
+  [[ ${1:-} == --where ]] && where=$2
+  case $where in
+    srv) ns=$FTPLAB_SRV_NS ifc=$FTPLAB_SRV_IF ;;
+    cli) ns=$FTPLAB_CLI_NS ifc=$FTPLAB_CLI_IF ;;
+    *) _ftplab_die "ftplab_impair_clear: --where srv|cli"; return 1 ;;
+  esac
+  ip netns exec "$ns" nft delete table inet ftplab_impair 2>/dev/null || true
+  ip netns exec "$ns" tc qdisc del dev "$ifc" root 2>/dev/null || true
+  ip -n "$ns" link set dev "$ifc" gso_max_segs 65535 2>/dev/null || true
+  return 0
 }
