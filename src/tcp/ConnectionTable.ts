@@ -19,8 +19,12 @@
 import type { Endpoint } from './StreamEvents.js';
 import type { TcpConnectionState } from './TcpConnectionState.js';
 
-/** How long a closed connection stays findable after its last segment: 120 s of capture time. */
-export const DEFAULT_LINGER_NS = 120e9;
+/**
+ * How long a closed connection stays findable after its last segment: 60 s of capture time,
+ * Linux's TIME_WAIT (RFC 9293 §3.6.1 asks for 2 MSL); a segment of the old connection is not
+ * expected after it.
+ */
+export const DEFAULT_LINGER_NS = 60e9;
 /** Tuples of dropped connections remembered (about 200 bytes each). */
 export const DEFAULT_REMEMBERED_TUPLES = 65_536;
 

@@ -56,8 +56,23 @@ export interface TcpStageOptions {
   limits?: ReassemblyLimits;
   /** Out-of-order bytes all connections together may buffer (default 64 MiB). */
   budget?: ReassemblyBudget;
-  /** How long a closed connection stays findable after its last segment, in ns of capture time (default 120 s). */
+  /** How long a closed connection stays findable after its last segment, in ns of capture time (default 60 s). */
   lingerNs?: number;
+  /**
+   * Told when an ACK first covers a whole segment (data, SYN or FIN) of the other side: which
+   * frame acknowledged which, e.g. to show that one client ACK covered a 150 and a 226 reply.
+   * Per segment, so only set it when you use it.
+   */
+  onSegmentAcked?: (ack: TcpSegmentAck) => void;
+}
+
+/** One segment and the frame whose ACK first covered it whole. */
+export interface TcpSegmentAck {
+  stream: number;
+  /** Who sent the segment. */
+  from: 'client' | 'server';
+  frame: number;
+  ackFrame: number;
 }
 
 /** Adds a frame to a list of repeats, up to MAX_LISTED_FRAMES. */
@@ -69,6 +84,7 @@ export class TcpStage {
   readonly #table: ConnectionTable;
   readonly #factory: StreamConsumerFactory | undefined;
   readonly #onConnection: ((connection: TcpConnection) => void) | undefined;
+  readonly #onSegmentAcked: ((ack: TcpSegmentAck) => void) | undefined;
   readonly #checksums: boolean;
   readonly #limits: ReassemblyLimits;
   readonly #budget: ReassemblyBudget;
@@ -89,6 +105,7 @@ export class TcpStage {
     this.#table = new ConnectionTable(options.lingerNs ?? DEFAULT_LINGER_NS);
     this.#factory = options.consumers;
     this.#onConnection = options.onConnection;
+    this.#onSegmentAcked = options.onSegmentAcked;
     this.#checksums = options.checksums ?? true;
     this.#limits = options.limits ?? {};
     this.#budget = options.budget ?? new ReassemblyBudget();
@@ -282,6 +299,12 @@ export class TcpStage {
     const frame = packet.frame;
     const conn = new TcpConnectionState(this.#table.allocateStream(), ip.version, client, server, rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
     conn.firstSender = clientIsSender ? 0 : 1;
+    const onAcked = this.#onSegmentAcked;
+    if (onAcked !== undefined) {
+      // One closure per connection (not per segment).
+      const stream = conn.stream;
+      conn.analyzer.onAcked = (from, frameNo, ackFrame) => onAcked({ stream, from: from === 0 ? 'client' : 'server', frame: frameNo, ackFrame });
+    }
     const consumer = this.#factory?.({
       stream: conn.stream,
       client: { ...client },

@@ -75,6 +75,36 @@ describe(`TcpStage on built conversations${tsharkNote}`, () => {
     await expectTsharkAgrees(r.file);
   });
 
+  it('says which frame acknowledged each segment: one client ACK can cover a 150 and a 226 reply', async () => {
+    const c = new Conversation();
+    c.handshake();
+    const retr = c.data('client', 'RETR f\r\n');
+    const ackRetr = c.ack('server');
+    const opening = c.data('server', '150 Opening\r\n');
+    const complete = c.data('server', '226 Done\r\n');
+    const both = c.ack('client');
+    const file = c.write();
+    const { PacketDecoder } = await import('../../src/decode/PacketDecoder.js');
+    const { readCapture } = await import('../../src/capture/readCapture.js');
+    const { TcpStage } = await import('../../src/tcp/TcpStage.js');
+    const decoder = new PacketDecoder();
+    const acks: Array<{ from: string; frame: number; ackFrame: number }> = [];
+    const stage = new TcpStage({ onSegmentAcked: ({ from, frame, ackFrame }) => acks.push({ from, frame, ackFrame }) });
+    await readCapture(file, (frame) => stage.process(decoder.decode(frame)));
+    stage.finish();
+    expect(acks).toEqual([
+      { from: 'client', frame: 1, ackFrame: 2 }, // the SYN, by the SYN/ACK
+      { from: 'server', frame: 2, ackFrame: 3 }, // the SYN/ACK, by the handshake ACK
+      { from: 'client', frame: retr, ackFrame: ackRetr },
+      { from: 'server', frame: opening, ackFrame: both },
+      { from: 'server', frame: complete, ackFrame: both },
+    ]);
+    // Wireshark's acks_frame names only the last of them.
+    const r = await run(file);
+    expect(r.views.get(both)?.acksFrame).toBe(complete);
+    await expectTsharkAgrees(r.file);
+  });
+
   it('a repeated SYN stays in the connection and is listed; the handshake RTT counts from the last SYN', async () => {
     const c = new Conversation();
     const opts = [2, 4, 5, 180];
