@@ -135,8 +135,9 @@ export class TcpConnectionState {
     const c: TcpConnection = {
       stream: this.stream,
       ipVersion: this.ipVersion,
-      client: this.client,
-      server: this.server,
+      // Copied: the table keeps the endpoints of dropped connections.
+      client: { ip: this.client.ip, port: this.client.port },
+      server: { ip: this.server.ip, port: this.server.port },
       rolesFrom: this.rolesFrom,
       firstFrame: this.firstFrame,
       lastFrame: this.lastFrame,

@@ -12,6 +12,12 @@
 // Connection summaries (TcpConnection) are handed to `onConnection` once a connection is done
 // with: closed and quiet for the linger time, replaced by a new connection on the same ports, or
 // at `finish()`.
+//
+// A consumer's direction ends ('end') with reason 'fin' once everything before the FIN was
+// delivered or reported as a gap (a hole before the FIN is given up when the peer ACKs the
+// FIN), 'rst' for both directions at an RST, and 'end-of-capture' at `finish()` — also when a
+// SYN on the same ports replaces the connection (StreamEnd has no reason of its own for that).
+// 'closed' follows the second 'end'; the reassemblers are released then.
 
 import type { Packet, TcpInfo } from '../decode/Packet.js';
 import { TcpFlag } from '../decode/Packet.js';
