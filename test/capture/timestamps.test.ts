@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TimestampScale } from '../../src/capture/TimestampScale.js';
+import { seededRandom as random } from '../helpers/random.js';
 
 /** The reference: plain BigInt arithmetic, truncating below the nanosecond. */
 function reference(tsresol: number, value: bigint): [number, number] {
   const exponent = BigInt(tsresol & 0x7f);
   const units = tsresol & 0x80 ? 1n << exponent : 10n ** exponent;
   return [Number(value / units), Number(((value % units) * 1_000_000_000n) / units)];
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('timestamps.test.ts: pcapng timestamp units to seconds and nanoseconds', () => {
