@@ -10,7 +10,7 @@
 // To add a stage (reassembly, FTP, extraction, ...): write bench/measure-<id>.mjs that reports
 // through bench/lib/child.mjs, and add one entry to STAGES (and, if it has targets, to GOALS).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,21 +28,36 @@ const CAPTURES = [
 
 /**
  * The stages. `role: 'ours'` rows are ftp-inspect code and get ratios against every
- * `role: 'baseline'` row; `countsPackets: false` means the script cannot count packets and the
- * capture's frame count (from bench/lib/pcapScan.mjs) stands in.
+ * `role: 'baseline'` row of the same `group` ('read' when absent): 'read' stages read and
+ * decode, 'pipeline' stages do a whole extraction, and their output files are checked
+ * byte for byte against the originals. `countsPackets: false` means the script cannot count
+ * packets and the capture's frame count (from bench/lib/pcapScan.mjs) stands in.
  */
 const STAGES = [
   { id: 'ftp-inspect', script: 'measure-ftp-inspect.mjs', role: 'ours', label: 'ftp-inspect read + decode' },
   { id: 'ftp-inspect-read', script: 'measure-ftp-inspect-read.mjs', role: 'ours', label: 'ftp-inspect read only' },
   { id: 'pcap-parser', script: 'measure-pcap-parser.mjs', role: 'baseline', label: 'pcap-parser read (JS, no decoding)' },
   { id: 'tcpdump', script: 'measure-tcpdump.mjs', role: 'baseline', countsPackets: false, label: 'tcpdump -r F -w /dev/null (native)' },
+  { id: 'extract', script: 'measure-extract.mjs', role: 'ours', group: 'pipeline', countsPackets: false, label: 'ftp-inspect extract (CLI: full analysis + every file)', tool: '**ftp-inspect extract** (full analysis + every file written)' },
+  { id: 'tshark-export', script: 'measure-tshark-export.mjs', role: 'baseline', group: 'pipeline', countsPackets: false, label: 'tshark --export-objects ftp-data', tool: 'tshark `--export-objects ftp-data`' },
+  { id: 'tcpflow', script: 'measure-tcpflow.mjs', role: 'baseline', group: 'pipeline', countsPackets: false, label: 'tcpflow -r F -o DIR (reassembly, no FTP)', tool: 'tcpflow (TCP reassembly only, no FTP, C++)' },
 ];
+const groupOf = (s) => s.group ?? 'read';
 
-/** Targets printed as PASS/MISS next to the numbers. capture '*' means every capture. */
+/**
+ * Targets printed as PASS/MISS next to the numbers. capture '*' means every capture. Metrics:
+ * mbps, pps, rssMB (peak RSS, MB), speedVs (throughput ratio to `baseline`), filesExact
+ * (originals recovered byte-exact; PASS when all of them, in every run).
+ */
 const GOALS = [
   { stage: 'ftp-inspect', capture: 'bulk', metric: 'mbps', min: 1000, text: 'throughput ≥ 1,000 MB/s on bulk' },
   { stage: 'ftp-inspect', capture: 'many', metric: 'pps', min: 700_000, text: '≥ 700,000 packets/s on many' },
   { stage: 'ftp-inspect', capture: '*', metric: 'rssMB', max: 100, text: 'peak RSS < 100 MB' },
+  { stage: 'extract', capture: 'bulk', metric: 'speedVs', baseline: 'tshark-export', min: 5, text: '≥ 5× tshark export-objects on bulk' },
+  { stage: 'extract', capture: 'bulk', metric: 'speedVs', baseline: 'tcpflow', min: 1, text: '≥ 1× tcpflow on bulk' },
+  { stage: 'extract', capture: 'many', metric: 'speedVs', baseline: 'tshark-export', min: 7, text: '≥ 7× tshark export-objects on many' },
+  { stage: 'extract', capture: '*', metric: 'rssMB', max: 200, text: 'peak RSS < 200 MB' },
+  { stage: 'extract', capture: '*', metric: 'filesExact', text: 'every file byte-exact' },
 ];
 
 const CHILD_TIMEOUT_MS = Number(process.env.BENCH_CHILD_TIMEOUT_S ?? 900) * 1000;
@@ -52,7 +67,8 @@ const CHILD_TIMEOUT_MS = Number(process.env.BENCH_CHILD_TIMEOUT_S ?? 900) * 1000
 function usage(code) {
   const text = `usage: npm run bench -- [options]      (or: node bench/run.mjs [options])
 
-Measures, in one run, ftp-inspect's reader + decoder against pcap-parser and tcpdump on the
+Measures, in one run, ftp-inspect's reader + decoder against pcap-parser and tcpdump, and
+the whole \`ftp-inspect extract\` against tshark --export-objects and tcpflow, on the
 captures in ${shown(dataDir)}/ (${CAPTURES.map((c) => c.file).join(', ')}).
 
 options:
@@ -63,6 +79,10 @@ options:
   --make             make missing captures first (runs bench/make-captures.sh, as root)
   --build            run \`npm run build\` first (the bench measures dist/)
   --check-goals      exit 1 when a goal is missed
+  --scale            instead of the stages: peak RSS of \`ftp-inspect extract\` as the capture grows,
+                     on cuts of each capture (editcap -r, kept in ${shown(join(dataDir, 'scale'))}/)
+  --scale-sizes LIST fractions of each capture for --scale (default 0.25,0.5,1: bulk gives
+                     ~0.25, 0.5 and 1 GB)
   -h, --help         this text
 
 environment: BENCH_RUNS, BENCH_DATA (capture directory), BENCH_BULK_MB / BENCH_MANY_MB (sizes
@@ -82,6 +102,8 @@ function parseArgs(argv) {
     make: false,
     build: false,
     checkGoals: false,
+    scale: false,
+    scaleSizes: [0.25, 0.5, 1],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -99,12 +121,18 @@ function parseArgs(argv) {
       case '--make': opts.make = true; break;
       case '--build': opts.build = true; break;
       case '--check-goals': opts.checkGoals = true; break;
+      case '--scale': opts.scale = true; break;
+      case '--scale-sizes': opts.scale = true; opts.scaleSizes = value().split(',').filter(Boolean).map(Number); break;
       case '-h': case '--help': usage(0); break;
       default: process.stderr.write(`unknown option ${a}\n`); usage(2);
     }
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > 100) {
     process.stderr.write('--runs / BENCH_RUNS must be an integer from 1 to 100\n');
+    process.exit(2);
+  }
+  if (!opts.scaleSizes.length || opts.scaleSizes.some((f) => !(f > 0 && f <= 1))) {
+    process.stderr.write('--scale-sizes: fractions of a capture, each above 0 and at most 1\n');
     process.exit(2);
   }
   for (const c of opts.captures) {
@@ -231,6 +259,11 @@ async function main() {
     c.meta = existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : undefined;
   }
 
+  if (opts.scale) {
+    const code = await runScale(opts, captures, machine, distStale);
+    process.exit(code);
+  }
+
   log(`ftp-inspect bench: ${captures.length} capture(s) × ${stages.length} stage(s), ${opts.runs} timed run(s) each`);
   log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB; node ${machine.node}; ${machine.tcpdump ?? 'tcpdump not found'}`);
   if (distStale) log(`warning: ${distStale}`);
@@ -253,7 +286,8 @@ async function main() {
         const r = await runChild(s, c.path);
         if (!r.ok) { cells[i].error = r.error; log(`  run ${run}    ${s.id}: FAILED`); continue; }
         cells[i].runs.push(r.result);
-        log(`  run ${run}    ${s.id.padEnd(16)} ${fix(r.result.wallMs, 0).padStart(8)} ms  ${fix(mb(c.scan.fileBytes) / (r.result.wallMs / 1000), 0).padStart(7)} MB/s  RSS ${fix(mb(r.result.maxRssBytes))} MB`);
+        const exact = r.result.files ? `  files ${r.result.files.exact}/${r.result.files.expected} byte-exact` : '';
+        log(`  run ${run}    ${s.id.padEnd(16)} ${fix(r.result.wallMs, 0).padStart(8)} ms  ${fix(mb(c.scan.fileBytes) / (r.result.wallMs / 1000), 0).padStart(7)} MB/s  RSS ${fix(mb(r.result.maxRssBytes))} MB${exact}`);
       }
     }
     for (const [i, s] of stages.entries()) {
@@ -274,6 +308,9 @@ async function main() {
         cpuMs: cell.runs.every((r) => r.cpuUserMs != null) ? median(cell.runs.map((r) => r.cpuUserMs + r.cpuSystemMs)) : null,
         maxRssBytes: Math.max(...cell.runs.map((r) => r.maxRssBytes)),
         rssSource: cell.runs[0].rssSource,
+        // Extraction stages: the byte-exact check of the worst run (every run is checked).
+        files: worstFiles(cell.runs),
+        ...(cell.runs[0].manifestFiles != null ? { manifestFiles: cell.runs[0].manifestFiles, incompleteFiles: Math.max(...cell.runs.map((r) => r.incompleteFiles ?? 0)) } : {}),
       });
     }
     log('');
@@ -285,7 +322,7 @@ async function main() {
   for (const c of captures) {
     for (const s of stages.filter((x) => x.role === 'ours')) {
       const ours = results.find((r) => r.capture === c.name && r.stage === s.id);
-      for (const b of stages.filter((x) => x.role === 'baseline')) {
+      for (const b of stages.filter((x) => x.role === 'baseline' && groupOf(x) === groupOf(s))) {
         const base = results.find((r) => r.capture === c.name && r.stage === b.id);
         const value = ours?.mbps && base?.mbps ? ours.mbps / base.mbps : null;
         ratios.push({ capture: c.name, stage: s.id, baseline: b.id, speed: value });
@@ -299,9 +336,16 @@ async function main() {
     for (const c of captures) {
       if (g.capture !== '*' && g.capture !== c.name) continue;
       const r = results.find((x) => x.capture === c.name && x.stage === g.stage);
-      const value = !r || r.error ? null : g.metric === 'rssMB' ? mb(r.maxRssBytes) : r[g.metric];
-      const pass = value == null ? null : g.min != null ? value >= g.min : value < g.max;
-      goals.push({ stage: g.stage, capture: c.name, goal: g.text, metric: g.metric, target: g.min ?? g.max, value, status: pass == null ? 'n/a' : pass ? 'PASS' : 'MISS' });
+      let value = null;
+      let target = g.min ?? g.max;
+      if (r && !r.error) {
+        if (g.metric === 'rssMB') value = mb(r.maxRssBytes);
+        else if (g.metric === 'speedVs') value = ratios.find((x) => x.capture === c.name && x.stage === g.stage && x.baseline === g.baseline)?.speed ?? null;
+        else if (g.metric === 'filesExact') { value = r.files?.exact ?? null; target = r.files?.expected ?? null; }
+        else value = r[g.metric];
+      }
+      const pass = value == null ? null : g.metric === 'filesExact' ? value === target : g.min != null ? value >= g.min : value < g.max;
+      goals.push({ stage: g.stage, capture: c.name, goal: g.text, metric: g.metric, ...(g.baseline ? { baseline: g.baseline } : {}), target, value, status: pass == null ? 'n/a' : pass ? 'PASS' : 'MISS' });
     }
   }
 
@@ -309,13 +353,19 @@ async function main() {
     timedRuns: opts.runs,
     warmup: 'each stage ran once untimed per capture before the timed runs; the captures were read from the page cache, not from disk',
     throughput: 'capture file bytes / wall time of the pass, median of the timed runs (MB = 10^6 bytes)',
-    wallTime: 'node stages: inside the child, from opening the capture to the last packet (node start-up and module loading excluded); tcpdump: spawn to exit',
-    peakRss: 'highest of the timed runs: the child\'s own getrusage maxrss (process.resourceUsage().maxRSS); tcpdump: GNU time %M',
+    wallTime: 'read stages (node): inside the child, from opening the capture to the last packet (node start-up and module loading excluded); tcpdump and the pipeline stages (extract, tshark-export, tcpflow): spawn to exit',
+    peakRss: 'highest of the timed runs: the child\'s own getrusage maxrss (process.resourceUsage().maxRSS); tcpdump and the pipeline stages: GNU time %M',
+    filesExact: 'pipeline stages: after every run, every output file whose size matches an original is hashed; an original transferred k times needs k output files with its sha256; worst run shown',
     cpu: 'cpuMs: median user + system CPU time of the pass (node: process.cpuUsage() since the pass began, all threads; tcpdump: GNU time, whole process)',
     isolation: 'every run is a fresh child process; stages interleaved round by round',
   };
 
-  const md = renderMarkdown(captures, stages, results, ratios, goals);
+  const readStages = stages.filter((s) => groupOf(s) === 'read');
+  const pipelineStages = stages.filter((s) => groupOf(s) === 'pipeline');
+  const md = [
+    readStages.length ? renderMarkdown(captures, readStages, results, ratios, goals.filter((g) => readStages.some((s) => s.id === g.stage))) : '',
+    pipelineStages.length ? renderPipelineMarkdown(captures, pipelineStages, results, ratios, goals.filter((g) => pipelineStages.some((s) => s.id === g.stage))) : '',
+  ].filter(Boolean).join('\n\n');
   const failed = results.some((r) => r.error);
   const missed = goals.some((g) => g.status === 'MISS');
 
@@ -357,10 +407,18 @@ async function main() {
       if (rs.length) w(`  speed ratios: ${rs.map((r) => `${r.stage} / ${r.baseline} = ${ratio(r.speed)}`).join(', ')}`);
       w();
     }
+    if (pipelineStages.length) {
+      w('Full pipeline: extraction to a temporary folder (MB/s = capture bytes / wall time from spawn to exit;');
+      w('files byte-exact = originals recovered with the right sha256, worst of the runs):');
+      const { header, rows, align } = pipelineRows(captures, pipelineStages, results, false);
+      w(table([header, ...rows], align).replace(/^/gm, '  '));
+      for (const line of pipelineRatioLines(captures, pipelineStages, ratios)) w(`  ${line}`);
+      w();
+    }
     if (goals.length) {
       w('Goals:');
       for (const g of goals) {
-        const v = g.value == null ? 'no result' : g.metric === 'mbps' ? `${fix(g.value, 0)} MB/s` : g.metric === 'pps' ? `${int(g.value)} packets/s` : `${fix(g.value)} MB`;
+        const v = goalValue(g);
         w(`  ${g.status.padEnd(4)}  ${g.stage} ${g.goal}${g.goal.endsWith(g.capture) ? '' : ` (${g.capture})`}: ${v}`);
       }
       w();
@@ -373,12 +431,169 @@ async function main() {
   process.exit(failed || (opts.checkGoals && missed) ? 1 : 0);
 }
 
+// ---------------------------------------------------------------------------------------------
+// --scale: peak RSS of the extract stage on growing cuts of each capture
+
+const SCALE_STAGE = 'extract';
+const SCALE_RSS_MAX_MB = 200;
+/** "Flat": peak RSS on the whole capture at most this many times the RSS on the smallest cut. */
+const SCALE_FLAT_FACTOR = 1.25;
+
+/** The first `fraction` of a capture, whole records only, cut with `editcap -r` (cached). */
+function cutCapture(c, fraction) {
+  if (fraction >= 1) return { path: c.path, scan: c.scan };
+  const dir = join(dataDir, 'scale');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${c.name}-${Math.round(fraction * 1000)}.pcap`);
+  const frames = scanPcap(c.path, fraction * c.scan.fileBytes).frames;
+  if (existsSync(path) && statSync(path).mtimeMs > statSync(c.path).mtimeMs) {
+    const scan = scanPcap(path);
+    if (scan.frames === frames) return { path, scan };
+  }
+  log(`  cutting ${shown(path)}: editcap -F pcap -r ${shown(c.path)} ${shown(path)} 1-${frames}`);
+  const r = spawnSync('editcap', ['-F', 'pcap', '-r', c.path, path, `1-${frames}`], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`editcap failed: ${r.error?.message ?? r.stderr.trim()}`);
+  return { path, scan: scanPcap(path) };
+}
+
+async function runScale(opts, captures, machine, distStale) {
+  const stage = STAGES.find((s) => s.id === SCALE_STAGE);
+  log(`ftp-inspect bench --scale: ${stage.label}, ${opts.runs} run(s) per size, sizes ${opts.scaleSizes.join(', ')} of each capture`);
+  if (distStale) log(`warning: ${distStale}`);
+  const rows = [];
+  let failed = false;
+  for (const c of captures) {
+    for (const fraction of [...opts.scaleSizes].sort((a, b) => a - b)) {
+      const cut = cutCapture(c, fraction);
+      const runs = [];
+      let error;
+      const load = loadavg()[0];
+      for (let run = 1; run <= opts.runs; run++) {
+        const r = await runChild(stage, cut.path);
+        if (!r.ok) { error = r.error; break; }
+        runs.push(r.result);
+        log(`  ${c.name} ${fix(mb(cut.scan.fileBytes), 0).padStart(5)} MB  run ${run}  ${fix(r.result.wallMs, 0).padStart(7)} ms  RSS ${fix(mb(r.result.maxRssBytes))} MB`);
+      }
+      if (error) { failed = true; log(`  ${c.name} ${fraction}: FAILED ${error.split('\n')[0]}`); }
+      const wallMs = runs.length ? median(runs.map((r) => r.wallMs)) : null;
+      rows.push({
+        capture: c.name, fraction, file: shown(cut.path), fileBytes: cut.scan.fileBytes, frames: cut.scan.frames, loadAverageBefore: load,
+        error: error ?? null,
+        wallMs, mbps: wallMs ? mb(cut.scan.fileBytes) / (wallMs / 1000) : null,
+        maxRssBytes: runs.length ? Math.max(...runs.map((r) => r.maxRssBytes)) : null,
+        files: worstFiles(runs),
+      });
+    }
+  }
+  const verdicts = [];
+  for (const c of captures) {
+    const mine = rows.filter((r) => r.capture === c.name && r.maxRssBytes != null);
+    if (!mine.length) continue;
+    const small = mine[0];
+    const big = mine[mine.length - 1];
+    const growth = big.maxRssBytes / small.maxRssBytes;
+    const under = mine.every((r) => mb(r.maxRssBytes) < SCALE_RSS_MAX_MB);
+    verdicts.push({ capture: c.name, goal: `peak RSS < ${SCALE_RSS_MAX_MB} MB at every size`, status: under ? 'PASS' : 'MISS', value: Math.max(...mine.map((r) => mb(r.maxRssBytes))) });
+    if (mine.length > 1) {
+      verdicts.push({ capture: c.name, goal: `flat: RSS at ${fix(mb(big.fileBytes), 0)} MB ≤ ${SCALE_FLAT_FACTOR}× RSS at ${fix(mb(small.fileBytes), 0)} MB`, status: growth <= SCALE_FLAT_FACTOR ? 'PASS' : 'MISS', value: growth });
+    }
+  }
+  const header = ['capture', 'size MB', 'frames', 'MB/s', 'peak RSS MB', 'files byte-exact'];
+  const align = ['l', 'r', 'r', 'r', 'r', 'r'];
+  const cells = rows.map((r) => [
+    `${r.capture} ×${r.fraction}`, fix(mb(r.fileBytes), 0), int(r.frames),
+    r.error ? 'failed' : fix(r.mbps, 0), r.error ? '' : fix(mb(r.maxRssBytes), 0),
+    r.files ? `${int(r.files.exact)} of ${int(r.files.expected)}` : '– (cut)',
+  ]);
+  const md = `${markdownTable(header, cells, align)}\n\n${verdicts.map((v) => `- ${v.status === 'PASS' ? '✅ PASS' : '❌ MISS'} ${v.capture}: ${v.goal} (${v.goal.startsWith('flat') ? `${fix(v.value, 2)}×` : `${fix(v.value)} MB`})`).join('\n')}`;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), machine, distWarning: distStale ?? null, stage: stage.id, runs: opts.runs, rows, verdicts, markdown: md }, null, 2)}\n`);
+  } else {
+    const w = (s = '') => process.stdout.write(`${s}\n`);
+    w(`ftp-inspect bench --scale — ${new Date().toISOString().slice(0, 10)}, ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
+    w(`${stage.label} on the first part of each capture (cut at whole records with editcap -r; cuts end mid-transfer,`);
+    w(`so they are not checked byte for byte). Peak RSS: GNU time, highest of ${opts.runs} run(s); MB/s: median, first run not a warm-up.`);
+    w();
+    w(table([header, ...cells], align).replace(/^/gm, '  '));
+    w();
+    for (const v of verdicts) w(`  ${v.status.padEnd(4)}  ${v.capture}: ${v.goal} (${v.goal.startsWith('flat') ? `${fix(v.value, 2)}×` : `${fix(v.value)} MB`})`);
+    w();
+    w('Markdown (for the README):');
+    w();
+    w(md);
+  }
+  return failed || (opts.checkGoals && verdicts.some((v) => v.status === 'MISS')) ? 1 : 0;
+}
+
 function describeMeta(meta) {
   const parts = [];
   if (meta.transfers != null) parts.push(`${meta.transfers} transfers`);
   if (meta.sessions != null) parts.push(`${int(meta.sessions)} sessions`);
   if (meta.droppedByKernel != null) parts.push(`${meta.droppedByKernel} dropped by kernel`);
   return parts.join(', ');
+}
+
+/** A result's byte-exact check: the run with the fewest originals recovered (null without one). */
+function worstFiles(runs) {
+  const checked = runs.map((r) => r.files).filter(Boolean);
+  if (!checked.length) return null;
+  return checked.reduce((a, b) => (b.exact < a.exact ? b : a));
+}
+
+function goalValue(g) {
+  if (g.value == null) return 'no result';
+  switch (g.metric) {
+    case 'mbps': return `${fix(g.value, 0)} MB/s`;
+    case 'pps': return `${int(g.value)} packets/s`;
+    case 'speedVs': return `${ratio(g.value)} ${g.baseline}`;
+    case 'filesExact': return `${int(g.value)} of ${int(g.target)}`;
+    default: return `${fix(g.value)} MB`;
+  }
+}
+
+/** The issue-style table: one row per tool, one throughput column per capture. */
+function pipelineRows(captures, stages, results, markdown) {
+  const header = ['tool', ...captures.map((c) => `${c.name} (${fix(mb(c.scan.fileBytes), 0)} MB) MB/s`), 'peak RSS MB', 'files byte-exact'];
+  const align = ['l', ...captures.map(() => 'r'), 'r', 'r'];
+  const rows = [];
+  for (const s of stages) {
+    const cells = captures.map((c) => results.find((x) => x.capture === c.name && x.stage === s.id));
+    const each = (f) => cells.map((r) => (!r || r.error ? 'failed' : f(r))).join(' / ');
+    rows.push([
+      markdown ? s.tool ?? s.id : s.label,
+      ...cells.map((r) => (!r || r.error ? 'failed' : fix(r.mbps, 0))),
+      each((r) => fix(mb(r.maxRssBytes), 0)),
+      each((r) => (r.files ? `${int(r.files.exact)} of ${int(r.files.expected)}` : '–')),
+    ]);
+  }
+  if (captures.length > 1) {
+    header[header.length - 2] += ` (${captures.map((c) => c.name).join(' / ')})`;
+    header[header.length - 1] += ` (${captures.map((c) => c.name).join(' / ')})`;
+  }
+  return { header, rows, align };
+}
+
+function pipelineRatioLines(captures, stages, ratios) {
+  const lines = [];
+  for (const s of stages.filter((x) => x.role === 'ours')) {
+    for (const b of stages.filter((x) => x.role === 'baseline')) {
+      const parts = captures.map((c) => `${c.name} ${ratio(ratios.find((x) => x.capture === c.name && x.stage === s.id && x.baseline === b.id)?.speed)}`);
+      lines.push(`${s.id} / ${b.id} speed: ${parts.join(', ')}`);
+    }
+  }
+  return lines;
+}
+
+function renderPipelineMarkdown(captures, stages, results, ratios, goals) {
+  const { header, rows, align } = pipelineRows(captures, stages, results, true);
+  const ratioText = pipelineRatioLines(captures, stages, ratios).map((l) => `- ${l.replace(/ speed: /, ' throughput ratio: ')}`).join('\n');
+  const goalText = goals.map((g) => `- ${g.status === 'PASS' ? '✅ PASS' : g.status === 'MISS' ? '❌ MISS' : 'n/a'} ${g.stage} ${g.goal}${g.goal.endsWith(g.capture) ? '' : ` (${g.capture})`}: ${goalValue(g)}`).join('\n');
+  return [
+    markdownTable(header, rows, align),
+    'Wall time from spawn to exit (start-up included), files written to a temporary folder, median of the timed runs after a warm-up run; peak RSS from GNU time, highest of the runs; byte-exact: sha256 against the generated originals, worst run. MB = 10^6 bytes.',
+    ratioText,
+    goalText,
+  ].filter(Boolean).join('\n\n');
 }
 
 function renderMarkdown(captures, stages, results, ratios, goals) {

@@ -14,11 +14,13 @@ const MAGIC = new Map([
 
 /**
  * @param {string} file
+ * @param {number} [limitBytes] stop before the first record that would end beyond this file
+ *   offset (bench/run.mjs --scale uses it to find where to cut a capture)
  * @returns {{ fileBytes: number, frames: number, capturedBytes: number, maxCapturedLength: number,
  *   maxOriginalLength: number, truncatedFrames: number, linkType: number, snapLength: number,
  *   timestamps: 'us' | 'ns', firstTs: number, lastTs: number, trailingBytes: number }}
  */
-export function scanPcap(file) {
+export function scanPcap(file, limitBytes = Infinity) {
   const fd = openSync(file, 'r');
   try {
     const fileBytes = fstatSync(fd).size;
@@ -48,6 +50,7 @@ export function scanPcap(file) {
       const cap = u32(chunk, o + 8);
       const orig = u32(chunk, o + 12);
       if (pos + 16 + cap > fileBytes) break; // cut-off last record
+      if (pos + 16 + cap > limitBytes) break;
       const ts = u32(chunk, o) + u32(chunk, o + 4) * unit;
       if (frames === 0) firstTs = ts;
       lastTs = ts;
