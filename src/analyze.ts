@@ -64,7 +64,8 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
       ftp.onPacket(packet);
       const view = tcp.process(packet);
       // acks_frame of control-connection ACKs: one ACK covering both 150 and 226 (lab question 13).
-      if (view) ftp.onSegment(frame.no, view);
+      // With `plots`, also each data connection's time-sequence graph points.
+      if (view) ftp.onSegment(frame.no, view, packet);
       stats.frame(frame, view);
     },
     // While extracting, the reader waits for the file writers between chunks (bounded memory).

@@ -12,7 +12,6 @@ import { renderCredentialsJson, renderReportJson } from './report/ftpJson.js';
 import { renderCredentialsText, renderSessionsText } from './report/ftpSessionText.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderHtml } from './report/html.js';
-import { collectSeqSeries } from './report/htmlSegments.js';
 import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
@@ -66,10 +65,12 @@ interface FtpCliOptions {
   ftpPort?: number[];
   detect: boolean;
   redact?: boolean;
+  /** Collect the data connections' sequence plot points (`--plots`; the HTML report always does). */
+  plots?: boolean;
 }
 
 function analyzeOptions(opts: FtpCliOptions): AnalyzeOptions {
-  return { ftp: { ports: [21, ...(opts.ftpPort ?? [])], contentDetection: opts.detect, redact: opts.redact === true } };
+  return { ftp: { ports: [21, ...(opts.ftpPort ?? [])], contentDetection: opts.detect, redact: opts.redact === true, plots: opts.plots === true } };
 }
 
 function addFtpOptions(command: Command): Command {
@@ -121,14 +122,13 @@ function printReportWarnings(report: { captures: Array<{ name: string; warnings:
   for (const capture of report.captures) printCaptureWarnings(capture.name === '-' ? 'standard input' : capture.name, capture.warnings);
 }
 
-/** The HTML report: a second pass over the capture for the sequence plots (not possible on standard input). */
-async function htmlReport(capture: string, report: Report, opts: FtpCliOptions & { output?: string; extract?: string }): Promise<string> {
-  const segments = capture === '-' ? undefined : await collectSeqSeries(capture, report, [21, ...(opts.ftpPort ?? [])]);
+/** The HTML report; its sequence plots come from the model's plot points (analysed with `plots`). */
+function htmlReport(report: Report, opts: FtpCliOptions & { output?: string; extract?: string }): string {
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
   const extractDir = opts.extract;
   const extractedHref = extractDir === undefined ? undefined
     : (name: string) => relative(from, resolve(extractDir, name)).split(sep).map(encodeURIComponent).join('/');
-  return renderHtml(report, { ...(segments ? { segments } : {}), ...(extractedHref ? { extractedHref } : {}) });
+  return renderHtml(report, extractedHref ? { extractedHref } : {});
 }
 
 addExtractOptions(addFtpOptions(
@@ -140,7 +140,8 @@ addExtractOptions(addFtpOptions(
     .option('-o, --output <file>', 'write the report to FILE instead of standard output')
     .option('--all-lines', 'show every line of multi-line replies (FEAT, HELP, STAT)')
     .addOption(new Option('--time <kind>', 'times in the timeline').choices(['relative', 'epoch']).default('relative'))
-    .option('--extract <dir>', 'also write every transferred file (downloads, uploads, listings) to DIR, with DIR/manifest.json'),
+    .option('--extract <dir>', 'also write every transferred file (downloads, uploads, listings) to DIR, with DIR/manifest.json')
+    .option('--plots', "JSON: add each data connection's time-sequence graph points (connection.plot, at most 2000 per series); html always has them"),
 ))
   .addHelpText('after', `
 JSON: { schemaVersion, captures, sessions, credentials, … }; each session has id, client and
@@ -155,12 +156,13 @@ Examples:
   ftp-inspect capture.pcap --format html -o report.html --extract files/
                                                     one offline page: timeline, tables, plots, links to files/`)
   .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & { format: 'text' | 'json' | 'md' | 'html'; output?: string; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
+    if (opts.format === 'html') opts.plots = true;
     const report = opts.extract !== undefined
       ? (await analyzeExtracting([capture], opts, opts.extract)).report
       : await analyzeAll([capture], analyzeOptions(opts));
     const text = opts.format === 'json' ? renderReportJson(report)
       : opts.format === 'md' ? renderMarkdown(report)
-      : opts.format === 'html' ? await htmlReport(capture, report, opts)
+      : opts.format === 'html' ? htmlReport(report, opts)
       : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time });
     if (opts.output !== undefined) writeFileSync(opts.output, text.endsWith('\n') ? text : `${text}\n`);
     else await writeOut(text);

@@ -14,9 +14,10 @@ import { FtpSessionBuilder } from './FtpSessionBuilder.js';
 import { DataConnectionLinker, type DataExtraction } from './DataConnectionLinker.js';
 import type { SessionTransfers } from './TransferBuilder.js';
 import type {
-  ControlConnectionFacts, ControlConnectionSummary, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader,
+  ControlConnectionFacts, ControlConnectionSummary, DataConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader,
 } from './model.js';
 import { redactReport } from './redact.js';
+import { SeqPlotCollector, type PlotSegmentView } from './SeqPlotCollector.js';
 import { controlConnectionFacts, tcpFlagNames } from './tcpFacts.js';
 import { epochText, parseEpochText, secondsBetween } from './time.js';
 
@@ -33,6 +34,8 @@ export interface FtpAnalyzerOptions {
   parser?: ControlChannelParserOptions;
   /** Write every transfer's bytes to files (decoded: MODE Z/B/C, TYPE A/E as asked). */
   extract?: DataExtraction;
+  /** Collect each data connection's time-sequence graph points (`DataConnectionFacts.plot`; default false). */
+  plots?: boolean;
 }
 
 export interface FinishOptions {
@@ -60,8 +63,11 @@ export interface FtpAnalyzer {
    * frame each client ACK acknowledges (tcp.analysis.acks_frame), to explain one ACK covering
    * both the 150 and the 226.
    */
-  onSegment(frame: number, view: { stream: number; direction: 0 | 1; acksFrame: number }): void;
+  onSegment(frame: number, view: SegmentView, packet?: Packet): void;
 }
+
+/** The TCP stage's view of a segment, as far as the FTP stage reads it (TcpSegmentView fits). */
+export type SegmentView = PlotSegmentView & { acksFrame: number };
 
 interface Entry {
   consumer: FtpControlConsumer;
@@ -86,6 +92,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   let finished = false;
   const linker = new DataConnectionLinker(options.extract);
   const controlAcks = new Map<number, Array<[number, number]>>();
+  const plots = options.plots ? new SeqPlotCollector() : undefined;
 
   const open = (start: ConnectionStart, detectedBy: DetectionReason, swap: boolean): FtpControlConsumer => {
     // Swapped: the side the TCP stage called the client is the FTP server.
@@ -111,7 +118,10 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     if (start.rolesFrom === 'heuristic' && tlsPorts.has(start.client.port)) return open(start, 'implicit-tls-port', true);
     // A connection some session announced (or that looks like its data) is data, not a new control channel.
     const data = linker.claim(start);
-    if (data) return data;
+    if (data) {
+      plots?.watch(start.stream, start.tsSec, start.tsNsec);
+      return data;
+    }
     if (!contentDetection) return undefined;
     return new FtpContentProbe(() => open(start, 'content', false));
   };
@@ -127,7 +137,8 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       if (controlStreams.has(summary.stream)) summaries.set(summary.stream, controlConnectionFacts(summary));
       else linker.onSummary(summary);
     },
-    onSegment(frame: number, view: { stream: number; direction: 0 | 1; acksFrame: number }): void {
+    onSegment(frame: number, view: SegmentView, packet?: Packet): void {
+      if (plots && packet) plots.segment(frame, view, packet);
       if (view.direction !== 0 || view.acksFrame === 0 || !controlStreams.has(view.stream)) return;
       const list = controlAcks.get(view.stream) ?? [];
       if (list.length < MAX_CONTROL_ACKS) list.push([frame, view.acksFrame]);
@@ -154,6 +165,14 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       });
       const ids = new Map(entries.map((e) => [e.transfers, e.builder.session] as const));
       const { orphans, unusedExpectations } = linker.finish((t) => ids.get(t)?.id ?? 0);
+      if (plots) {
+        const withPlot = (c: DataConnectionFacts | null): void => {
+          const plot = c ? plots.plotOf(c) : undefined;
+          if (c && plot !== undefined) c.plot = plot;
+        };
+        for (const s of sessions) for (const t of s.transfers) withPlot(t.connection);
+        for (const o of orphans) withPlot(o.connection);
+      }
       for (const s of sessions) explainAcks(s, controlAcks.get(s.controlStream) ?? []);
       const report: FtpReport = { sessions, credentials: credentialsOf(sessions), redacted: false, orphans, unusedExpectations };
       if (captureStart !== undefined) report.captureStart = captureStart;

@@ -461,6 +461,70 @@ export interface DataConnectionFacts {
   missing: Array<{ start: number; end: number; reason: string; frame: number }>;
   /** FIN/RST frames of the connection. */
   teardown: { reset: boolean; rstFrame: number | null; finFrames: number[] };
+  /**
+   * Points of a tcptrace-style sequence-number-over-time graph (SeqPlotCollector.ts), present
+   * only when the report was built with `plots` (the HTML report, or `--plots`); null when the
+   * report already held plots for MAX_CONNECTIONS data connections.
+   */
+  plot?: SeqPlot | null;
+}
+
+/** A data connection's time-sequence graph: the sender's segments, the receiver's ACKs, the retransmissions. */
+export interface SeqPlot {
+  /** Whose data is plotted: the side that sent more TCP payload (the opener or the listener). */
+  sender: 'opener' | 'listener';
+  data: {
+    /** Data segments the sender sent (before any merging). */
+    segments: number;
+    /** Width of the time buckets points were merged into, seconds; 0 when every segment is its own point. */
+    bucketSeconds: number;
+    points: SeqPlotDataPoint[];
+  };
+  acks: {
+    /** ACK segments the receiver sent. */
+    segments: number;
+    bucketSeconds: number;
+    points: SeqPlotAckPoint[];
+  };
+  retransmissions: {
+    /** Data segments Wireshark marks tcp.analysis.retransmission (fast and spurious ones included). */
+    segments: number;
+    /** The first MAX_RETRANSMISSIONS of them, one point each. */
+    points: SeqPlotRetransmission[];
+  };
+}
+
+/** One data segment, or the segments of one time bucket merged. */
+export interface SeqPlotDataPoint {
+  /** First and last frame in the point (the same frame for a single segment). */
+  frame: number;
+  lastFrame: number;
+  /** Seconds from the connection's first frame (`start`) to the point's first frame. */
+  time: number;
+  /** Lowest relative sequence number in the point, and highest seq + len (unwrapped past 4 GiB). */
+  seq: number;
+  end: number;
+  /** Segments merged into the point, and how many of them were retransmissions. */
+  segments: number;
+  retransmissions: number;
+}
+
+/** One ACK of the receiver, or the highest ACK of one time bucket. */
+export interface SeqPlotAckPoint {
+  frame: number;
+  time: number;
+  /** Relative acknowledgement number (unwrapped past 4 GiB). */
+  ack: number;
+  /** Receive window the ACK advertised, bytes (scaled as Wireshark's tcp.window_size). */
+  window: number;
+}
+
+/** One retransmitted data segment. */
+export interface SeqPlotRetransmission {
+  frame: number;
+  time: number;
+  seq: number;
+  len: number;
 }
 
 export interface FtpTransfer {

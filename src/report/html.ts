@@ -1,17 +1,17 @@
 // The report as one self-contained HTML page: inline CSS, hand-written SVG, no script, no
 // external resource, so it opens offline and from an e-mail attachment. Per session: a
 // timeline, the command/reply table, the transfers (linked to extracted files when asked),
-// and per data transfer a tcptrace-style sequence-number-over-time plot; then the packet-length
+// and per data transfer a tcptrace-style sequence-number-over-time plot drawn from the points
+// the report model carries (`connection.plot`, collected during the one pass); then the packet-length
 // histogram and the TCP conversations.
 //
 // Every string that came from the capture goes through `escapeHtml` (text) or `escapeAttr`
 // (attribute values), after escapeControls, so nothing from a capture becomes markup.
 
 import type { Report } from '../analyze.js';
-import type { FtpSession, FtpTransfer } from '../ftp/model.js';
+import type { DataConnectionFacts, FtpEndpoint, FtpSession, FtpTransfer } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
-import { dataSides, type SeqSeries } from './htmlSegments.js';
 import { escapeControls } from './text.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -30,8 +30,6 @@ const h = escapeHtml;
 
 export interface HtmlOptions {
   title?: string;
-  /** Per tcp.stream, the segment points of a data connection (htmlSegments.ts). */
-  segments?: Map<number, SeqSeries>;
   /** Relative URL of an extracted file (its manifest name), when the report was built with --extract. */
   extractedHref?: (name: string) => string;
 }
@@ -119,7 +117,7 @@ function sessionHtml(s: FtpSession, rel: (t: string | null | undefined) => numbe
   if (s.transfers.length > 0) {
     out.push('<h3>Transfers</h3>', transferTable(s, options));
     out.push('<h3>Sequence numbers over time (tcptrace style)</h3><div class="plots">');
-    for (const t of s.transfers) out.push(seqPlot(t, rel, options.segments?.get(t.connection?.stream ?? -1)));
+    for (const t of s.transfers) out.push(seqPlot(t, rel));
     out.push('</div>');
   }
   const td = s.tcp?.teardown;
@@ -213,64 +211,102 @@ function timelineSvg(s: FtpSession, rel: (t: string | null | undefined) => numbe
   return `<svg class="timeline" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="session timeline"><title>Session ${s.id} timeline</title>${parts.join('')}</svg>`;
 }
 
-/** Sequence number over time for one transfer's data connection, as tcptrace draws it. */
-function seqPlot(t: FtpTransfer, rel: (t: string | null | undefined) => number, series: SeqSeries | undefined): string {
+/** The side that sent the transfer's bytes (the one that sent more), and the other. */
+function dataSides(c: DataConnectionFacts): { sender: FtpEndpoint; receiver: FtpEndpoint } {
+  return c.bytesFromListener > c.bytesFromOpener ? { sender: c.listener, receiver: c.opener } : { sender: c.opener, receiver: c.listener };
+}
+
+/**
+ * Sequence number over time for one transfer's data connection, as tcptrace draws it, from the
+ * model's plot series (`DataConnectionFacts.plot`): one I-bar per point from seq to seq+len
+ * (blue), the receiver's ACKs as a step line (green) with the advertised window above it
+ * (yellow), retransmissions marked red. The series are already bounded (SeqPlotCollector.ts),
+ * so the SVG stays a few thousand path commands however long the transfer.
+ */
+function seqPlot(t: FtpTransfer, rel: (t: string | null | undefined) => number): string {
   const c = t.connection;
   const label = `#${t.id} ${t.command ?? '?'}${t.arg ? ` ${t.arg}` : ''}`;
   if (!c) return `<figure><figcaption>${h(label)}: no data connection in the capture, nothing to plot.</figcaption></figure>`;
   const W = 560, H = 300, left = 56, right = 12, top = 12, bottom = 32;
-  let data: Array<[number, number, number]>;
-  let acks: Array<[number, number]>;
-  let note: string;
-  if (series && series.data.length > 0) {
-    data = series.data;
-    acks = series.acks;
-    note = `${series.seen.data} data segments, ${series.seen.acks} ACKs${series.decimated ? `; thinned to ${data.length} + ${acks.length} points for display (min/max per time bin)` : ''}`;
-  } else {
-    // No per-segment points: only the start, the last data frame's time and the byte count.
-    const { sender } = dataSides(c);
-    data = [[rel(c.start), 1, 0], [rel(c.lastDataTime ?? c.start), 1, Math.max(c.bytesFromOpener, c.bytesFromListener)]];
-    acks = [];
-    note = `approximate: per-segment points not available, line from the connection's start to its last data frame (${h(endpoint(sender))} sent ${Math.max(c.bytesFromOpener, c.bytesFromListener)} bytes)`;
-  }
-  const tMin = Math.min(...data.map((p) => p[0]), ...acks.map((p) => p[0]));
-  const tMax = Math.max(...data.map((p) => p[0]), ...acks.map((p) => p[0]));
-  const sMin = Math.min(...data.map((p) => p[1]), ...acks.map((p) => p[1]));
-  const sMax = Math.max(...data.map((p) => p[1] + p[2]), ...acks.map((p) => p[1]));
-  const x = (v: number) => left + ((v - tMin) / (tMax - tMin || 1)) * (W - left - right);
-  const y = (v: number) => H - bottom - ((v - sMin) / (sMax - sMin || 1)) * (H - top - bottom);
+  const plot = c.plot;
   const parts: string[] = [];
-  // Time axis in milliseconds since the plot's first point (absolute seconds would all round alike).
-  for (const ms of ticks(0, (tMax - tMin) * 1000, 5)) {
-    const px = x(tMin + ms / 1000).toFixed(1);
+  let note: string;
+  let attrs = '';
+  // Bounds over everything drawn; times are seconds since the connection's first frame.
+  let tMin = 0, tMax = 0, sMin = 0, sMax = 0;
+  if (plot && plot.data.points.length + plot.acks.points.length > 0) {
+    const d = plot.data.points, a = plot.acks.points, r = plot.retransmissions.points;
+    tMin = Math.min(...d.map((p) => p.time), ...a.map((p) => p.time));
+    tMax = Math.max(...d.map((p) => p.time), ...a.map((p) => p.time));
+    sMin = Math.min(...d.map((p) => p.seq), ...a.map((p) => p.ack));
+    sMax = Math.max(...d.map((p) => p.end), ...a.map((p) => p.ack));
+    const sender = plot.sender === 'opener' ? c.opener : c.listener;
+    const merged = plot.data.bucketSeconds > 0 || plot.acks.bucketSeconds > 0;
+    note = `${plot.data.segments} data segments from ${h(endpoint(sender))}, ${plot.acks.segments} ACKs, ${plot.retransmissions.segments} retransmission${plot.retransmissions.segments === 1 ? '' : 's'}`
+      + (merged ? `; merged into ${d.length} + ${a.length} points for display (lowest seq and highest seq+len per ${fmtSeconds(Math.max(plot.data.bucketSeconds, plot.acks.bucketSeconds))} time bucket)` : '')
+      + (r.length < plot.retransmissions.segments ? `; the first ${r.length} retransmissions marked` : '');
+    attrs = ` data-points="${d.length}" data-acks="${a.length}" data-retransmissions="${r.length}"`;
+    const x = scale(tMin, tMax, left, W - right);
+    const y = scale(sMin, sMax, H - bottom, top);
+    parts.push(...plotAxes(tMin, tMax, sMin, sMax, x, y, { W, H, left, right, top, bottom }));
+    if (a.length > 0) {
+      // tcptrace's ACK line (green) and the window's right edge, ACK + window (yellow), as steps.
+      const step = (value: (p: (typeof a)[number]) => number): string => a.map((p, i) => (i === 0 ? `M${x(p.time)} ${y(value(p))}` : `H${x(p.time)}V${y(value(p))}`)).join('');
+      parts.push(`<path class="window" d="${step((p) => Math.min(p.ack + p.window, sMax))}" fill="none" stroke="#d4a72c" stroke-width="1"/>`);
+      parts.push(`<path class="acks" d="${step((p) => p.ack)}" fill="none" stroke="#1a7f37" stroke-width="1"/>`);
+    }
+    if (d.length > 0) {
+      // One I-bar per point, seq to seq+len (a merged point spans every byte sent in its bucket).
+      const bars = d.map((p) => `M${x(p.time)} ${y(p.seq)}V${Math.min(Number(y(p.end)), Number(y(p.seq)) - 1).toFixed(1)}`).join('');
+      parts.push(`<path class="segments" d="${bars}" stroke="#0550ae" stroke-width="1.5" fill="none"/>`);
+    }
+    if (r.length > 0) {
+      const marks = r.map((p) => `M${x(p.time)} ${y(p.seq)}V${Math.min(Number(y(p.seq + p.len)), Number(y(p.seq)) - 3).toFixed(1)}`).join('');
+      parts.push(`<path class="retransmissions" d="${marks}" stroke="#cf222e" stroke-width="2" fill="none"/>`);
+    }
+  } else {
+    // No points in the report (built without plots, or past the plot limit): the connection's
+    // start, its last data frame and the byte count only.
+    const { sender } = dataSides(c);
+    const bytes = Math.max(c.bytesFromOpener, c.bytesFromListener);
+    tMin = 0;
+    tMax = Math.max(0, rel(c.lastDataTime ?? c.start) - rel(c.start));
+    sMin = 1;
+    sMax = 1 + bytes;
+    const x = scale(tMin, tMax, left, W - right);
+    const y = scale(sMin, sMax, H - bottom, top);
+    parts.push(...plotAxes(tMin, tMax, sMin, sMax, x, y, { W, H, left, right, top, bottom }));
+    parts.push(`<path class="segments approx" d="M${x(tMin)} ${y(sMin)}L${x(tMax)} ${y(sMax)}" stroke="#0550ae" stroke-dasharray="4 3" fill="none"/>`);
+    note = `approximate: ${plot === null ? 'this report holds plot points for its first data connections only' : 'the report was built without plot points'}; a line from the connection's start to its last data frame (${h(endpoint(sender))} sent ${bytes} bytes)`;
+  }
+  return `<figure><svg class="seqplot" data-stream="${c.stream}"${attrs} viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="sequence numbers over time, stream ${c.stream}"><title>${h(label)}</title>${parts.join('')}</svg><figcaption>${h(label)}: tcp.stream ${c.stream}, relative sequence number over time (blue: data segments, green: ACKs, yellow: ACK + advertised window, red: retransmissions); ${note}.</figcaption></figure>`;
+}
+
+/** A linear map from [a, b] onto [from, to], written with one decimal. */
+function scale(a: number, b: number, from: number, to: number): (v: number) => string {
+  const k = (to - from) / (b - a || 1);
+  return (v: number) => (from + (v - a) * k).toFixed(1);
+}
+
+function fmtSeconds(s: number): string {
+  return s >= 1 ? `${Number(s.toPrecision(3))} s` : s >= 1e-3 ? `${Number((s * 1e3).toPrecision(3))} ms` : `${Number((s * 1e6).toPrecision(3))} µs`;
+}
+
+/** Grid, tick labels and axes of a time-sequence plot (time in ms since the connection's first frame). */
+function plotAxes(
+  tMin: number, tMax: number, sMin: number, sMax: number, x: (v: number) => string, y: (v: number) => string,
+  box: { W: number; H: number; left: number; right: number; top: number; bottom: number },
+): string[] {
+  const { W, H, left, right, top, bottom } = box;
+  const parts: string[] = [];
+  for (const ms of ticks(tMin * 1000, tMax * 1000, 5)) {
+    const px = x(ms / 1000);
     parts.push(`<line x1="${px}" y1="${top}" x2="${px}" y2="${H - bottom}" stroke="#eef1f4"/><text x="${px}" y="${H - bottom + 14}" text-anchor="middle">${fmtAxis(ms)}</text>`);
   }
-  for (const v of ticks(sMin, sMax, 5)) parts.push(`<line x1="${left}" y1="${y(v).toFixed(1)}" x2="${W - right}" y2="${y(v).toFixed(1)}" stroke="#eef1f4"/><text x="${left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${fmtAxis(v)}</text>`);
+  for (const v of ticks(sMin, sMax, 5)) parts.push(`<line x1="${left}" y1="${y(v)}" x2="${W - right}" y2="${y(v)}" stroke="#eef1f4"/><text x="${left - 4}" y="${(Number(y(v)) + 4).toFixed(1)}" text-anchor="end">${fmtAxis(v)}</text>`);
   parts.push(`<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#57606a"/><line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" stroke="#57606a"/>`);
-  parts.push(`<text x="${(left + W - right) / 2}" y="${H - 4}" text-anchor="middle">ms after ${tMin.toFixed(6)} s</text>`);
-  if (acks.length > 0) {
-    // ACK line as a step function (tcptrace's green line).
-    let d = '';
-    let prev: [number, number] | undefined;
-    for (const [t, a] of acks) {
-      d += prev ? `H${x(t).toFixed(1)}V${y(a).toFixed(1)}` : `M${x(t).toFixed(1)} ${y(a).toFixed(1)}`;
-      prev = [t, a];
-    }
-    parts.push(`<path class="acks" d="${d}" fill="none" stroke="#1a7f37" stroke-width="1"/>`);
-  }
-  if (series && series.data.length > 0) {
-    // One I-bar per segment: from seq to seq+len at its time.
-    let d = '';
-    for (const [t, s, len] of data) {
-      const px = x(t).toFixed(1);
-      const y1 = y(s), y2 = y(s + len);
-      d += `M${px} ${y1.toFixed(1)}V${Math.min(y2, y1 - 1).toFixed(1)}`;
-    }
-    parts.push(`<path class="segments" d="${d}" stroke="#0550ae" stroke-width="1.5" fill="none"/>`);
-  } else {
-    parts.push(`<path class="segments approx" d="M${x(data[0]![0]).toFixed(1)} ${y(data[0]![1] + data[0]![2]).toFixed(1)}L${x(data[1]![0]).toFixed(1)} ${y(data[1]![1] + data[1]![2]).toFixed(1)}" stroke="#0550ae" stroke-dasharray="4 3" fill="none"/>`);
-  }
-  return `<figure><svg class="seqplot" data-stream="${c.stream}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="sequence numbers over time, stream ${c.stream}"><title>${h(label)}</title>${parts.join('')}</svg><figcaption>${h(label)}: tcp.stream ${c.stream}, relative sequence number (blue: data segments, green: ACKs) over time; ${note}.</figcaption></figure>`;
+  parts.push(`<text x="${(left + W - right) / 2}" y="${H - 4}" text-anchor="middle">ms since the connection's first frame</text>`);
+  return parts;
 }
 
 function histogramSvg(groups: Array<{ name: string; colour: string; rows: PacketLengthRow[] }>): string {

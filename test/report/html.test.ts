@@ -1,14 +1,18 @@
 // The HTML report: one self-contained page, capture text escaped, and (when Debian's chromium
 // is installed) the page as a browser renders it: tables, SVG plots, no console errors.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, type Report } from '../../src/analyze.js';
 import { escapeAttr, escapeHtml, renderHtml } from '../../src/report/html.js';
-import { collectSeqSeries, decimateAcks, decimateData, MAX_POINTS } from '../../src/report/htmlSegments.js';
+import type { Packet } from '../../src/decode/Packet.js';
+import type { SeqPlot } from '../../src/ftp/model.js';
+import { MAX_POINTS, MAX_RETRANSMISSIONS, SeqPlotCollector } from '../../src/ftp/SeqPlotCollector.js';
+import { TcpAnalysis } from '../../src/tcp/TcpModel.js';
 import { FIXTURES, ROOT } from '../helpers/captures.js';
+import { largeTransferCapture, largeTransferFacts } from '../helpers/largeTransfer.js';
 
 const fixture = (name: string) => join(FIXTURES, name);
 const CLI = join(ROOT, 'dist/cli.js');
@@ -45,27 +49,102 @@ describe('escapeHtml / escapeAttr', () => {
   });
 });
 
-describe('decimation', () => {
-  it('keeps a million segments to a few thousand points, first and last kept, envelope intact', () => {
-    const pts: Array<[number, number, number]> = [];
-    for (let i = 0; i < 1_000_000; i++) pts.push([i / 1e5, 1 + i * 1448, 1448]);
-    const d = decimateData(pts, MAX_POINTS / 2);
-    expect(d.length).toBeLessThanOrEqual(MAX_POINTS / 2);
-    expect(d[0]![1]).toBe(1);
-    const last = d[d.length - 1]!;
-    expect(last[1] + last[2]).toBe(1 + 1_000_000 * 1448);
-    const acks: Array<[number, number]> = pts.map(([t, s, l]) => [t, s + l]);
-    const a = decimateAcks(acks, MAX_POINTS / 2);
-    expect(a.length).toBeLessThanOrEqual(MAX_POINTS / 2);
-    expect(a[a.length - 1]![1]).toBe(1 + 1_000_000 * 1448);
+/** The points a rendered seqplot SVG draws: I-bars of the segments path, ACK steps, retransmission marks. */
+function drawnPoints(svg: string): { stream: number; attrs: { points: number; acks: number; retransmissions: number }; bars: number; ackSteps: number; marks: number } {
+  const attr = (name: string) => Number(svg.match(new RegExp(`data-${name}="(\\d+)"`))?.[1] ?? NaN);
+  const path = (cls: string) => svg.match(new RegExp(`<path class="${cls}" d="([^"]*)"`))?.[1] ?? '';
+  const acks = path('acks');
+  return {
+    stream: attr('stream'),
+    attrs: { points: attr('points'), acks: attr('acks'), retransmissions: attr('retransmissions') },
+    bars: (path('segments').match(/M/g) ?? []).length,
+    ackSteps: acks === '' ? 0 : 1 + (acks.match(/H/g) ?? []).length,
+    marks: (path('retransmissions').match(/M/g) ?? []).length,
+  };
+}
+
+function seqplots(html: string): string[] {
+  return html.match(/<svg class="seqplot"[\s\S]*?<\/svg>/g) ?? [];
+}
+
+describe('SeqPlotCollector: millions of data segments stay a bounded, shape-keeping series', () => {
+  it('merges into equal time buckets (lowest seq, highest seq+len), counts every segment, keeps retransmissions up to the cap', () => {
+    const plots = new SeqPlotCollector();
+    plots.watch(7, 1_700_000_000, 0);
+    const N = 3_000_000, LEN = 1448; // 4.3 GB: the sequence numbers wrap once
+    const packet = { frame: { tsSec: 0, tsNsec: 0 }, tcp: { length: LEN, flags: 0x18 } } as unknown as Packet;
+    const ackPacket = { frame: { tsSec: 0, tsNsec: 0 }, tcp: { length: 0, flags: 0x10 } } as unknown as Packet;
+    const view = { stream: 7, direction: 1 as 0 | 1, seq: 0, ack: 1, window: 65535, analysis: 0 };
+    let frame = 0, retransmissions = 0;
+    const at = (p: Packet, i: number) => {
+      p.frame.tsSec = 1_700_000_000 + Math.floor(i / 100_000);  // 10 µs apart
+      p.frame.tsNsec = (i % 100_000) * 10_000;
+    };
+    for (let i = 0; i < N; i++) {
+      at(packet, i);
+      // Relative seq wraps past 4 GiB, as the TCP stage's 32-bit tcp.seq does.
+      view.direction = 1;
+      view.seq = (i * LEN + 1) % 2 ** 32;
+      view.analysis = 0;
+      plots.segment(++frame, view, packet);
+      if (i % 997 === 996) {
+        view.seq = ((i - 1) * LEN + 1) % 2 ** 32;
+        view.analysis = TcpAnalysis.RETRANSMISSION;
+        retransmissions++;
+        plots.segment(++frame, view, packet);
+      }
+      if (i % 2 === 1) {
+        at(ackPacket, i);
+        view.direction = 0;
+        view.ack = ((i + 1) * LEN + 1) % 2 ** 32;
+        view.analysis = 0;
+        plots.segment(++frame, view, ackPacket);
+      }
+    }
+    const facts = { stream: 7, bytesFromOpener: 0, bytesFromListener: N * LEN } as Parameters<SeqPlotCollector['plotOf']>[0];
+    const plot = plots.plotOf(facts) as SeqPlot;
+    expect(plot.sender).toBe('listener');
+    const d = plot.data.points;
+    expect(d.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(d.length).toBeGreaterThan(MAX_POINTS / 4);
+    expect(plot.data.segments).toBe(N + retransmissions);
+    expect(d.reduce((n, p) => n + p.segments, 0)).toBe(N + retransmissions);
+    expect(d.reduce((n, p) => n + p.retransmissions, 0)).toBe(retransmissions);
+    // The envelope: first byte, last byte (unwrapped past 4 GiB), and no hole between buckets.
+    expect(d[0]!.seq).toBe(1);
+    expect(Math.max(...d.map((p) => p.end))).toBe(N * LEN + 1);
+    for (let k = 1; k < d.length; k++) expect(d[k]!.seq).toBeLessThanOrEqual(d[k - 1]!.end);
+    // Equal buckets: every point in a bucket of its own, in time order.
+    const w = plot.data.bucketSeconds;
+    expect(w).toBeGreaterThan(0);
+    const buckets = d.map((p) => Math.floor(Math.round(p.time * 1e9) / Math.round(w * 1e9)));
+    for (let k = 1; k < buckets.length; k++) expect(buckets[k]!).toBeGreaterThan(buckets[k - 1]!);
+    expect(plot.acks.segments).toBe(N / 2);
+    expect(plot.acks.points.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(plot.acks.points.at(-1)!.ack).toBe(N * LEN + 1);
+    expect(plot.retransmissions.segments).toBe(retransmissions);
+    expect(plot.retransmissions.points).toHaveLength(Math.min(retransmissions, MAX_RETRANSMISSIONS));
+  });
+
+  it('keeps every segment as its own point while a transfer is short', async () => {
+    const report = await analyze(fixture('lossy-transfer.pcap'), { ftp: { plots: true } });
+    const c = report.sessions[0]!.transfers.find((t) => t.command === 'RETR')!.connection!;
+    const plot = c.plot!;
+    expect(plot.data.bucketSeconds).toBe(0);
+    expect(plot.data.points).toHaveLength(plot.data.segments);
+    // The same retransmissions the statistics count (Wireshark's tcp.analysis.retransmission), in the sender's direction.
+    const conn = report.statistics!.connections.find((x) => x.stream === c.stream)!;
+    const senderIsServer = (plot.sender === 'opener' ? c.opener : c.listener).port === conn.server.port;
+    expect(plot.retransmissions.segments).toBe((senderIsServer ? conn.fromServer : conn.fromClient).retransmissions);
+    expect(plot.retransmissions.segments).toBeGreaterThan(0);
+    expect(plot.data.points.filter((p) => p.retransmissions > 0).map((p) => p.frame)).toEqual(plot.retransmissions.points.map((p) => p.frame));
   });
 });
 
 describe('renderHtml', () => {
   it('is one self-contained page with tables and SVG plots for every transfer', async () => {
-    const report = await analyze(fixture('pasv-download.pcap'));
-    const segments = await collectSeqSeries(fixture('pasv-download.pcap'), report);
-    const html = renderHtml(report, { segments });
+    const report = await analyze(fixture('pasv-download.pcap'), { ftp: { plots: true } });
+    const html = renderHtml(report);
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(externalLoads(html)).toEqual([]);
     expect(html).not.toMatch(/<script/i);
@@ -73,20 +152,24 @@ describe('renderHtml', () => {
     const s = report.sessions[0]!;
     for (const c of s.commands) expect(html).toContain(`<td class="num">${c.frame}</td>`);
     expect(html.match(/<svg class="seqplot"/g)).toHaveLength(s.transfers.length);
+    const drawn = seqplots(html).map(drawnPoints);
     for (const t of s.transfers) {
-      const series = segments.get(t.connection!.stream)!;
-      expect(series.seen.data).toBe(t.connection!.dataFrames);
-      expect(html).toContain(`data-stream="${t.connection!.stream}"`);
+      const plot = t.connection!.plot!;
+      expect(plot.data.segments).toBe(t.connection!.dataFrames);
+      const d = drawn.find((x) => x.stream === t.connection!.stream)!;
+      expect(d.bars).toBe(plot.data.points.length);
+      expect(d.ackSteps).toBe(plot.acks.points.length);
+      expect(d.attrs).toEqual({ points: plot.data.points.length, acks: plot.acks.points.length, retransmissions: plot.retransmissions.points.length });
     }
     expect(html).toContain('<svg class="histogram"');
     expect(html.match(/<rect class="bar"/g)).toHaveLength(30);
   });
 
-  it('without per-segment points (standard input), draws an approximate line and says so', async () => {
+  it('from a report built without plot points, draws an approximate line and says so', async () => {
     const report = await analyze(fixture('pasv-download.pcap'));
     const html = renderHtml(report);
     expect(html.match(/class="segments approx"/g)).toHaveLength(report.sessions[0]!.transfers.length);
-    expect(html).toContain('approximate: per-segment points not available');
+    expect(html).toContain('approximate: the report was built without plot points');
   });
 
   it('escapes hostile capture text in text and attribute contexts', async () => {
@@ -136,7 +219,7 @@ describe(hasChromium ? 'headless Chromium' : inCi ? 'headless Chromium (missing 
     });
     return;
   }
-  it.skipIf(!hasChromium)(`${hasChromium ? '' : 'SKIPPED: '}renders the report: tables and SVG plots in the DOM, no console errors, a readable screenshot`, () => {
+  it.skipIf(!hasChromium)(`${hasChromium ? '' : 'SKIPPED: '}renders the report: tables and SVG plots in the DOM, no console errors, a readable screenshot`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ftp-inspect-html-'));
     const page = join(dir, 'report.html');
     const made = spawnSync(process.execPath, [CLI, fixture('active-port.pcap'), '--format', 'html', '-o', page, '--extract', join(dir, 'files')]);
@@ -155,6 +238,17 @@ describe(hasChromium ? 'headless Chromium' : inCi ? 'headless Chromium (missing 
     expect(dom.stdout).toMatch(/<path class="segments" d="M/);
     expect(dom.stdout).toMatch(/<path class="acks" d="M/);
     expect(pageErrors(dom.stderr)).toEqual([]);
+    // What the browser drew is the model's series: one bar per data point, one step per ACK point.
+    const model = await analyze(fixture('active-port.pcap'), { ftp: { plots: true } });
+    const drawn = seqplots(dom.stdout).map(drawnPoints);
+    const plotted = model.sessions[0]!.transfers.filter((t) => t.connection);
+    expect(drawn.map((d) => d.stream)).toEqual(plotted.map((t) => t.connection!.stream));
+    for (const t of plotted) {
+      const plot = t.connection!.plot!;
+      const d = drawn.find((x) => x.stream === t.connection!.stream)!;
+      expect(plot.data.points.length).toBeGreaterThan(0);
+      expect({ bars: d.bars, acks: d.ackSteps, marks: d.marks }).toEqual({ bars: plot.data.points.length, acks: plot.acks.points.length, marks: plot.retransmissions.points.length });
+    }
 
     const png = join(dir, 'report.png');
     const shot = chromium([`--screenshot=${png}`, '--window-size=1280,2000', `file://${page}`]);
@@ -163,4 +257,41 @@ describe(hasChromium ? 'headless Chromium' : inCi ? 'headless Chromium (missing 
     expect(readFileSync(png).subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(statSync(png).size).toBeGreaterThan(20_000);
   }, 200_000);
+
+  it.skipIf(!hasChromium)(`${hasChromium ? '' : 'SKIPPED: '}a million data segments (streamed into standard input): the plot stays within the cap and the page renders`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftp-inspect-html-big-'));
+    const page = join(dir, 'report.html');
+    const options = { segments: 1_000_000, retransmitEvery: 5000 };
+    const facts = largeTransferFacts(options);
+    const cli = spawn(process.execPath, [CLI, '-', '--format', 'html', '-o', page], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    cli.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    largeTransferCapture(options).pipe(cli.stdin);
+    const status = await new Promise<number | null>((done) => cli.on('close', done));
+    expect(status, stderr).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(statSync(page).size).toBeLessThan(1_000_000);
+
+    const dom = chromium(['--dump-dom', `file://${page}`]);
+    expect(dom.status).toBe(0);
+    expect(pageErrors(dom.stderr)).toEqual([]);
+    const plots = seqplots(dom.stdout);
+    expect(plots).toHaveLength(1);
+    const d = drawnPoints(plots[0]!);
+    expect(d.stream).toBe(facts.dataStream);
+    expect(d.bars).toBe(d.attrs.points);
+    expect(d.ackSteps).toBe(d.attrs.acks);
+    expect(d.marks).toBe(facts.retransmissions);
+    expect(d.bars).toBeGreaterThan(MAX_POINTS / 4);
+    expect(d.bars).toBeLessThanOrEqual(MAX_POINTS);
+    expect(d.ackSteps).toBeLessThanOrEqual(MAX_POINTS);
+    // Every segment and ACK counted before merging, as the caption says.
+    expect(html).toContain(`${facts.dataSegments} data segments from 10.0.0.1:30000, ${facts.acks} ACKs, ${facts.retransmissions} retransmissions; merged into ${d.bars} + ${d.ackSteps} points`);
+
+    const png = join(dir, 'report.png');
+    const shot = chromium([`--screenshot=${png}`, '--window-size=1280,2000', `file://${page}`]);
+    expect(shot.status).toBe(0);
+    expect(pageErrors(shot.stderr)).toEqual([]);
+    expect(statSync(png).size).toBeGreaterThan(20_000);
+  }, 600_000);
 });
