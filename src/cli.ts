@@ -147,6 +147,7 @@ addExtractOptions(addFtpOptions(
 JSON: { schemaVersion, captures, sessions, credentials, … }; each session has id, client and
 server ({ip, port}), controlStream (Wireshark's tcp.stream), banner, serverName, logins,
 encrypted, and commands: [{frame, frames, command, arg, replies: [{frame, code, text}]}].
+Every key is described in docs/json-schema.md (JSON Schema: docs/report.schema.json).
 
 Examples:
   ftp-inspect fixtures/active-port.pcap

@@ -298,5 +298,7 @@ function conversation(c: TcpConnection): TcpConversation {
     bytes: a.bytes + b.bytes,
     relativeStart: c.relativeStartNs / 1e9,
     duration,
+    firstFrame: c.firstFrame,
+    lastFrame: c.lastFrame,
   };
 }

@@ -64,6 +64,9 @@ export interface TcpConversation {
   relativeStart: number;
   /** Seconds from first to last frame (tshark: Duration). */
   duration: number;
+  /** The conversation's first and last frame (not in tshark's table; the frames `relativeStart` and `duration` come from). */
+  firstFrame: number;
+  lastFrame: number;
 }
 
 /** Frame sizes (frame.len) of one direction of a connection. */
