@@ -1,0 +1,180 @@
+// `ftp-inspect sessions`: one line per FTP session, for finding the interesting one in a big
+// capture before asking for its report or following it. Reads the report model only; rows are
+// rendered in blocks of fixed column widths, so the table for a hundred thousand sessions is
+// written block by block rather than built as one string.
+
+import Table from 'cli-table3';
+import type { FtpReport, FtpSession, FtpTransfer } from '../ftp/model.js';
+import { escapeControls } from './text.js';
+
+/** One row, also the JSON shape (`sessions --format json`). */
+export interface SessionLine {
+  id: number;
+  capture?: string;
+  /** Capture time of the first frame, epoch seconds (nine decimals), and as UTC text. */
+  start: string;
+  startUtc: string;
+  duration: string;
+  client: string;
+  server: string;
+  controlStream: number;
+  /** User of the accepted login, else of the last attempt; null when no USER was seen. */
+  user: string | null;
+  login: 'accepted' | 'rejected' | 'unknown' | 'none' | 'encrypted';
+  commands: number;
+  transfers: number;
+  downloads: number;
+  uploads: number;
+  listings: number;
+  failedTransfers: number;
+  /** Bytes moved by the session's transfers (file bytes as the transfers count them). */
+  bytes: number;
+  closedBy: 'client' | 'server' | null;
+  reset: boolean;
+  /** Everything above in a few words: "logged in as student, 2 downloads, closed by client". */
+  outcome: string;
+}
+
+const endpoint = (e: { ip: string; port: number }): string => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+
+const plural = (n: number, word: string, words = `${word}s`): string => `${n} ${n === 1 ? word : words}`;
+
+const FAILED: ReadonlySet<FtpTransfer['status']> = new Set(['aborted', 'refused', 'no-data-connection', 'incomplete', 'truncated', 'size-mismatch']);
+
+export function sessionLine(s: FtpSession): SessionLine {
+  const accepted = s.logins.filter((l) => l.outcome === 'accepted').at(-1);
+  const lastLogin = accepted ?? s.logins.at(-1);
+  const login: SessionLine['login'] = lastLogin ? lastLogin.outcome : s.encrypted ? 'encrypted' : 'none';
+  const count = (d: FtpTransfer['direction']) => s.transfers.filter((t) => t.direction === d && t.status === 'complete').length;
+  const failedTransfers = s.transfers.filter((t) => FAILED.has(t.status)).length;
+  const teardown = s.tcp?.teardown;
+  const row: SessionLine = {
+    id: s.id,
+    ...(s.capture !== undefined ? { capture: s.capture } : {}),
+    start: s.start.time,
+    startUtc: utcText(s.start.time),
+    duration: s.duration,
+    client: endpoint(s.client),
+    server: endpoint(s.server),
+    controlStream: s.controlStream,
+    user: lastLogin?.user ?? null,
+    login,
+    commands: s.commands.length,
+    transfers: s.transfers.length,
+    downloads: count('download'),
+    uploads: count('upload'),
+    listings: count('listing'),
+    failedTransfers,
+    bytes: s.transfers.reduce((sum, t) => sum + t.bytes, 0),
+    closedBy: teardown?.firstCloser ?? null,
+    reset: teardown?.reset ?? false,
+    outcome: '',
+  };
+  row.outcome = outcomeText(row, s);
+  return row;
+}
+
+function outcomeText(r: SessionLine, s: FtpSession): string {
+  const parts: string[] = [];
+  if (r.login === 'accepted') parts.push(`logged in as ${r.user ?? '?'}`);
+  else if (r.login === 'rejected') parts.push('login refused');
+  else if (r.login === 'unknown') parts.push('login not answered');
+  else if (r.login === 'encrypted') parts.push(s.tls?.implicit ? 'implicit TLS' : 'TLS');
+  else parts.push('no login');
+  if (r.login !== 'encrypted' && s.encrypted) parts.push('then TLS');
+  if (r.downloads > 0) parts.push(plural(r.downloads, 'download'));
+  if (r.uploads > 0) parts.push(plural(r.uploads, 'upload'));
+  if (r.listings > 0) parts.push(plural(r.listings, 'listing'));
+  if (r.failedTransfers > 0) parts.push(`${r.failedTransfers} failed or incomplete`);
+  if (r.closedBy) parts.push(`${r.reset ? 'reset' : 'closed'} by ${r.closedBy}`);
+  else parts.push('open at end of capture');
+  return parts.join(', ');
+}
+
+/** "2026-01-15 05:01:02.123" (UTC, milliseconds) from epoch text. */
+function utcText(epoch: string): string {
+  const [sec, frac = '0'] = epoch.split('.');
+  const ms = Number(sec) * 1000 + Number(frac.padEnd(3, '0').slice(0, 3));
+  if (!Number.isFinite(ms)) return epoch;
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+const HEAD = ['#', 'Start (UTC)', 'Client', 'Server', 'User', 'Cmds', 'Xfers', 'Bytes', 'Outcome'];
+const RIGHT = new Set([0, 5, 6, 7]);
+
+const PLAIN = {
+  chars: {
+    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  },
+  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
+};
+
+function cells(r: SessionLine, multiCapture: boolean): string[] {
+  const user = r.user === null ? '-' : escapeControls(r.user);
+  const id = multiCapture && r.capture !== undefined ? `${r.id}` : `${r.id}`;
+  return [id, r.startUtc, r.client, r.server, user, String(r.commands), String(r.transfers), String(r.bytes), escapeControls(r.outcome)];
+}
+
+const BLOCK = 1000;
+
+/**
+ * The table, in blocks of BLOCK rows: `emit` is called per block. Column widths are those of
+ * the widest cell over all rows (one pass over the rows before rendering), so blocks line up.
+ * With `width`, the Outcome column wraps to keep each row within it.
+ */
+export function renderSessionsTable(report: FtpReport, emit: (text: string) => void, options: { width?: number; heading?: (s: string) => string } = {}): void {
+  const rows = report.sessions.map(sessionLine);
+  if (rows.length === 0) {
+    emit('No FTP control connection found.\n');
+    return;
+  }
+  const multi = rows.some((r) => r.capture !== undefined);
+  const widths = HEAD.map((h) => h.length);
+  for (const r of rows) cells(r, multi).forEach((c, i) => (widths[i] = Math.max(widths[i]!, [...c].length)));
+  const last = widths.length - 1;
+  if (options.width !== undefined) {
+    const fixed = widths.slice(0, last).reduce((a, b) => a + b, 0) + 2 * last;
+    widths[last] = Math.max(20, Math.min(widths[last]!, options.width - fixed));
+  }
+  const make = () => new Table({
+    ...PLAIN,
+    colWidths: widths,
+    colAligns: HEAD.map((_, i) => (RIGHT.has(i) ? 'right' : 'left')),
+    wordWrap: true,
+    wrapOnWordBoundary: true,
+  });
+  const heading = options.heading ?? ((s: string) => s);
+  const head = make();
+  head.push(HEAD);
+  emit(`${heading(trimLines(head.toString()))}\n`);
+  let captureShown: string | undefined;
+  for (let i = 0; i < rows.length; i += BLOCK) {
+    const t = make();
+    const lines: string[] = [];
+    for (const r of rows.slice(i, i + BLOCK)) {
+      if (multi && r.capture !== captureShown) {
+        if (t.length > 0) {
+          lines.push(trimLines(t.toString()));
+          t.splice(0, t.length);
+        }
+        captureShown = r.capture;
+        lines.push(`${escapeControls(r.capture ?? '')}:`);
+      }
+      t.push(cells(r, multi));
+    }
+    if (t.length > 0) lines.push(trimLines(t.toString()));
+    emit(`${lines.join('\n')}\n`);
+  }
+}
+
+function trimLines(text: string): string {
+  return text.split('\n').map((l) => l.trimEnd()).join('\n');
+}
+
+/** `sessions --format json`: { schemaVersion, sessions: [SessionLine…] }, written session by session. */
+export function renderSessionsJson(schemaVersion: number, report: FtpReport, emit: (text: string) => void, safeJson: (v: unknown) => string): void {
+  emit(`{"schemaVersion":${schemaVersion},"sessions":[`);
+  report.sessions.forEach((s, i) => emit(`${i === 0 ? '\n' : ',\n'}${safeJson(sessionLine(s))}`));
+  emit(report.sessions.length === 0 ? ']}\n' : '\n]}\n');
+}
