@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Command-line wiring only: parse options, call the library, print, choose the exit status.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
@@ -16,6 +16,10 @@ import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
 import { OutputWriter } from './report/OutputWriter.js';
+import { decorate, outputTraits, type ColorChoice } from './report/terminal.js';
+import { abortOpenOutputs, Output, writeAll } from './cli/output.js';
+import { registerFollow } from './cli/follow.js';
+import { registerSessions } from './cli/sessions.js';
 import { renderStatisticsJson, renderStatisticsText } from './stats/statsText.js';
 import { FileSink } from './extract/FileSink.js';
 import type { Manifest } from './extract/Manifest.js';
@@ -24,6 +28,11 @@ import type { Report } from './analyze.js';
 const EXIT_USAGE_OR_INPUT = 2;
 /** `creds`: at least one cleartext credential was found (a check a script can gate on). */
 const EXIT_CREDENTIALS_FOUND = 1;
+
+/** The exit statuses, in every command's --help (and in README). */
+const EXIT_STATUS_HELP = `Exit status: 0 success; 1 only from creds, when it found a cleartext credential;
+2 usage or input error (unknown option, unreadable or damaged file, no such session).
+Warnings (damaged frames, missing bytes) go to standard error and do not change the status.`;
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -58,8 +67,7 @@ Examples:
   ftp-inspect packets capture.pcapng --filter ftp   only the FTP control traffic, as Wireshark lists it
   tcpdump -w - -i eth0 port 21 | ftp-inspect packets -
 
-Exit status: 0 on success, 2 when the input or the command line is unusable;
-creds exits 1 when it found a cleartext credential.`);
+${EXIT_STATUS_HELP}`);
 
 interface FtpCliOptions {
   ftpPort?: number[];
@@ -78,6 +86,24 @@ function addFtpOptions(command: Command): Command {
     .option('--ftp-port <ports>', 'extra TCP port(s) of FTP control connections, comma-separated (21 always counts)', parsePorts)
     .option('--no-detect', 'do not look for FTP by content on other ports')
     .option('--redact', 'mask every password in the output');
+}
+
+interface OutputCliOptions {
+  output?: string;
+  color: ColorChoice;
+}
+
+/** -o FILE (written whole or not at all) and --color, for commands printing a report. */
+function addOutputOptions(command: Command, colour = true): Command {
+  command.option('-o, --output <file>', 'write to FILE instead of standard output (written whole or not at all)');
+  if (colour) command.addOption(new Option('--color <when>', 'colour in text output: auto (a terminal, NO_COLOR unset), always, never').choices(['auto', 'always', 'never']).default('auto'));
+  return command;
+}
+
+/** Text for standard output or -o FILE: fitted to the terminal and coloured when that is wanted (report/terminal.ts). */
+async function writeText(opts: OutputCliOptions, text: string, plain = false): Promise<void> {
+  const traits = outputTraits(opts.color ?? 'auto', process.stdout, opts.output !== undefined && opts.output !== '-');
+  await writeAll(opts.output, plain ? text : decorate(text, traits));
 }
 
 interface ExtractCliOptions {
@@ -137,7 +163,8 @@ addExtractOptions(addFtpOptions(
     .description('the lab report (default command): per FTP session the server and ports, handshake, greeting, login and credentials, every command and reply with frames, TLS, teardown')
     .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
     .addOption(new Option('--format <format>', 'output format: text, json, md (Markdown lab report), html (one self-contained page with plots; use -o)').choices(['text', 'json', 'md', 'html']).default('text'))
-    .option('-o, --output <file>', 'write the report to FILE instead of standard output')
+    .option('-o, --output <file>', 'write the report to FILE instead of standard output (written whole or not at all)')
+    .addOption(new Option('--color <when>', 'colour in text output: auto (a terminal, NO_COLOR unset), always, never').choices(['auto', 'always', 'never']).default('auto'))
     .option('--all-lines', 'show every line of multi-line replies (FEAT, HELP, STAT)')
     .addOption(new Option('--time <kind>', 'times in the timeline').choices(['relative', 'epoch']).default('relative'))
     .option('--extract <dir>', 'also write every transferred file (downloads, uploads, listings) to DIR, with DIR/manifest.json')
@@ -155,8 +182,14 @@ Examples:
   ftp-inspect capture.pcap --format json | jq '.credentials'
   ftp-inspect capture.pcap --format md -o lab-report.md      the lab questions answered in order, paste-ready
   ftp-inspect capture.pcap --format html -o report.html --extract files/
-                                                    one offline page: timeline, tables, plots, links to files/`)
-  .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & { format: 'text' | 'json' | 'md' | 'html'; output?: string; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
+                                                    one offline page: timeline, tables, plots, links to files/
+
+Text output is wrapped to the terminal's width (COLUMNS, else the terminal's own) and coloured
+only on a terminal with NO_COLOR unset (FORCE_COLOR or --color always force it); piped or
+written with -o it is neither wrapped nor coloured.
+
+${EXIT_STATUS_HELP}`)
+  .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & OutputCliOptions & { format: 'text' | 'json' | 'md' | 'html'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     if (opts.format === 'html') opts.plots = true;
     const report = opts.extract !== undefined
       ? (await analyzeExtracting([capture], opts, opts.extract)).report
@@ -165,8 +198,7 @@ Examples:
       : opts.format === 'md' ? renderMarkdown(report)
       : opts.format === 'html' ? htmlReport(report, opts)
       : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time });
-    if (opts.output !== undefined) writeFileSync(opts.output, text.endsWith('\n') ? text : `${text}\n`);
-    else await writeOut(text);
+    await writeText(opts, text, opts.format !== 'text');
     printReportWarnings(report);
   });
 
@@ -184,39 +216,43 @@ listings are saved as text; an incomplete file is still written and its missing 
 
 Examples:
   ftp-inspect extract capture.pcap -o out/
-  ftp-inspect extract capture.pcap -o out/ --ascii native && jq '.files[] | {name, sha256, complete}' out/manifest.json`)
+  ftp-inspect extract capture.pcap -o out/ --ascii native && jq '.files[] | {name, sha256, complete}' out/manifest.json
+
+${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & { output: string; format: 'text' | 'json' }) => {
     const { report, manifest, manifestName } = await analyzeExtracting(captures, opts, opts.output);
     await writeOut(opts.format === 'json' ? JSON.stringify(manifest, null, 1) : extractionSummary(manifest, opts.output, manifestName));
     printReportWarnings(report);
   });
 
-addFtpOptions(
+addOutputOptions(addFtpOptions(
   program
     .command('creds')
     .description('cleartext FTP credentials in one or more captures; exit status 1 when any was found, 0 when none, 2 on error')
     .argument('<captures...>', 'capture files, or - for standard input')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
-)
+), true)
   .addHelpText('after', `
 Examples:
   ftp-inspect creds capture.pcap
   ftp-inspect creds --redact --format json day1.pcap day2.pcapng
-  if ! ftp-inspect creds upload.pcap > /dev/null; then echo "cleartext FTP login found"; fi`)
-  .action(async (captures: string[], opts: FtpCliOptions & { format: 'text' | 'json' }) => {
+  if ! ftp-inspect creds upload.pcap > /dev/null; then echo "cleartext FTP login found"; fi
+
+${EXIT_STATUS_HELP}`)
+  .action(async (captures: string[], opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
     const report = await analyzeAll(captures, analyzeOptions(opts));
-    await writeOut(opts.format === 'json' ? renderCredentialsJson(report) : renderCredentialsText(report));
+    await writeText(opts, opts.format === 'json' ? renderCredentialsJson(report) : renderCredentialsText(report), opts.format === 'json');
     printReportWarnings(report);
     if (hasCleartextCredentials(report)) exitStatus = EXIT_CREDENTIALS_FOUND;
   });
 
-addFtpOptions(
+addOutputOptions(addFtpOptions(
   program
     .command('stats')
     .description("the statistics alone: Wireshark's Packet Lengths (all frames, FTP control, FTP data), TCP conversations (as tshark -z conv,tcp), frame sizes each way per connection, session durations and transfer throughput")
     .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
-)
+), true)
   .addHelpText('after', `
 JSON: { schemaVersion, statistics }, the same statistics object as the full report's:
 packetLengths.{all, ftpControl, ftpData}: [{range, count, average, min, max, rate, percent}]
@@ -225,12 +261,14 @@ connections, sessions.
 
 Examples:
   ftp-inspect stats fixtures/pasv-download.pcap
-  ftp-inspect stats capture.pcap --format json | jq '.statistics.packetLengths.ftpData'`)
-  .action(async (capture: string, opts: FtpCliOptions & { format: 'text' | 'json' }) => {
+  ftp-inspect stats capture.pcap --format json | jq '.statistics.packetLengths.ftpData'
+
+${EXIT_STATUS_HELP}`)
+  .action(async (capture: string, opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
     const report = await analyzeAll([capture], analyzeOptions(opts));
     const statistics = report.statistics;
     if (statistics === undefined) throw new Error('no statistics for this capture');
-    await writeOut(opts.format === 'json' ? renderStatisticsJson(report.schemaVersion, statistics) : renderStatisticsText(statistics));
+    await writeText(opts, opts.format === 'json' ? renderStatisticsJson(report.schemaVersion, statistics) : renderStatisticsText(statistics), opts.format === 'json');
     printReportWarnings(report);
   });
 
@@ -241,6 +279,7 @@ program
   .addOption(new Option('-f, --filter <kind>', 'show only frames of one kind (ftp means the FTP control ports; analysis: frames with TCP analysis flags, as tcp.analysis.flags in Wireshark)').choices(PACKET_FILTERS))
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('--ftp-port <ports>', 'extra TCP port(s) carrying FTP control traffic, comma-separated (21 always counts)', parsePorts)
+  .option('-o, --output <file>', 'write to FILE instead of standard output (written whole or not at all)')
   .addHelpText('after', `
 JSON: an array with one object per frame: frame, time (epoch seconds, nine decimals), relTime,
 length, capturedLength, linkType, src, dst, protocol, info, warnings, and for TCP
@@ -251,9 +290,12 @@ dupAckFrame, acksFrame.
 Examples:
   ftp-inspect packets fixtures/pasv-download.pcap --filter handshake
   ftp-inspect packets capture.pcap --filter analysis       retransmissions, lost segments, dup ACKs, …
-  ftp-inspect packets capture.pcap --format json | jq '.[] | select(.tcp.flags == 2) | .frame'`)
-  .action(async (capture: string, opts: { filter?: PacketFilter; format: 'text' | 'json'; ftpPort?: number[] }) => {
-    const out = new OutputWriter(process.stdout);
+  ftp-inspect packets capture.pcap --format json | jq '.[] | select(.tcp.flags == 2) | .frame'
+
+${EXIT_STATUS_HELP}`)
+  .action(async (capture: string, opts: { filter?: PacketFilter; format: 'text' | 'json'; ftpPort?: number[]; output?: string }) => {
+    const target = await Output.open(opts.output);
+    const out = target.writer;
     const json = opts.format === 'json';
     let first = true;
     if (json) out.write('[');
@@ -275,9 +317,12 @@ Examples:
       },
     );
     if (json) out.write(first ? ']\n' : '\n]\n');
-    await out.end();
+    await target.commit();
     printCaptureWarnings(capture === '-' ? 'standard input' : capture, summary.warnings);
   });
+
+registerFollow(program, { addFtpOptions, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, warn, printWarnings: printCaptureWarnings, exitStatusHelp: EXIT_STATUS_HELP });
+registerSessions(program, { addFtpOptions, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, printReportWarnings, exitStatusHelp: EXIT_STATUS_HELP });
 
 /** Set by a command whose result is an exit status of its own (creds). */
 let exitStatus = 0;
@@ -287,6 +332,7 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitStatus;
   } catch (error) {
+    await abortOpenOutputs();
     if (error instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.
       return error.exitCode === 0 ? 0 : EXIT_USAGE_OR_INPUT;

@@ -23,6 +23,12 @@ export class OutputWriter {
     if (this.#size >= BLOCK) this.#flush();
   }
 
+  /** Bytes as they are (raw output); copied, so the caller may reuse `bytes`. */
+  writeBytes(bytes: Uint8Array): void {
+    if (this.#size > 0) this.#flush();
+    if (!this.#broken && bytes.length > 0) this.#stream.write(Buffer.from(bytes));
+  }
+
   /** Resolves once the destination has taken what was written (call between input chunks). */
   async drained(): Promise<void> {
     if (this.#broken) throw this.#broken;

@@ -26,6 +26,7 @@ export function followTextHeader(title: FollowTitle, c: ConnectionStart, color: 
     `  client ${endpoint(c.client)}, server ${endpoint(c.server)}${guessed}`,
     '  client turns are indented by 2, server turns by 4; line ends CR LF are not shown, other control bytes are escaped',
     '',
+    '',
   ].join('\n');
 }
 
@@ -35,15 +36,29 @@ function frameList(frames: readonly number[]): string {
   return `frames ${shown}`;
 }
 
-/** True when the bytes read as text: valid UTF-8 with no control characters but tab, CR and LF. */
+/**
+ * True when the bytes read as text: no NUL, and at least three quarters of them printable
+ * ASCII, tab, CR or LF (all bytes count when they are valid UTF-8). A control line with an
+ * escape sequence in it stays text (escaped); a binary file or TLS record gets a hex dump.
+ */
 export function looksLikeText(bytes: Uint8Array): boolean {
-  for (const b of bytes) if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
+  if (bytes.length === 0) return true;
+  let printable = 0;
+  let high = 0;
+  for (const b of bytes) {
+    if (b === 0) return false;
+    if ((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d) printable++;
+    else if (b >= 0x80) high++;
   }
+  if (high > 0 && printable + high >= bytes.length * 0.75) {
+    try {
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+      return true;
+    } catch {
+      // not UTF-8: only the ASCII counts
+    }
+  }
+  return printable >= bytes.length * 0.75;
 }
 
 /** One turn as text: a header line with side, frames and byte range, then its lines or hex dump. */

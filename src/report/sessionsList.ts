@@ -76,7 +76,8 @@ export function sessionLine(s: FtpSession): SessionLine {
 
 function outcomeText(r: SessionLine, s: FtpSession): string {
   const parts: string[] = [];
-  if (r.login === 'accepted') parts.push(`logged in as ${r.user ?? '?'}`);
+  const refused = s.logins.filter((l) => l.outcome === 'rejected').length;
+  if (r.login === 'accepted') parts.push(`logged in as ${r.user ?? '?'}${refused > 0 ? ` (after ${plural(refused, 'refused login')})` : ''}`);
   else if (r.login === 'rejected') parts.push('login refused');
   else if (r.login === 'unknown') parts.push('login not answered');
   else if (r.login === 'encrypted') parts.push(s.tls?.implicit ? 'implicit TLS' : 'TLS');
@@ -110,9 +111,9 @@ const PLAIN = {
   style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
 };
 
-function cells(r: SessionLine, multiCapture: boolean): string[] {
+function cells(r: SessionLine): string[] {
   const user = r.user === null ? '-' : escapeControls(r.user);
-  const id = multiCapture && r.capture !== undefined ? `${r.id}` : `${r.id}`;
+  const id = String(r.id);
   return [id, r.startUtc, r.client, r.server, user, String(r.commands), String(r.transfers), String(r.bytes), escapeControls(r.outcome)];
 }
 
@@ -131,7 +132,7 @@ export function renderSessionsTable(report: FtpReport, emit: (text: string) => v
   }
   const multi = rows.some((r) => r.capture !== undefined);
   const widths = HEAD.map((h) => h.length);
-  for (const r of rows) cells(r, multi).forEach((c, i) => (widths[i] = Math.max(widths[i]!, [...c].length)));
+  for (const r of rows) cells(r).forEach((c, i) => (widths[i] = Math.max(widths[i]!, [...c].length)));
   const last = widths.length - 1;
   if (options.width !== undefined) {
     const fixed = widths.slice(0, last).reduce((a, b) => a + b, 0) + 2 * last;
@@ -161,7 +162,7 @@ export function renderSessionsTable(report: FtpReport, emit: (text: string) => v
         captureShown = r.capture;
         lines.push(`${escapeControls(r.capture ?? '')}:`);
       }
-      t.push(cells(r, multi));
+      t.push(cells(r));
     }
     if (t.length > 0) lines.push(trimLines(t.toString()));
     emit(`${lines.join('\n')}\n`);

@@ -1,0 +1,53 @@
+// `ftp-inspect sessions <capture...>`: one line per FTP session. Wiring only; the table is
+// src/report/sessionsList.ts.
+
+import { Command, Option } from 'commander';
+import { analyzeAll, type AnalyzeOptions, type Report } from '../analyze.js';
+import { safeJson } from '../report/follow.js';
+import { renderSessionsJson, renderSessionsTable } from '../report/sessionsList.js';
+import { outputTraits, paint, type ColorChoice } from '../report/terminal.js';
+import { Output } from './output.js';
+
+export interface SessionsDeps {
+  addFtpOptions: (command: Command) => Command;
+  analyzeOptions: (opts: never) => AnalyzeOptions;
+  printReportWarnings: (report: Report) => void;
+  exitStatusHelp: string;
+}
+
+export function registerSessions(program: Command, deps: SessionsDeps): void {
+  deps.addFtpOptions(
+    program
+      .command('sessions')
+      .description('one line per FTP session: number, start, client, server, user, commands, transfers, bytes, outcome ("logged in as x, 2 downloads, closed by client")')
+      .argument('<captures...>', 'capture files, or - for standard input')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('-o, --output <file>', 'write to FILE instead of standard output (written whole or not at all)')
+      .addOption(new Option('--color <when>', 'colour the text output').choices(['auto', 'always', 'never']).default('auto')),
+  )
+    .addHelpText('after', `
+The session numbers are those of the report, so \`ftp-inspect follow CAPTURE N\` follows one.
+JSON: { schemaVersion, sessions: [{ id, start, startUtc, duration, client, server, controlStream,
+user, login, commands, transfers, downloads, uploads, listings, failedTransfers, bytes,
+closedBy, reset, outcome }] }. Bytes are the transfers' file bytes.
+
+Examples:
+  ftp-inspect sessions fixtures/*.pcap
+  ftp-inspect sessions big.pcap --format json | jq '.sessions[] | select(.login == "accepted") | .id'
+
+${deps.exitStatusHelp}`)
+    .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; color: ColorChoice }) => {
+      const report = await analyzeAll(captures, deps.analyzeOptions(opts as never));
+      const out = await Output.open(opts.output);
+      const traits = outputTraits(opts.color, process.stdout, out.toFile);
+      if (opts.format === 'json') renderSessionsJson(report.schemaVersion, report, (t) => out.write(t), safeJson);
+      else {
+        renderSessionsTable(report, (t) => out.write(t), {
+          ...(traits.width !== undefined ? { width: traits.width } : {}),
+          heading: (s) => paint(s, 'bold', traits.color),
+        });
+      }
+      await out.commit();
+      deps.printReportWarnings(report);
+    });
+}
