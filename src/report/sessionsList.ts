@@ -118,6 +118,7 @@ function cells(r: SessionLine): string[] {
 }
 
 const BLOCK = 1000;
+const MIN_OUTCOME = 16;
 
 /**
  * The table, in blocks of BLOCK rows: `emit` is called per block. Column widths are those of
@@ -131,23 +132,28 @@ export function renderSessionsTable(report: FtpReport, emit: (text: string) => v
     return;
   }
   const multi = rows.some((r) => r.capture !== undefined);
-  const widths = HEAD.map((h) => h.length);
-  for (const r of rows) cells(r).forEach((c, i) => (widths[i] = Math.max(widths[i]!, [...c].length)));
-  const last = widths.length - 1;
-  if (options.width !== undefined) {
-    const fixed = widths.slice(0, last).reduce((a, b) => a + b, 0) + 2 * last;
-    widths[last] = Math.max(20, Math.min(widths[last]!, options.width - fixed));
+  const all = rows.map((r) => cells(r));
+  const widthsOf = (keep: number[]) => keep.map((i) => Math.max(HEAD[i]!.length, ...all.map((c) => [...c[i]!].length)));
+  let keep = HEAD.map((_, i) => i);
+  let widths = widthsOf(keep);
+  const fixedWidth = (w: number[]) => w.slice(0, -1).reduce((a, b) => a + b, 0) + 2 * (w.length - 1);
+  // On a narrow terminal the start time goes first (it is in the JSON); then Outcome wraps.
+  if (options.width !== undefined && fixedWidth(widths) + MIN_OUTCOME > options.width) {
+    keep = keep.filter((i) => i !== 1);
+    widths = widthsOf(keep);
   }
+  if (options.width !== undefined) widths[widths.length - 1] = Math.max(MIN_OUTCOME, Math.min(widths.at(-1)!, options.width - fixedWidth(widths)));
+  const pick = (c: string[]) => keep.map((i) => c[i]!);
   const make = () => new Table({
     ...PLAIN,
     colWidths: widths,
-    colAligns: HEAD.map((_, i) => (RIGHT.has(i) ? 'right' : 'left')),
+    colAligns: keep.map((i) => (RIGHT.has(i) ? 'right' : 'left')),
     wordWrap: true,
     wrapOnWordBoundary: true,
   });
   const heading = options.heading ?? ((s: string) => s);
   const head = make();
-  head.push(HEAD);
+  head.push(pick(HEAD));
   emit(`${heading(trimLines(head.toString()))}\n`);
   let captureShown: string | undefined;
   for (let i = 0; i < rows.length; i += BLOCK) {
@@ -162,7 +168,7 @@ export function renderSessionsTable(report: FtpReport, emit: (text: string) => v
         captureShown = r.capture;
         lines.push(`${escapeControls(r.capture ?? '')}:`);
       }
-      t.push(cells(r));
+      t.push(pick(cells(r)));
     }
     if (t.length > 0) lines.push(trimLines(t.toString()));
     emit(`${lines.join('\n')}\n`);
