@@ -104,6 +104,7 @@ const BOX = /^\s*[┌├└│╔║╚]/;
  */
 export function wrapLine(line: string, width: number): string[] {
   if ([...line].length <= width || BOX.test(line) || width < 20) return [line];
+  if (/^[=─-]+$/.test(line)) return [line.slice(0, width)]; // a rule under a title: shortened, not wrapped
   const chars = [...line];
   let hang = (/^\s*/.exec(line)?.[0].length ?? 0) + 2;
   const columns = /\S {2,}(?=\S)/g;
