@@ -3,7 +3,7 @@
 // written, so an error (a damaged capture, a full disk, Ctrl-C) never leaves a partial
 // report where the complete one was expected, and an existing FILE stays as it was.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,7 +44,13 @@ export class Output {
     });
     const output = new Output(stream, path, temp);
     open.add(output);
+    removeOnSignal();
     return output;
+  }
+
+  /** The temporary file being written, until commit or abort. */
+  get tempPath(): string | undefined {
+    return this.#done ? undefined : this.#temp;
   }
 
   get toFile(): boolean {
@@ -75,6 +81,29 @@ export class Output {
     if (this.#temp === undefined || this.#done) return;
     (this.stream as WriteStream).destroy();
     await unlink(this.#temp).catch(() => undefined);
+  }
+}
+
+let signalsHooked = false;
+
+/** Ctrl-C or a kill while writing FILE: remove the temporary file, then end as the signal would. */
+function removeOnSignal(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const output of open) {
+        const temp = output.tempPath;
+        if (temp !== undefined) {
+          try {
+            unlinkSync(temp);
+          } catch {
+            // already gone
+          }
+        }
+      }
+      process.kill(process.pid, signal);
+    });
   }
 }
 

@@ -73,7 +73,7 @@ function ourItems(f: JsonFollow): Item[] {
   return items;
 }
 
-const endpoint = (e: { ip: string; port: number }) => (e.ip.includes(':') ? `${e.ip}:${e.port}` : `${e.ip}:${e.port}`);
+const endpoint = (e: { ip: string; port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 
 function streamsOf(file: string): number[] {
   const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -82,7 +82,8 @@ function streamsOf(file: string): number[] {
 
 /** tshark's nodes (0: the sender of the first frame) mapped onto client/server. */
 function sided(items: Item[], nodes: string[], f: JsonFollow): Item[] {
-  const aIsClient = nodes[0] === endpoint(f.client) || nodes[0] === `${f.client.ip}:${f.client.port}`;
+  const aIsClient = nodes[0] === endpoint(f.client);
+  expect(nodes).toContain(endpoint(f.client));
   return items.map((i) => ({ ...i, side: (i.side as string) === 'A' ? (aIsClient ? 'client' : 'server') : aIsClient ? 'server' : 'client' }));
 }
 

@@ -1,11 +1,12 @@
 // -o FILE on every command and format, exit statuses, and what text output assumes about the
 // terminal (width, colour), as a user meets them: the built CLI on real fixtures.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from '../helpers/captures.js';
+import { hasTshark } from '../helpers/tshark.js';
 
 const CLI = join(ROOT, 'dist/cli.js');
 const fixture = (name: string) => join(FIXTURES, name);
@@ -158,5 +159,17 @@ describe('text output on a terminal: width and colour', () => {
     expect(readFileSync(file, 'utf8')).toBe(run([login]).text);
     run([login, '-o', file, '--color', 'always']);
     expect(readFileSync(file, 'utf8')).toContain(ESC);
+  });
+});
+
+describe.skipIf(!hasTshark)('the README comparison with tshark', () => {
+  it('tshark -z credentials names the user and PASS frames but neither password nor outcome; creds gives both', () => {
+    const theirs = execFileSync('tshark', ['-r', login, '-q', '-z', 'credentials'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(theirs).toMatch(/^9\s+FTP\s+student\b/m);
+    expect(theirs).toMatch(/^15\s+FTP\s+student\b/m);
+    expect(theirs).not.toContain('lab-pass-2026');
+    expect(theirs).not.toMatch(/230|530|accepted|rejected/);
+    const ours = JSON.parse(run(['creds', login, '--format', 'json']).text) as { credentials: Array<{ password: string; outcome: string; frames: number[] }> };
+    expect(ours.credentials.map((c) => [c.password, c.outcome])).toEqual([['wrong-pass-2026', 'rejected'], ['lab-pass-2026', 'accepted']]);
   });
 });
