@@ -9,7 +9,7 @@ import { analyze, type Report } from '../../src/analyze.js';
 import { escapeAttr, escapeHtml, renderHtml } from '../../src/report/html.js';
 import type { Packet } from '../../src/decode/Packet.js';
 import type { SeqPlot } from '../../src/ftp/model.js';
-import { MAX_POINTS, MAX_RETRANSMISSIONS, SeqPlotCollector } from '../../src/ftp/SeqPlotCollector.js';
+import { MAX_CONNECTIONS, MAX_POINTS, MAX_RETRANSMISSIONS, SeqPlotCollector } from '../../src/ftp/SeqPlotCollector.js';
 import { TcpAnalysis } from '../../src/tcp/TcpModel.js';
 import { FIXTURES, ROOT } from '../helpers/captures.js';
 import { largeTransferCapture, largeTransferFacts } from '../helpers/largeTransfer.js';
@@ -124,6 +124,20 @@ describe('SeqPlotCollector: millions of data segments stay a bounded, shape-keep
     expect(plot.acks.points.at(-1)!.ack).toBe(N * LEN + 1);
     expect(plot.retransmissions.segments).toBe(retransmissions);
     expect(plot.retransmissions.points).toHaveLength(Math.min(retransmissions, MAX_RETRANSMISSIONS));
+  });
+
+  it('gives plots to the first MAX_CONNECTIONS data connections only, and says so on the page for the others', async () => {
+    const plots = new SeqPlotCollector();
+    for (let stream = 0; stream <= MAX_CONNECTIONS; stream++) plots.watch(stream, 1_700_000_000, 0);
+    const facts = (stream: number) => ({ stream, bytesFromOpener: 0, bytesFromListener: 0 }) as Parameters<SeqPlotCollector['plotOf']>[0];
+    expect(plots.plotOf(facts(MAX_CONNECTIONS - 1))).not.toBeNull();
+    expect(plots.plotOf(facts(MAX_CONNECTIONS))).toBeNull();
+    expect(plots.plotOf(facts(MAX_CONNECTIONS + 1))).toBeUndefined(); // never a data connection
+    const report: Report = structuredClone(await analyze(fixture('pasv-download.pcap'), { ftp: { plots: true } }));
+    for (const t of report.sessions[0]!.transfers) t.connection!.plot = null;
+    const html = renderHtml(report);
+    expect(html.match(/class="segments approx"/g)).toHaveLength(report.sessions[0]!.transfers.length);
+    expect(html).toContain('approximate: this report holds plot points for its first data connections only');
   });
 
   it('keeps every segment as its own point while a transfer is short', async () => {
