@@ -143,6 +143,15 @@ export class StatsCollector {
       return this.#connection(c, role, session ?? null);
     });
     const statsByStream = new Map(connectionStats.map((c) => [c.stream, c]));
+    // Data streams per session id, grouped once (a scan of every data stream per session was
+    // quadratic: 15 s of a 45 s run on 9,786 sessions).
+    const dataStreamsOf = new Map<number, number[]>();
+    for (const [stream, id] of dataStreams) {
+      if (id === null) continue;
+      const list = dataStreamsOf.get(id);
+      if (list) list.push(stream);
+      else dataStreamsOf.set(id, [stream]);
+    }
     return {
       packetLengths: {
         all: all.rows(),
@@ -155,7 +164,7 @@ export class StatsCollector {
       connections: connectionStats,
       sessions: sessions.map((s): SessionStatistics => {
         const c = byStream.get(s.controlStream);
-        const mine = [...dataStreams].filter(([, id]) => id === s.id).map(([stream]) => stream).sort((x, y) => x - y);
+        const mine = (dataStreamsOf.get(s.id) ?? []).sort((x, y) => x - y);
         return {
           session: s.id,
           controlStream: s.controlStream,

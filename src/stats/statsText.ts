@@ -3,24 +3,14 @@
 // each way per connection, and per FTP session the duration and each transfer's throughput.
 // Reads the statistics model only; text from the capture (transfer arguments) is escaped.
 
-import Table from 'cli-table3';
 import { escapeControls } from '../report/text.js';
 import type { ConnectionDirection, PacketLengthRow, Statistics, StatsEndpoint } from './model.js';
 import { plenCells } from './packetLengths.js';
+import { plainTable } from './plainTable.js';
 import { printfFixed } from './printf.js';
 
-const PLAIN = {
-  chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '  ', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-  },
-  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
-};
-
 function table(head: string[], rows: string[][], rightFrom = 1): string {
-  const t = new Table({ ...PLAIN, head, colAligns: head.map((_, i) => (i >= rightFrom ? 'right' : 'left')) });
-  for (const r of rows) t.push(r);
-  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n');
+  return plainTable(head, rows, rightFrom);
 }
 
 function endpoint(e: StatsEndpoint): string {
