@@ -73,6 +73,7 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
   );
   // The TCP stage hands its last connection summaries to the FTP stage as it finishes.
   tcp.finish();
+  await ftp.settled();
   const report = ftp.finish();
   const roles = ftpStreamRoles(report);
   const statistics = stats.finish(roles.classify, report.sessions, roles.dataStreams);

@@ -8,13 +8,14 @@
 import type { ExtractedFile, FileSink, TransferInfo } from '../extract/FileSink.js';
 import type { ManifestEntry } from '../extract/Manifest.js';
 import type { ConnectionStart, Direction, StreamConsumer } from '../tcp/StreamEvents.js';
+import { TeeSink, type DataSink } from './data/DataDecoder.js';
 import { TransferDecoder, type DataDecodeOptions, type FileStructure, type RepresentationType, type TransferMode } from './data/TransferDecoder.js';
 import { DataChannelExpectations, type Expectation } from './DataChannelExpectations.js';
 import { DataConnectionConsumer } from './DataConnectionConsumer.js';
 import type {
   BindingRule, ControlConnectionSummary, DataChannelAnnouncement, DataConnectionFacts, FtpTransfer, OrphanDataConnection, UnusedExpectation,
 } from './model.js';
-import { SessionTransfers, type BoundConnection } from './TransferBuilder.js';
+import { SessionTransfers, representationOf, type BoundConnection } from './TransferBuilder.js';
 import { epochText } from './time.js';
 
 export interface DataExtraction {
@@ -47,7 +48,7 @@ export class DataConnectionLinker {
         this.#expectations.remove(e);
         this.#unused.push({ e, reason });
       },
-      sinks: this.#extraction ? { open: (session, t) => this.#openFile(session, t) } : undefined,
+      sinks: this.#extraction ? { open: (session, t, tap) => this.#openFile(session, t, tap) } : undefined,
     });
     this.#sessions.push(s);
     return s;
@@ -113,6 +114,11 @@ export class DataConnectionLinker {
     return { orphans: this.#orphans, unusedExpectations };
   }
 
+  /** Resolves once the listings' decoders have handed on everything (call after the TCP stage finished, before finish()). */
+  async settled(): Promise<void> {
+    for (const s of this.#sessions) await s.settled();
+  }
+
   /** Promises for every extracted file's manifest entry (resolved when the sink closes). */
   get extracted(): Array<Promise<ManifestEntry>> {
     return this.#files.map((f) => f.file.closed);
@@ -166,7 +172,7 @@ export class DataConnectionLinker {
     return start.client.port === FTP_DATA_PORT ? 0 : 1;
   }
 
-  #openFile(session: SessionTransfers, t: FtpTransfer): { sink: TransferDecoder; setExpectedSize(n: number): void } | undefined {
+  #openFile(session: SessionTransfers, t: FtpTransfer, tap?: DataSink): { sink: TransferDecoder; setExpectedSize(n: number): void } | undefined {
     const kind = t.direction === 'listing' ? 'listing' : t.command === null ? 'orphan' : 'file';
     const c = t.connection;
     const info: TransferInfo = {
@@ -184,17 +190,17 @@ export class DataConnectionLinker {
     if (t.rest !== null && t.rest > 0) info.restOffset = t.rest;
     const rep = representationOf(t);
     let file: ExtractedFile | undefined;
-    const sink = this.#fileFor(info, rep, t, (f) => (file = f), session);
+    const sink = this.#fileFor(info, rep, t, (f) => (file = f), session, tap);
     return { sink, setExpectedSize: (n) => { if (file && !file.ended) file.info.expectedSize = n; } };
   }
 
   #fileFor(
     info: TransferInfo, rep: { mode: TransferMode; type: RepresentationType; structure?: FileStructure; byteSize?: number },
-    target: FtpTransfer | OrphanDataConnection, seen?: (f: ExtractedFile) => void, owner?: SessionTransfers,
+    target: FtpTransfer | OrphanDataConnection, seen?: (f: ExtractedFile) => void, owner?: SessionTransfers, tap?: DataSink,
   ): TransferDecoder {
     const x = this.#extraction!;
     const file = x.sink.open({ ...info, representation: rep });
-    const decoder = new TransferDecoder(rep, file, x.decode);
+    const decoder = new TransferDecoder(rep, tap ? new TeeSink(file, tap) : file, x.decode);
     file.attach(decoder);
     seen?.(file);
     this.#files.push(owner ? { file, target, owner } : { file, target });
@@ -218,16 +224,6 @@ export class DataConnectionLinker {
   sessionOfStream(stream: number): SessionTransfers | undefined {
     return this.#byStream.get(stream)?.session;
   }
-}
-
-function representationOf(t: FtpTransfer): { mode: TransferMode; type: RepresentationType; structure?: FileStructure; byteSize?: number } {
-  const mode = (['S', 'B', 'C', 'Z'].includes(t.transmissionMode) ? t.transmissionMode : 'S') as TransferMode;
-  const [typeLetter, size] = t.type.split(/\s+/);
-  const type = (['A', 'E', 'I', 'L'].includes(typeLetter ?? '') ? typeLetter : 'I') as RepresentationType;
-  const rep: { mode: TransferMode; type: RepresentationType; structure?: FileStructure; byteSize?: number } = { mode, type };
-  if (type === 'L' && size !== undefined && /^\d+$/.test(size)) rep.byteSize = Number(size);
-  if (t.stru === 'R' || t.stru === 'P') rep.structure = t.stru;
-  return rep;
 }
 
 function newFacts(start: ConnectionStart, fromFtpServer: Direction, rule: BindingRule, expectationFrame: number | null, note: string | null): DataConnectionFacts {

@@ -56,6 +56,11 @@ export interface FtpAnalyzer {
    * control connections become the sessions' handshake and teardown facts; others are ignored.
    */
   onConnection(summary: ControlConnectionSummary): void;
+  /**
+   * Resolves once the decoders feeding listing parsers have handed on every byte (MODE Z
+   * inflates in zlib's thread pool). Await it after the TCP stage finished, before finish().
+   */
+  settled(): Promise<void>;
   /** Ends every session still open and returns the report. Call once, after the capture was read. */
   finish(options?: FinishOptions): FtpReport;
   /**
@@ -143,6 +148,9 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       const list = controlAcks.get(view.stream) ?? [];
       if (list.length < MAX_CONTROL_ACKS) list.push([frame, view.acksFrame]);
       controlAcks.set(view.stream, list);
+    },
+    settled(): Promise<void> {
+      return linker.settled();
     },
     finish(finishOptions: FinishOptions = {}): FtpReport {
       finished = true;

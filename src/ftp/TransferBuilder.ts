@@ -9,6 +9,8 @@
 // allows: one data connection per transfer command, in order.
 
 import type { DataSink } from './data/DataDecoder.js';
+import { TransferDecoder, type FileStructure, type RepresentationType, type TransferMode as WireMode } from './data/TransferDecoder.js';
+import { ListingCollector, type ListingCommand } from './ListingParser.js';
 import type { DataConnectionConsumer } from './DataConnectionConsumer.js';
 import type { Expectation } from './DataChannelExpectations.js';
 import type { SessionObserver } from './FtpSessionBuilder.js';
@@ -22,7 +24,8 @@ export const TRANSFER_VERBS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'LIST', '
 
 /** What the linker offers a session to write a transfer's bytes somewhere (extraction). */
 export interface TransferSinkFactory {
-  open(session: SessionTransfers, transfer: FtpTransfer): { sink: DataSink; setExpectedSize(n: number): void } | undefined;
+  /** `tap`, when given, also gets the decoded bytes (a listing's parser). */
+  open(session: SessionTransfers, transfer: FtpTransfer, tap?: DataSink): { sink: DataSink & { settled(): Promise<void> }; setExpectedSize(n: number): void } | undefined;
 }
 
 export interface BoundConnection {
@@ -57,6 +60,8 @@ export class SessionTransfers implements SessionObserver {
   readonly #sizes = new Map<string, { frame: number; value: number }>();
   readonly #sizeCommands = new Map<FtpCommand, string>();
   readonly all: OpenTransfer[] = [];
+  /** Decoder chains feeding listing parsers (MODE Z inflates asynchronously: see settled()). */
+  readonly #listingDecoders: Array<{ settled(): Promise<void> }> = [];
 
   constructor(
     hooks: {
@@ -246,19 +251,52 @@ export class SessionTransfers implements SessionObserver {
       t.mode = modeOf(t.announcement);
     }
     const dir: Direction = t.direction === 'upload' ? (bound.fromFtpServer === 0 ? 1 : 0) : bound.fromFtpServer;
-    const opened = this.#sinks?.open(this, t);
+    let tap: ListingCollector | undefined;
+    if (t.direction === 'listing' && (t.command === 'LIST' || t.command === 'NLST' || t.command === 'MLSD')) {
+      // The year of "Mon DD HH:MM" dates is judged against the time the listing was sent.
+      const connection = t.connection;
+      tap = new ListingCollector(t.command as ListingCommand, () => {
+        const at = Number(connection.start);
+        return Number.isFinite(at) ? at * 1000 : null;
+      });
+      t.listing = tap.listing;
+    }
+    const opened = this.#sinks?.open(this, t, tap);
+    let sink: DataSink | undefined = opened?.sink;
+    if (tap) {
+      // Not extracting: the listing is still decoded (MODE B/C/Z, TYPE A) to be read.
+      const decoder = opened?.sink ?? new TransferDecoder(representationOf(t), tap);
+      this.#listingDecoders.push(decoder);
+      sink = decoder;
+    }
     if (opened) {
       o.setExpectedSize = opened.setExpectedSize;
       const size = t.preliminary?.announcedSize ?? t.size?.value;
       if (size !== null && size !== undefined && t.transmissionMode === 'S' && t.type !== 'A' && t.type !== 'E') opened.setExpectedSize(size);
     }
-    bound.consumer.route(dir, opened?.sink);
+    bound.consumer.route(dir, sink);
+  }
+
+  /** Resolves once every listing's decoder has handed on all it was given (MODE Z is asynchronous). */
+  async settled(): Promise<void> {
+    for (const d of this.#listingDecoders) await d.settled();
   }
 
   /** Completeness of every transfer, once the capture is read (RFC 959 §4.2 reply codes). */
   finish(): void {
     for (const o of this.all) judge(o);
   }
+}
+
+/** MODE, TYPE and STRU of a transfer as the data decoders take them. */
+export function representationOf(t: FtpTransfer): { mode: WireMode; type: RepresentationType; structure?: FileStructure; byteSize?: number } {
+  const mode = (['S', 'B', 'C', 'Z'].includes(t.transmissionMode) ? t.transmissionMode : 'S') as WireMode;
+  const [typeLetter, size] = t.type.split(/\s+/);
+  const type = (['A', 'E', 'I', 'L'].includes(typeLetter ?? '') ? typeLetter : 'I') as RepresentationType;
+  const rep: { mode: WireMode; type: RepresentationType; structure?: FileStructure; byteSize?: number } = { mode, type };
+  if (type === 'L' && size !== undefined && /^\d+$/.test(size)) rep.byteSize = Number(size);
+  if (t.stru === 'R' || t.stru === 'P') rep.structure = t.stru;
+  return rep;
 }
 
 function modeOf(a: DataChannelAnnouncement | null): TransferMode {

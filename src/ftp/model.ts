@@ -565,6 +565,66 @@ export interface FtpTransfer {
   ackExplanation?: string;
   /** Where the bytes went when extracting. */
   extracted?: { name: string; size: number; sha256: string; complete: boolean };
+  /** LIST, NLST, MLSD: the listing read into entries (ListingParser.ts). */
+  listing?: FtpListing;
+}
+
+/** How a listing's lines were written: `ls -l`, DOS/IIS, MLSD facts, NLST names. */
+export type ListingFormat = 'unix' | 'dos' | 'mlsd' | 'nlst' | 'mixed' | 'unknown' | 'empty';
+
+export type ListingEntryType =
+  | 'file' | 'dir' | 'link' | 'block-device' | 'char-device' | 'fifo' | 'socket'
+  | 'cdir' | 'pdir' // MLSD: the listed directory itself and its parent (RFC 3659 §7.5.1)
+  | 'other' | 'unknown'; // 'unknown': NLST gives names only
+
+export interface ListingEntry {
+  name: string;
+  type: ListingEntryType;
+  size: number | null;
+  /**
+   * LIST: server local time, zone unknown ("2026-01-15T12:00", or "2026-01-15" when ls gave the
+   * year instead of the time). MLSD: UTC ("2026-01-15T12:00:00Z"). Null when not given.
+   */
+  modified: string | null;
+  /** The line as sent (UTF-8, or \xNN for other bytes), without its line end. */
+  raw: string;
+  /** 1-based line number within the listing. */
+  line: number;
+  /** Symbolic link target (`name -> target`, MLSD OS.unix=slink:target). */
+  target?: string;
+  /** ls -l: the mode string, link count, owner, group (absent in 8-column listings). */
+  permissions?: string;
+  links?: number;
+  owner?: string;
+  group?: string;
+  /** ls -l of a device: "major, minor" instead of a size. */
+  device?: { major: number; minor: number };
+  /** "Mon DD HH:MM": the year was inferred (the one putting the time within the six months before the capture, as ls shows it). */
+  yearInferred?: boolean;
+  /** MLSD facts, names lower-cased (RFC 3659 §7.5: case-insensitive), values as sent. */
+  facts?: Record<string, string>;
+}
+
+export interface ListingUnparsed {
+  line: number;
+  raw: string;
+  reason: string;
+}
+
+export interface FtpListing {
+  format: ListingFormat;
+  /** Lines seen (empty ones included). */
+  lines: number;
+  entries: ListingEntry[];
+  /** Lines that are not entries, with why. */
+  unparsed: ListingUnparsed[];
+  /** The "total N" line of ls -l, when sent. */
+  total?: number;
+  /** Entries / unparsed lines past the caps, counted only. */
+  entriesOmitted?: number;
+  unparsedOmitted?: number;
+  /** Missing bytes, lines that are not UTF-8, a last line without its end. */
+  notes: string[];
 }
 
 /** A data connection no session could claim (its control connection is not in the capture). */

@@ -10,6 +10,7 @@ import type { Report } from '../analyze.js';
 import type { DataConnectionFacts, FtpEndpoint, FtpSession, FtpTransfer, TcpSegmentFact } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
+import { listingEntryLine, listingSummary } from './listingText.js';
 import { escapeControls } from './text.js';
 
 /**
@@ -358,6 +359,11 @@ const q12: Section = (s) => {
   const out = [table(['Transfer', 'tcp.stream', 'FTP-DATA frames', 'Bytes', 'What', 'Status'], rows)];
   for (const t of s.transfers) {
     if (t.extracted) out.push('', `Transfer #${t.id} extracted to ${md(t.extracted.name)} (${t.extracted.size} bytes, sha256 ${t.extracted.sha256}).`);
+    if (t.listing) {
+      const names = t.listing.entries.slice(0, 10).map((e) => { const x = listingEntryLine(e); return `${md(x.name)} (${md(x.type)}, ${md(x.size)})`; });
+      const more = t.listing.entries.length + (t.listing.entriesOmitted ?? 0) - names.length;
+      out.push('', `Transfer #${t.id} listing: ${md(listingSummary(t.listing))}${names.length > 0 ? ` — ${names.join(', ')}${more > 0 ? `, and ${more} more` : ''}` : ''}.`);
+    }
   }
   if (s.transfers.some((t) => !t.connection)) out.push('', 'Where no data connection was captured, the bytes and content cannot be read from this capture.');
   return out;

@@ -139,3 +139,29 @@ export class PassThroughDecoder implements DataDecoder {
     return Promise.resolve();
   }
 }
+
+/** Hands everything to two sinks: the file and a reader of the same bytes (a listing parser). */
+export class TeeSink implements DataSink {
+  readonly #a: DataSink;
+  readonly #b: DataSink;
+
+  constructor(a: DataSink, b: DataSink) {
+    this.#a = a;
+    this.#b = b;
+  }
+
+  data(bytes: Uint8Array, at: DataPosition): void {
+    this.#a.data(bytes, at);
+    this.#b.data(bytes, at);
+  }
+
+  gap(length: number | null, at: DataPosition): void {
+    this.#a.gap(length, at);
+    this.#b.gap(length, at);
+  }
+
+  end(): void {
+    this.#a.end();
+    this.#b.end();
+  }
+}
