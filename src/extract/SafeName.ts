@@ -10,7 +10,7 @@
 
 /** Longest component, in UTF-8 bytes (ext4, XFS, APFS, NTFS in UTF-16 units: 255). */
 export const MAX_COMPONENT_BYTES = 255;
-/** Room kept for a collision suffix ("-12345") so a suffixed name still fits. */
+/** Room kept for a collision suffix (" (12345)") so a suffixed name still fits. */
 const SUFFIX_ROOM = 8;
 /** Longest extension kept whole when a name must be cut. */
 const MAX_EXTENSION_BYTES = 16;
@@ -105,7 +105,10 @@ export function listingName(session: number, frame: number, command = 'LIST'): s
 
 /**
  * Hands out relative paths that are unique in one output directory: "x.bin", then
- * "x-1.bin", "x-2.bin" …, compared without case and after NFC normalisation (two names
+ * "x (2).bin", "x (3).bin" … — the way Windows Explorer and Edge name a second download of
+ * the same file (the first is the implicit "(1)"; Chrome starts at " (1)", which reads as
+ * if the original were numbered 0). The suffix goes before the extension (".tar.gz" counts
+ * as one), so the file still opens with the right program. Names are compared without case and after NFC normalisation (two names
  * that differ only there are the same file on macOS and Windows). Directories and files
  * share the name space, so a file never takes a directory's name or the other way round.
  */
@@ -163,9 +166,9 @@ function key(rel: string): string {
   return rel.normalize('NFC').toLowerCase();
 }
 
-/** "name.ext" + k -> "name-k.ext" (directories: "name-k"), still within the length bound. */
+/** "name.ext" + k -> "name (k+1).ext" (directories: "name (k+1)"), still within the length bound. */
 function suffixed(base: string, k: number, isDir: boolean): string {
   const { stem, ext } = isDir ? { stem: base, ext: '' } : splitExtension(base);
-  const tail = `-${k}${ext}`;
+  const tail = ` (${k + 1})${ext}`;
   return cutToBytes(stem, MAX_COMPONENT_BYTES - byteLength(tail)) + tail;
 }

@@ -105,7 +105,7 @@ describe('FileSink: hostile names never leave the output directory', () => {
         else expect(f.name.includes('/')).toBe(false);
       }
       expect(manifest.files.map((f) => f.name).slice(14, 17)).toEqual(
-        layout === 'flat' ? ['same.txt', 'same-1.txt', 'SAME-2.TXT'] : ['session-1/same.txt', 'session-2/same.txt', 'session-1/SAME-1.TXT'],
+        layout === 'flat' ? ['same.txt', 'same (2).txt', 'SAME (3).TXT'] : ['session-1/same.txt', 'session-2/same.txt', 'session-1/SAME (2).TXT'],
       );
     });
   }
@@ -128,7 +128,7 @@ describe('FileSink: hostile names never leave the output directory', () => {
     writeAll(sink, { kind: 'file', remotePath: '/pub/in-session.txt', session: 1 }, [enc.encode('tree file')]);
     const m1 = await flatSink.close();
     const m2 = await sink.close();
-    expect(m1.files.map((f) => f.name)).toEqual(['x-1.bin', 'dangling-1.bin', 'report-1.pdf']);
+    expect(m1.files.map((f) => f.name)).toEqual(['x (2).bin', 'dangling (2).bin', 'report (2).pdf']);
     expect(readFileSync(outsideFile, 'utf8')).toBe('untouched');
     expect(existsSync(join(parent, 'missing-target'))).toBe(false);
     expect(readdirSync(outsideDir)).toEqual([]);
@@ -141,7 +141,7 @@ describe('FileSink: hostile names never leave the output directory', () => {
     expect(m2.files[0]!.warnings.join(' ')).toMatch(/could not be used safely/);
     // the second sink found manifest.json taken by the first
     expect(flatSink.manifestName).toBe('manifest.json');
-    expect(sink.manifestName).toBe('manifest-1.json');
+    expect(sink.manifestName).toBe('manifest (2).json');
   });
 });
 

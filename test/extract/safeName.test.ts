@@ -86,24 +86,28 @@ describe('safe names: remote path -> a name that stays in the output directory',
     expect(listingName(2, 7, 'MLSD')).toBe('listing-mlsd-session2-frame7.txt');
   });
 
-  it('never hands out the same name twice: -1, -2 … before the extension, case- and normalisation-blind', () => {
+  it('never hands out the same name twice: " (2)", " (3)" … before the extension (as browsers do), case- and normalisation-blind', () => {
     const a = new NameAllocator(['manifest.json']);
     expect(a.allocate([], 'x.bin')).toBe('x.bin');
-    expect(a.allocate([], 'x.bin')).toBe('x-1.bin');
-    expect(a.allocate([], 'X.BIN')).toBe('X-2.BIN');
+    expect(a.allocate([], 'x.bin')).toBe('x (2).bin');
+    expect(a.allocate([], 'X.BIN')).toBe('X (3).BIN');
     expect(a.allocate([], 'archive.tar.gz')).toBe('archive.tar.gz');
-    expect(a.allocate([], 'archive.tar.gz')).toBe('archive-1.tar.gz');
-    expect(a.allocate([], 'manifest.json')).toBe('manifest-1.json');
+    expect(a.allocate([], 'archive.tar.gz')).toBe('archive (2).tar.gz');
+    expect(a.allocate([], 'manifest.json')).toBe('manifest (2).json');
+    expect(a.allocate([], 'notes')).toBe('notes');
+    expect(a.allocate([], 'notes')).toBe('notes (2)');
     expect(a.allocate([], '\u00e9')).toBe('\u00e9');
-    expect(a.allocate([], 'e\u0301')).toBe('e\u0301-1');
+    expect(a.allocate([], 'e\u0301')).toBe('e\u0301 (2)');
+    // a name that already looks suffixed is just another name
+    expect(a.allocate([], 'x (2).bin')).toBe('x (2) (2).bin');
     // a directory and a file never share a name
     expect(a.allocate([], 'session-1')).toBe('session-1');
-    expect(a.allocate(['session-1'], 'f')).toBe('session-1-1/f');
-    expect(a.allocate(['session-1-1'], 'f')).toBe('session-1-1/f-1');
+    expect(a.allocate(['session-1'], 'f')).toBe('session-1 (2)/f');
+    expect(a.allocate(['session-1 (2)'], 'f')).toBe('session-1 (2)/f (2)');
     const long = 'n'.repeat(247);
     a.allocate([], long);
     const next = a.allocate([], long);
-    expect(next.endsWith('-1')).toBe(true);
+    expect(next.endsWith(' (2)')).toBe(true);
     expect(bytes(next)).toBeLessThanOrEqual(255);
   });
 
@@ -112,6 +116,6 @@ describe('safe names: remote path -> a name that stays in the output directory',
     const seen = new Set<string>();
     for (let i = 0; i < 5000; i++) seen.add(a.allocate([], 'index.html'));
     expect(seen.size).toBe(5000);
-    expect(seen.has('index-4999.html')).toBe(true);
+    expect(seen.has('index (5000).html')).toBe(true);
   });
 });
