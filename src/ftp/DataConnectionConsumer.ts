@@ -46,6 +46,8 @@ export class DataConnectionConsumer implements StreamConsumer {
   readonly #lastTime: [[number, number] | null, [number, number] | null] = [null, null];
   readonly #gaps: [DataConnectionFacts['missing'], DataConnectionFacts['missing']] = [[], []];
   #lastFrame: number;
+  /** The first bytes of each direction (a TLS record header tells PROT P data from a file). */
+  readonly #head: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
 
   constructor(start: ConnectionStart, facts: DataConnectionFacts, events: DataConnectionEvents, holdLimit = DEFAULT_HOLD_LIMIT) {
     this.start = start;
@@ -66,6 +68,11 @@ export class DataConnectionConsumer implements StreamConsumer {
 
   get isClosed(): boolean {
     return this.#closed;
+  }
+
+  /** The first (up to five) bytes the connection carried in `direction`. */
+  firstBytes(direction: Direction): Uint8Array {
+    return this.#head[direction];
   }
 
   /** Whether the transferring direction has ended (FIN/RST/end of capture). */
@@ -99,6 +106,14 @@ export class DataConnectionConsumer implements StreamConsumer {
     const n = chunk.bytes.length;
     if (n === 0) return;
     this.#firstByteDir ??= d;
+    if (this.#head[d].length < 5) {
+      const h = this.#head[d];
+      const more = chunk.bytes.subarray(0, 5 - h.length);
+      const joined = new Uint8Array(h.length + more.length);
+      joined.set(h);
+      joined.set(more, h.length);
+      this.#head[d] = joined;
+    }
     this.bytes[d] += n;
     const frames = chunk.frames;
     const set = this.#dataFrames[d];

@@ -18,6 +18,7 @@ import type {
   DataChannelAnnouncement, FtpCommand, FtpEndpoint, FtpReply, FtpSession, FtpTransfer, TransferDirection, TransferMode,
 } from './model.js';
 import { changeDirectory } from './paths.js';
+import { TlsDataGate, isTlsRecordHeader } from './TlsDataGate.js';
 import type { Direction } from '../tcp/StreamEvents.js';
 
 export const TRANSFER_VERBS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'LIST', 'NLST', 'MLSD']);
@@ -231,8 +232,8 @@ export class SessionTransfers implements SessionObserver {
     const o: OpenTransfer = { transfer, bound, finished: true, aborted: null };
     bound.transfer = transfer;
     this.all.push(o);
-    const opened = this.session.encrypted ? undefined : this.#sinks?.open(this, transfer);
-    c.route(dir, opened?.sink);
+    const open = () => this.#sinks?.open(this, transfer)?.sink;
+    c.route(dir, this.#mayCarryTls() ? new TlsDataGate(open) : open());
     return transfer;
   }
 
@@ -251,30 +252,42 @@ export class SessionTransfers implements SessionObserver {
       t.mode = modeOf(t.announcement);
     }
     const dir: Direction = t.direction === 'upload' ? (bound.fromFtpServer === 0 ? 1 : 0) : bound.fromFtpServer;
-    let tap: ListingCollector | undefined;
-    if (t.direction === 'listing' && (t.command === 'LIST' || t.command === 'NLST' || t.command === 'MLSD')) {
-      // The year of "Mon DD HH:MM" dates is judged against the time the listing was sent.
-      const connection = t.connection;
-      tap = new ListingCollector(t.command as ListingCommand, () => {
-        const at = Number(connection.start);
-        return Number.isFinite(at) ? at * 1000 : null;
-      });
-      t.listing = tap.listing;
-    }
-    const opened = this.#sinks?.open(this, t, tap);
-    let sink: DataSink | undefined = opened?.sink;
-    if (tap) {
-      // Not extracting: the listing is still decoded (MODE B/C/Z, TYPE A) to be read.
-      const decoder = opened?.sink ?? new TransferDecoder(representationOf(t), tap);
-      this.#listingDecoders.push(decoder);
-      sink = decoder;
-    }
-    if (opened) {
-      o.setExpectedSize = opened.setExpectedSize;
-      const size = t.preliminary?.announcedSize ?? t.size?.value;
-      if (size !== null && size !== undefined && t.transmissionMode === 'S' && t.type !== 'A' && t.type !== 'E') opened.setExpectedSize(size);
-    }
+    const makeSink = (): DataSink | undefined => {
+      let tap: ListingCollector | undefined;
+      if (t.direction === 'listing' && (t.command === 'LIST' || t.command === 'NLST' || t.command === 'MLSD')) {
+        // The year of "Mon DD HH:MM" dates is judged against the time the listing was sent.
+        const connection = t.connection;
+        tap = new ListingCollector(t.command as ListingCommand, () => {
+          const at = Number(connection?.start);
+          return Number.isFinite(at) ? at * 1000 : null;
+        });
+        t.listing = tap.listing;
+      }
+      const opened = this.#sinks?.open(this, t, tap);
+      let sink: DataSink | undefined = opened?.sink;
+      if (tap) {
+        // Not extracting: the listing is still decoded (MODE B/C/Z, TYPE A) to be read.
+        const decoder = opened?.sink ?? new TransferDecoder(representationOf(t), tap);
+        this.#listingDecoders.push(decoder);
+        sink = decoder;
+      }
+      if (opened) {
+        o.setExpectedSize = opened.setExpectedSize;
+        const size = t.preliminary?.announcedSize ?? t.size?.value;
+        if (size !== null && size !== undefined && t.transmissionMode === 'S' && t.type !== 'A' && t.type !== 'E') opened.setExpectedSize(size);
+      }
+      return sink;
+    };
+    // After AUTH TLS the data connection may carry TLS (PROT P): the sink opens only once the
+    // first bytes show they are not TLS records (TlsDataGate).
+    const sink = this.#mayCarryTls() ? new TlsDataGate(makeSink) : makeSink();
     bound.consumer.route(dir, sink);
+  }
+
+  /** AUTH TLS was accepted (or the session is implicit FTPS) and PROT C was not asked for in cleartext. */
+  #mayCarryTls(): boolean {
+    const s = this.session;
+    return (s.tls?.accepted === true || s.encrypted) && s.state.prot !== 'C';
   }
 
   /** Resolves once every listing's decoder has handed on all it was given (MODE Z is asynchronous). */
@@ -284,7 +297,7 @@ export class SessionTransfers implements SessionObserver {
 
   /** Completeness of every transfer, once the capture is read (RFC 959 §4.2 reply codes). */
   finish(): void {
-    for (const o of this.all) judge(o);
+    for (const o of this.all) judge(o, this.session);
   }
 }
 
@@ -311,7 +324,7 @@ function modeOf(a: DataChannelAnnouncement | null): TransferMode {
   }
 }
 
-function judge(o: OpenTransfer): void {
+function judge(o: OpenTransfer, session: FtpSession): void {
   const t = o.transfer;
   const c = o.bound?.consumer;
   const notes = t.notes;
@@ -342,7 +355,14 @@ function judge(o: OpenTransfer): void {
   if (o.aborted !== null) aborted.push(`ABOR in frame ${o.aborted}`);
   if (final && (final.code === 426 || final.code === 451 || final.code === 425)) aborted.push(`${final.code} in frame ${final.frame}`);
   if (f.teardown.reset && !(final && final.code < 300)) aborted.push(`RST in frame ${f.teardown.rstFrame}`);
-  if (missingWire.length > 0) {
+  // RFC 4217 §9 (PROT P): the data connection carried TLS records. The file is in there,
+  // encrypted: nothing of it can be recovered from the capture, and nothing was extracted.
+  const tls = (session.tls?.accepted === true || session.encrypted) && isTlsRecordHeader(c.firstBytes(dir));
+  if (tls) {
+    t.status = 'encrypted';
+    notes.push(`the data connection carried TLS (first data frame ${f.firstDataFrame ?? '?'} starts with a TLS record header): PROT P after AUTH TLS (RFC 4217 §9); its ${t.bytes} bytes are TLS records, not the file, and were not extracted`);
+    if (missingWire.length > 0) notes.push(`${missingBytes} bytes of the data connection were not captured either`);
+  } else if (missingWire.length > 0) {
     const snap = missingWire.some((m) => m.reason === 'snaplen');
     notes.push(`${missingBytes} bytes of the data connection were not captured (${missingWire.length} range${missingWire.length === 1 ? '' : 's'}, first noticed at frame ${missingWire[0]!.frame})`);
     if (snap) notes.push('frames were cut by the capture snaplen');
@@ -362,7 +382,7 @@ function judge(o: OpenTransfer): void {
     t.status = 'complete';
   }
   if (aborted.length > 0) notes.push(`aborted: ${aborted.join(', ')}`);
-  if (announced !== null && byteExact && missingWire.length > 0 && rest + t.bytes + missingBytes < announced) {
+  if (!tls && announced !== null && byteExact && missingWire.length > 0 && rest + t.bytes + missingBytes < announced) {
     const short = announced - (rest + t.bytes + missingBytes);
     t.missing.push([announced - short, announced]);
     notes.push(`${short} bytes at the end never appeared (announced ${announced})`);

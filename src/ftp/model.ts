@@ -424,6 +424,7 @@ export type TransferStatus =
   | 'aborted' // ABOR, a 426/451 final reply, or an RST on the data connection
   | 'truncated' // frames were cut by the snaplen: the packets were there, their bytes were not captured
   | 'size-mismatch' // every byte arrived but not as many as the server announced (150 "(N bytes)" or SIZE)
+  | 'encrypted' // the data connection carried TLS (PROT P after AUTH TLS, RFC 4217 §9): the bytes are not the file, nothing is extracted
   | 'refused' // the command failed before any data connection was used (425, 450, 550, …)
   | 'no-data-connection'; // a final reply came but no data connection was found in the capture
 
