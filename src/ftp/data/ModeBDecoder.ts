@@ -12,7 +12,8 @@
 // it becomes the same-size gap in the output. A gap that touches a header loses the
 // framing: nothing after it can be trusted, and the decoder says so and stops.
 
-import { type DataDecoder, type DataPosition, type DataSink, type RestartMarker, type WarningHandler, markerText } from './DataDecoder.js';
+import type { DataDecoder, DataPosition, DataSink, RestartMarker, WarningHandler } from './DataDecoder.js';
+import { EOF, EOR, FramedOutput, RESTART, SUSPECT, UNDEFINED_BITS, framesOf } from './FramedOutput.js';
 
 export interface ModeBOptions {
   /** Bytes written into the output at each EOR (record structure, STRU R). Default: nothing. */
@@ -21,20 +22,14 @@ export interface ModeBOptions {
   onRestartMarker?: (marker: RestartMarker) => void;
 }
 
-const EOR = 128;
-const EOF = 64;
-const SUSPECT = 32;
-const RESTART = 16;
 /** Internal, above the 8 descriptor bits: the rest of this block is skipped (a marker cut by a gap). */
 const SKIP = 0x100;
 
 type State = 'header' | 'block' | 'eof' | 'lost';
 
 export class ModeBDecoder implements DataDecoder {
-  #next: DataSink;
+  #out: FramedOutput;
   #warn: WarningHandler;
-  #recordSeparator: Uint8Array | undefined;
-  #onMarker: ((m: RestartMarker) => void) | undefined;
 
   #state: State = 'header';
   #header = new Uint8Array(3);
@@ -50,22 +45,23 @@ export class ModeBDecoder implements DataDecoder {
   #marker: Uint8Array | undefined;
   #markerLen = 0;
   #markerFrames: number[] | undefined;
-  #outOffset = 0;
   #nextInOffset: number | undefined;
-  #afterEof = 0;
-  #afterEofOffset = 0;
   #ended = false;
   /** Counts for the report. */
   blocks = 0;
-  records = 0;
-  restartMarkers = 0;
   suspectBlocks = 0;
 
   constructor(next: DataSink, onWarning: WarningHandler, options: ModeBOptions = {}) {
-    this.#next = next;
+    this.#out = new FramedOutput(next, options);
     this.#warn = onWarning;
-    this.#recordSeparator = options.recordSeparator;
-    this.#onMarker = options.onRestartMarker;
+  }
+
+  get records(): number {
+    return this.#out.records;
+  }
+
+  get restartMarkers(): number {
+    return this.#out.restartMarkers;
   }
 
   get heldBytes(): number {
@@ -91,7 +87,7 @@ export class ModeBDecoder implements DataDecoder {
         case 'header': {
           if (this.#headerLen === 0) {
             this.#headerOffset = at.offset + i;
-            this.#headerFrames = copyFrames(at.frames);
+            this.#headerFrames = framesOf(at);
           }
           while (this.#headerLen < 3 && i < n) this.#header[this.#headerLen++] = bytes[i++]!;
           if (this.#headerLen < 3) break;
@@ -108,8 +104,7 @@ export class ModeBDecoder implements DataDecoder {
           } else if ((this.#descriptor & SKIP) !== 0) {
             // the rest of a restart marker whose start was lost: not data
           } else {
-            this.#next.data(piece, { offset: this.#outOffset, frames: at.frames });
-            this.#outOffset += take;
+            this.#out.data(piece, at.frames);
           }
           this.#remaining -= take;
           i += take;
@@ -117,8 +112,7 @@ export class ModeBDecoder implements DataDecoder {
           break;
         }
         case 'eof':
-          if (this.#afterEof === 0) this.#afterEofOffset = at.offset + i;
-          this.#afterEof += n - i;
+          this.#out.trailing(at, i, n - i);
           i = n;
           break;
         case 'lost':
@@ -139,7 +133,7 @@ export class ModeBDecoder implements DataDecoder {
           code: 'mode-b-gap-in-marker',
           message: `gap of ${length} bytes at wire offset ${at.offset} inside a restart marker block: the marker is lost, the data framing is kept`,
           offset: at.offset,
-          frames: copyFrames(at.frames),
+          frames: framesOf(at),
         });
         this.#marker = undefined;
         this.#markerLen = 0;
@@ -149,8 +143,7 @@ export class ModeBDecoder implements DataDecoder {
         else this.#descriptor |= SKIP; // the lost marker's remaining bytes are not data either
         return;
       }
-      this.#next.gap(length, { offset: this.#outOffset, frames: at.frames });
-      this.#outOffset += length;
+      this.#out.gap(length, at.frames);
       this.#remaining -= length;
       if (this.#remaining === 0) this.#endBlock(at);
       return;
@@ -164,9 +157,9 @@ export class ModeBDecoder implements DataDecoder {
         `gap ${where} covers a MODE B block header${inBlock}: the block framing is lost, ` +
         `nothing after the gap can be decoded`,
       offset: at.offset,
-      frames: copyFrames(at.frames),
+      frames: framesOf(at),
     });
-    this.#next.gap(null, { offset: this.#outOffset, frames: at.frames });
+    this.#out.lost(at.frames);
     this.#state = 'lost';
   }
 
@@ -181,7 +174,7 @@ export class ModeBDecoder implements DataDecoder {
         message: `MODE B stream ends inside a block header (${this.#headerLen} of 3 bytes at wire offset ${this.#headerOffset})`,
         offset: this.#headerOffset,
       });
-      this.#next.gap(null, { offset: this.#outOffset });
+      this.#out.lost();
     } else if (this.#state === 'block') {
       this.#warn({
         stage: 'mode-b',
@@ -191,7 +184,7 @@ export class ModeBDecoder implements DataDecoder {
           `${this.#remaining} of its ${this.#blockCount} bytes missing`,
         offset: at,
       });
-      this.#next.gap(null, { offset: this.#outOffset });
+      this.#out.lost();
     } else if (this.#state === 'header') {
       this.#warn({
         stage: 'mode-b',
@@ -199,16 +192,16 @@ export class ModeBDecoder implements DataDecoder {
         message: `MODE B stream ends without an EOF block (descriptor 64) after ${this.blocks} blocks: the transfer may be cut short`,
         offset: at,
       });
-      this.#next.gap(null, { offset: this.#outOffset });
-    } else if (this.#state === 'eof' && this.#afterEof > 0) {
+      this.#out.lost();
+    } else if (this.#state === 'eof' && this.#out.afterEof > 0) {
       this.#warn({
         stage: 'mode-b',
         code: 'mode-b-after-eof',
-        message: `${this.#afterEof} bytes after the MODE B EOF block (ignored)`,
-        offset: this.#afterEofOffset,
+        message: `${this.#out.afterEof} bytes after the MODE B EOF block (ignored)`,
+        offset: this.#out.afterEofOffset,
       });
     }
-    this.#next.end();
+    this.#out.end();
   }
 
   #checkOffset(at: DataPosition): void {
@@ -226,11 +219,11 @@ export class ModeBDecoder implements DataDecoder {
     this.#blockCount = count;
     this.#blockOffset = this.#headerOffset;
     this.blocks++;
-    if ((d & 0x0f) !== 0) {
+    if ((d & UNDEFINED_BITS) !== 0) {
       this.#warn({
         stage: 'mode-b',
         code: 'mode-b-unknown-flags',
-        message: `MODE B block header at wire offset ${this.#headerOffset} has undefined descriptor bits 0x${(d & 0x0f).toString(16)} (ignored)`,
+        message: `MODE B block header at wire offset ${this.#headerOffset} has undefined descriptor bits 0x${(d & UNDEFINED_BITS).toString(16)} (ignored)`,
         offset: this.#headerOffset,
         frames: this.#headerFrames,
       });
@@ -241,7 +234,7 @@ export class ModeBDecoder implements DataDecoder {
         stage: 'mode-b',
         code: 'mode-b-suspect',
         message:
-          `the sender flagged the ${count}-byte block at wire offset ${this.#headerOffset} (decoded offset ${this.#outOffset}) ` +
+          `the sender flagged the ${count}-byte block at wire offset ${this.#headerOffset} (decoded offset ${this.#out.offset}) ` +
           `as suspected of errors (descriptor 32); its data is kept`,
         offset: this.#headerOffset,
         frames: this.#headerFrames,
@@ -259,28 +252,11 @@ export class ModeBDecoder implements DataDecoder {
   #endBlock(at: DataPosition): void {
     const d = this.#descriptor;
     if ((d & RESTART) !== 0 && this.#marker !== undefined) {
-      this.restartMarkers++;
-      const m: RestartMarker = {
-        marker: markerText(this.#marker.subarray(0, this.#markerLen)),
-        offset: this.#blockOffset,
-        dataOffset: this.#outOffset,
-        frames: this.#markerFrames,
-      };
+      this.#out.marker(this.#marker.subarray(0, this.#markerLen), this.#blockOffset, this.#markerFrames);
       this.#marker = undefined;
       this.#markerLen = 0;
-      this.#onMarker?.(m);
     }
-    if ((d & EOR) !== 0) {
-      this.records++;
-      if (this.#recordSeparator !== undefined && this.#recordSeparator.length > 0) {
-        this.#next.data(this.#recordSeparator, { offset: this.#outOffset, frames: at.frames });
-        this.#outOffset += this.#recordSeparator.length;
-      }
-    }
+    if ((d & EOR) !== 0) this.#out.endOfRecord(at.frames);
     this.#state = (d & EOF) !== 0 ? 'eof' : 'header';
   }
-}
-
-function copyFrames(frames: readonly number[] | undefined): number[] | undefined {
-  return frames === undefined || frames.length === 0 ? undefined : [...frames];
 }

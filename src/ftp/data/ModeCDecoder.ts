@@ -15,7 +15,8 @@
 // becomes a same-size gap in the output; any other gap loses the framing, and the decoder
 // stops there and says so.
 
-import { type DataDecoder, type DataPosition, type DataSink, type RestartMarker, type WarningHandler, markerText } from './DataDecoder.js';
+import type { DataDecoder, DataPosition, DataSink, RestartMarker, WarningHandler } from './DataDecoder.js';
+import { EOF, EOR, FramedOutput, RESTART, SUSPECT, UNDEFINED_BITS, framesOf } from './FramedOutput.js';
 
 export interface ModeCOptions {
   /** Representation type in force: decides the filler byte. Default 'I'. */
@@ -25,19 +26,13 @@ export interface ModeCOptions {
   onRestartMarker?: (marker: RestartMarker) => void;
 }
 
-const EOR = 128;
-const EOF = 64;
-const SUSPECT = 32;
-const RESTART = 16;
 
 type State = 'item' | 'string' | 'replicate' | 'escape' | 'eof' | 'lost';
 
 export class ModeCDecoder implements DataDecoder {
-  #next: DataSink;
+  #out: FramedOutput;
   #warn: WarningHandler;
   #filler: number;
-  #recordSeparator: Uint8Array | undefined;
-  #onMarker: ((m: RestartMarker) => void) | undefined;
 
   #state: State = 'item';
   #count = 0;
@@ -50,21 +45,22 @@ export class ModeCDecoder implements DataDecoder {
   #markerLen = 0;
   #markerFrames: number[] | undefined;
   #scratch = new Uint8Array(127);
-  #outOffset = 0;
   #nextInOffset: number | undefined;
-  #afterEof = 0;
-  #afterEofOffset = 0;
   #ended = false;
-  records = 0;
-  restartMarkers = 0;
 
   constructor(next: DataSink, onWarning: WarningHandler, options: ModeCOptions = {}) {
-    this.#next = next;
+    this.#out = new FramedOutput(next, options);
     this.#warn = onWarning;
     const type = options.type ?? 'I';
     this.#filler = type === 'A' ? 0x20 : type === 'E' ? 0x40 : 0x00;
-    this.#recordSeparator = options.recordSeparator;
-    this.#onMarker = options.onRestartMarker;
+  }
+
+  get records(): number {
+    return this.#out.records;
+  }
+
+  get restartMarkers(): number {
+    return this.#out.restartMarkers;
   }
 
   get heldBytes(): number {
@@ -135,8 +131,7 @@ export class ModeCDecoder implements DataDecoder {
           break;
         }
         case 'eof':
-          if (this.#afterEof === 0) this.#afterEofOffset = at.offset + i;
-          this.#afterEof += n - i;
+          this.#out.trailing(at, i, n - i);
           i = n;
           break;
         case 'lost':
@@ -150,8 +145,7 @@ export class ModeCDecoder implements DataDecoder {
     if (this.#state === 'eof' || this.#state === 'lost') return;
     this.#nextInOffset = length === null ? undefined : at.offset + length;
     if (length !== null && this.#state === 'string' && length <= this.#count && this.#marker === undefined) {
-      this.#next.gap(length, { offset: this.#outOffset, frames: at.frames });
-      this.#outOffset += length;
+      this.#out.gap(length, at.frames);
       this.#count -= length;
       if (this.#count === 0) {
         this.#endItem();
@@ -161,8 +155,7 @@ export class ModeCDecoder implements DataDecoder {
     }
     if (length === 1 && this.#state === 'replicate' && !this.#markerNext) {
       // Only the replicated byte is missing; the count says how much output it stood for.
-      this.#next.gap(this.#count, { offset: this.#outOffset, frames: at.frames });
-      this.#outOffset += this.#count;
+      this.#out.gap(this.#count, at.frames);
       this.#suspectNext = false;
       this.#state = 'item';
       return;
@@ -173,9 +166,9 @@ export class ModeCDecoder implements DataDecoder {
       code: 'mode-c-gap',
       message: `gap ${where} covers a MODE C item header: the framing is lost, nothing after the gap can be decoded`,
       offset: at.offset,
-      frames: copyFrames(at.frames),
+      frames: framesOf(at),
     });
-    this.#next.gap(null, { offset: this.#outOffset, frames: at.frames });
+    this.#out.lost(at.frames);
     this.#state = 'lost';
   }
 
@@ -190,7 +183,7 @@ export class ModeCDecoder implements DataDecoder {
         message: `MODE C stream ends inside the item at wire offset ${this.#itemOffset} (${this.#state === 'escape' ? 'escape without its descriptor' : this.#state === 'string' ? `${this.#count} data bytes missing` : 'replicated byte missing'})`,
         offset: at,
       });
-      this.#next.gap(null, { offset: this.#outOffset });
+      this.#out.lost();
     } else if (this.#state === 'item') {
       this.#warn({
         stage: 'mode-c',
@@ -198,27 +191,27 @@ export class ModeCDecoder implements DataDecoder {
         message: 'MODE C stream ends without an EOF escape (0x00 0x40): the transfer may be cut short',
         offset: at,
       });
-      this.#next.gap(null, { offset: this.#outOffset });
-    } else if (this.#state === 'eof' && this.#afterEof > 0) {
+      this.#out.lost();
+    } else if (this.#state === 'eof' && this.#out.afterEof > 0) {
       this.#warn({
         stage: 'mode-c',
         code: 'mode-c-after-eof',
-        message: `${this.#afterEof} bytes after the MODE C EOF escape (ignored; on a data connection kept open they would be the next transfer)`,
-        offset: this.#afterEofOffset,
+        message: `${this.#out.afterEof} bytes after the MODE C EOF escape (ignored; on a data connection kept open they would be the next transfer)`,
+        offset: this.#out.afterEofOffset,
       });
     }
-    this.#next.end();
+    this.#out.end();
   }
 
   #escape(d: number, at: DataPosition): void {
     this.#state = 'item';
-    if ((d & 0x0f) !== 0 || d === 0) {
+    if ((d & UNDEFINED_BITS) !== 0 || d === 0) {
       this.#warn({
         stage: 'mode-c',
         code: 'mode-c-unknown-escape',
         message: `MODE C escape at wire offset ${this.#itemOffset} has descriptor 0x${d.toString(16).padStart(2, '0')} with undefined bits (ignored)`,
         offset: this.#itemOffset,
-        frames: copyFrames(at.frames),
+        frames: framesOf(at),
       });
     }
     if ((d & SUSPECT) !== 0) this.#suspectNext = true;
@@ -226,13 +219,7 @@ export class ModeCDecoder implements DataDecoder {
       this.#markerNext = true;
       this.#markerOffset = this.#itemOffset;
     }
-    if ((d & EOR) !== 0) {
-      this.records++;
-      if (this.#recordSeparator !== undefined && this.#recordSeparator.length > 0) {
-        this.#next.data(this.#recordSeparator, { offset: this.#outOffset, frames: at.frames });
-        this.#outOffset += this.#recordSeparator.length;
-      }
-    }
+    if ((d & EOR) !== 0) this.#out.endOfRecord(at.frames);
     if ((d & EOF) !== 0) this.#state = 'eof';
   }
 
@@ -242,32 +229,26 @@ export class ModeCDecoder implements DataDecoder {
       this.#markerNext = false;
       this.#marker = new Uint8Array(127);
       this.#markerLen = 0;
-      this.#markerFrames = copyFrames(at.frames);
+      this.#markerFrames = framesOf(at);
     }
     if (this.#suspectNext) {
       this.#suspectNext = false;
       this.#warn({
         stage: 'mode-c',
         code: 'mode-c-suspect',
-        message: `the sender flagged the item at wire offset ${this.#itemOffset} (decoded offset ${this.#outOffset}) as suspected of errors; its data is kept`,
+        message: `the sender flagged the item at wire offset ${this.#itemOffset} (decoded offset ${this.#out.offset}) as suspected of errors; its data is kept`,
         offset: this.#itemOffset,
-        frames: copyFrames(at.frames),
+        frames: framesOf(at),
       });
     }
   }
 
   #endItem(): void {
     if (this.#marker === undefined) return;
-    this.restartMarkers++;
-    const m: RestartMarker = {
-      marker: markerText(this.#marker.subarray(0, this.#markerLen)),
-      offset: this.#markerOffset,
-      dataOffset: this.#outOffset,
-      frames: this.#markerFrames,
-    };
+    const bytes = this.#marker.subarray(0, this.#markerLen);
     this.#marker = undefined;
     this.#markerLen = 0;
-    this.#onMarker?.(m);
+    this.#out.marker(bytes, this.#markerOffset, this.#markerFrames);
   }
 
   #emit(piece: Uint8Array, at: DataPosition): void {
@@ -278,8 +259,7 @@ export class ModeCDecoder implements DataDecoder {
       this.#markerLen += room;
       return;
     }
-    this.#next.data(piece, { offset: this.#outOffset, frames: at.frames });
-    this.#outOffset += piece.length;
+    this.#out.data(piece, at.frames);
   }
 
   #emitRun(byte: number, count: number, at: DataPosition): void {
@@ -296,11 +276,7 @@ export class ModeCDecoder implements DataDecoder {
       code: 'mode-c-zero-count',
       message: `MODE C ${what} at wire offset ${this.#itemOffset} has a count of 0 (RFC 959 §3.4.3: must be positive); it stands for no bytes`,
       offset: this.#itemOffset,
-      frames: copyFrames(at.frames),
+      frames: framesOf(at),
     });
   }
-}
-
-function copyFrames(frames: readonly number[] | undefined): number[] | undefined {
-  return frames === undefined || frames.length === 0 ? undefined : [...frames];
 }
