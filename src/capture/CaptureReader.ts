@@ -74,6 +74,11 @@ export class CaptureReader {
     return this.#reader?.frames ?? 0;
   }
 
+  /** True once damage made reading stop: later input is only counted. */
+  get stopped(): boolean {
+    return this.#reader?.stopped === true;
+  }
+
   /** Bytes appended so far. */
   get bytesRead(): number {
     return this.#buffer.received;

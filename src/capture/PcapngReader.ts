@@ -287,7 +287,7 @@ export class PcapngReader implements FormatReader {
     if (id >= this.#options.maxInterfaces) {
       if (!this.#warnedInterfaceLimit) {
         this.#warnedInterfaceLimit = true;
-        this.#log.add(this.#frames + 1, buf.offset, `section ${this.#section} has more than ${this.#options.maxInterfaces} interfaces; the rest are ignored`);
+        this.#log.add(this.#frames + 1, buf.offset, `section ${this.#section} has more than ${this.#options.maxInterfaces} interfaces; the rest are ignored (maxInterfaces raises the limit)`);
       }
       return;
     }

@@ -20,7 +20,18 @@ export interface ReadCaptureOptions extends CaptureReaderOptions {
    * the input back instead of letting output pile up in memory.
    */
   onChunkEnd?: () => void | Promise<void>;
+  /**
+   * Gzip input: once more than 64 MiB came out, reading stops with a warning when the output is
+   * more than this many times the compressed bytes read. Default 200: real captures compress
+   * far less (packet headers and timestamps differ from packet to packet), while a
+   * decompression bomb of zeros expands about 1,000 times. `Infinity` turns the check off.
+   */
+  maxGzipRatio?: number;
 }
+
+/** Default of `maxGzipRatio`, and how much output is always read before it is checked. */
+export const DEFAULT_MAX_GZIP_RATIO = 200;
+export const GZIP_RATIO_FLOOR_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads a whole capture, calling `onFrame` for every packet record in order, and resolves to
@@ -130,13 +141,30 @@ async function* captureChunks(
     }
     const first = head.length === 1 ? (head[0] as Uint8Array) : Buffer.concat(head);
     if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
+      const maxRatio = options.maxGzipRatio ?? DEFAULT_MAX_GZIP_RATIO;
+      if (!(maxRatio > 0)) throw new RangeError(`maxGzipRatio must be a positive number, got ${maxRatio}`);
       state.gzip = true;
       gunzip = createGunzip();
-      const compressed = Readable.from(rest(first, input), { objectMode: false });
+      const counted = { bytes: 0 };
+      const compressed = Readable.from(rest(first, input, counted), { objectMode: false });
       // Errors from either side end the iteration below; pipeline() also cleans both up.
       pipeline(compressed, gunzip, () => {});
+      let out = 0;
       try {
-        for await (const chunk of gunzip) yield asBytes(chunk);
+        for await (const chunk of gunzip) {
+          const bytes = asBytes(chunk);
+          out += bytes.length;
+          if (out > GZIP_RATIO_FLOOR_BYTES && out > maxRatio * counted.bytes) {
+            reader.addWarning(
+              `gzip data expands more than ${maxRatio} times (${mib(out)} MiB from ${mib(counted.bytes)} MiB so far): ` +
+              `a decompression bomb, not a capture; reading stopped there (maxGzipRatio raises the limit)`,
+            );
+            return;
+          }
+          yield bytes;
+          // Damage stopped the reader: decompressing the rest would only cost time.
+          if (reader.stopped) return;
+        }
       } catch (error) {
         if (!isZlibError(error)) throw error;
         // Keep what was decoded; a cut or corrupt .gz is common and the frames before are good.
@@ -157,13 +185,20 @@ async function* captureChunks(
   }
 }
 
-async function* rest(first: Uint8Array, input: AsyncIterator<unknown>): AsyncGenerator<Uint8Array, void, undefined> {
+async function* rest(first: Uint8Array, input: AsyncIterator<unknown>, counted: { bytes: number }): AsyncGenerator<Uint8Array, void, undefined> {
+  counted.bytes += first.length;
   yield first;
   for (;;) {
     const r = await input.next();
     if (r.done === true) return;
-    yield asBytes(r.value);
+    const bytes = asBytes(r.value);
+    counted.bytes += bytes.length;
+    yield bytes;
   }
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 3 : 1);
 }
 
 function asAsyncIterator(stream: NodeJS.ReadableStream): AsyncIterator<unknown> {

@@ -343,6 +343,6 @@ describe('pcapng.test.ts: pcapng sections, interfaces and packet blocks', () => 
     const { frames, warnings, reader } = readAll(writePcapng([{ blocks }]), { maxInterfaces: 3 });
     expect(reader.interfaces).toHaveLength(3);
     expect(frames).toHaveLength(0);
-    expect(warnings).toEqual(['section 0 has more than 3 interfaces; the rest are ignored', 'packet refers to interface 4 but section 0 has 3; packet skipped']);
+    expect(warnings).toEqual(['section 0 has more than 3 interfaces; the rest are ignored (maxInterfaces raises the limit)', 'packet refers to interface 4 but section 0 has 3; packet skipped']);
   });
 });
