@@ -10,8 +10,11 @@
 
 import type { DataPosition, DataSink } from './data/DataDecoder.js';
 import type { DataConnectionFacts } from './model.js';
-import type { ConnectionStart, Direction, StreamChunk, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
+import type { ConnectionStart, Direction, StreamChunk, StreamConflict, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
 import { epochText, secondsBetween } from './time.js';
+
+/** Conflicting retransmissions listed per direction; more are counted. */
+const MAX_LISTED_CONFLICTS = 100;
 
 export const DEFAULT_HOLD_LIMIT = 4 * 1024 * 1024;
 
@@ -45,6 +48,8 @@ export class DataConnectionConsumer implements StreamConsumer {
   readonly #lastData: [number | null, number | null] = [null, null];
   readonly #lastTime: [[number, number] | null, [number, number] | null] = [null, null];
   readonly #gaps: [DataConnectionFacts['missing'], DataConnectionFacts['missing']] = [[], []];
+  readonly #conflicts: [NonNullable<DataConnectionFacts['conflicts']>, NonNullable<DataConnectionFacts['conflicts']>] = [[], []];
+  readonly #conflictCount: [number, number] = [0, 0];
   #lastFrame: number;
   /** The first bytes of each direction (a TLS record header tells PROT P data from a file). */
   readonly #head: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
@@ -157,6 +162,12 @@ export class DataConnectionConsumer implements StreamConsumer {
     if (gap.direction === this.#dataDirection && this.#sink && !this.#sinkEnded) this.#sink.gap(length, at);
   }
 
+  conflict(c: StreamConflict): void {
+    const list = this.#conflicts[c.direction];
+    this.#conflictCount[c.direction]++;
+    if (list.length < MAX_LISTED_CONFLICTS) list.push({ start: c.start, end: c.end, frames: [...c.frames] });
+  }
+
   end(end: StreamEnd): void {
     this.#ended[end.direction] = true;
     if (end.frame !== undefined) this.#lastFrame = Math.max(this.#lastFrame, end.frame);
@@ -194,6 +205,10 @@ export class DataConnectionConsumer implements StreamConsumer {
     const set = this.#dataFrames[d];
     f.dataFrames = typeof set === 'number' ? set : set.size;
     f.missing = this.#gaps[d];
+    if (this.#conflictCount[d] > 0) {
+      f.conflicts = this.#conflicts[d];
+      f.conflictCount = this.#conflictCount[d];
+    }
     f.lastFrame = Math.max(f.lastFrame ?? 0, this.#lastFrame);
     const last = this.#lastTime[d];
     if (last) {

@@ -7,7 +7,7 @@
 // The probe holds copies of the first deliveries (bounded) until it can decide; on a match the
 // real consumer is made and the held deliveries are replayed into it, so nothing is lost.
 
-import type { StreamChunk, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
+import type { StreamChunk, StreamConflict, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
 import { commandInfo } from './commands.js';
 
 export interface FtpContentProbeOptions {
@@ -55,6 +55,11 @@ export class FtpContentProbe implements StreamConsumer {
     if (this.#state === 'ftp') return this.#target?.gap(gap);
     // Bytes missing before a decision: too little to go on.
     this.#reject();
+  }
+
+  conflict(c: StreamConflict): void {
+    // While probing the bytes are not FTP's yet; a conflict there is only counted by the TCP stage.
+    if (this.#state === 'ftp') this.#target?.conflict?.(c);
   }
 
   end(end: StreamEnd): void {

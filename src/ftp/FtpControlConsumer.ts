@@ -4,15 +4,20 @@
 // the side it called the client), directions are swapped here so everything above sees the
 // FTP client as direction 0.
 
-import type { Direction, StreamChunk, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
+import type { Direction, StreamChunk, StreamConflict, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
 import { ControlChannelParser, type ControlChannelParserOptions } from './ControlChannelParser.js';
 import type { FtpSessionBuilder } from './FtpSessionBuilder.js';
+
+/** Conflicting retransmissions listed as warnings per control connection; more are counted. */
+const MAX_CONFLICT_WARNINGS = 100;
 
 export class FtpControlConsumer implements StreamConsumer {
   readonly builder: FtpSessionBuilder;
   readonly #parser: ControlChannelParser;
   readonly #swap: boolean;
   #closed = false;
+  #conflicts = 0;
+  #lastConflictFrame = -1;
 
   constructor(builder: FtpSessionBuilder, options: ControlChannelParserOptions & { swapDirections?: boolean } = {}) {
     this.builder = builder;
@@ -35,6 +40,16 @@ export class FtpControlConsumer implements StreamConsumer {
     this.#parser.gap(this.#swap ? { ...gap, direction: flip(gap.direction) } : gap);
   }
 
+  conflict(c: StreamConflict): void {
+    // Bounded: a stream of forged retransmissions must not grow the session's warnings.
+    const last = c.frames[c.frames.length - 1] ?? -1;
+    this.#lastConflictFrame = last;
+    if (++this.#conflicts > MAX_CONFLICT_WARNINGS) return;
+    const side = (this.#swap ? flip(c.direction) : c.direction) === 0 ? 'client' : 'server';
+    const kept = c.frames.slice(0, -1);
+    this.builder.warning(last, `retransmitted ${side} bytes ${c.start}-${c.end} in frame ${last} differ from the copy already received${kept.length ? ` in frame${kept.length > 1 ? 's' : ''} ${kept.join(', ')}` : ''}; the first copy was kept`);
+  }
+
   end(end: StreamEnd): void {
     const e = this.#swap ? { ...end, direction: flip(end.direction) } : end;
     if (e.frame !== undefined) this.builder.touch(e.frame, -Infinity, 0);
@@ -44,6 +59,9 @@ export class FtpControlConsumer implements StreamConsumer {
   closed(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#conflicts > MAX_CONFLICT_WARNINGS) {
+      this.builder.warning(this.#lastConflictFrame, `${this.#conflicts - MAX_CONFLICT_WARNINGS} more retransmissions with different bytes up to this frame, not listed (the first ${MAX_CONFLICT_WARNINGS} are)`);
+    }
     this.#parser.close();
     this.builder.close();
   }

@@ -561,6 +561,12 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     const announcement = this.#announcement(a, reply.frame, p.command.frame, 'server');
     announcement.replyCode = reply.code;
     announcement.accepted = true;
+    // A passive reply sends the client to the server's data port; naming the client itself
+    // (with the two ends on different hosts) is a forged or broken reply worth showing.
+    const { client, server } = this.session;
+    if (a.address !== undefined && a.address === client.ip && client.ip !== server.ip) {
+      this.#warn(reply.frame, `the ${reply.code} reply names the client's own address ${a.address} (port ${a.port}) as the server's data port: the client would connect to itself — a spoofed or broken reply`);
+    }
   }
 
   #announcement(a: DataPortAnnouncement, frame: number, commandFrame: number, by: 'client' | 'server'): DataChannelAnnouncement {

@@ -460,6 +460,14 @@ export interface DataConnectionFacts {
   throughput: number | null;
   /** Bytes of the transferring direction that were never seen, as TCP stream offsets [start, end). */
   missing: Array<{ start: number; end: number; reason: string; frame: number }>;
+  /**
+   * Retransmissions of the transferring direction whose bytes differed from the copy already
+   * received (stream offsets [start, end); frames: the kept copy's, then the differing one). The
+   * first copy is the one delivered and extracted. Present only when there were any; the first
+   * 100 are listed, `conflictCount` counts them all.
+   */
+  conflicts?: Array<{ start: number; end: number; frames: number[] }>;
+  conflictCount?: number;
   /** FIN/RST frames of the connection. */
   teardown: { reset: boolean; rstFrame: number | null; finFrames: number[] };
   /**

@@ -410,6 +410,10 @@ function connectionLines(c: DataConnectionFacts, clock: Clock, indent: string): 
   out.push(`${indent}connection  tcp.stream ${c.stream}: ${endpoint(c.opener)} → ${endpoint(c.listener)}; ${opener}`);
   const rule = c.binding.rule === 'address+port' ? `matched on address and port${c.binding.expectationFrame !== null ? ` of frame ${c.binding.expectationFrame}` : ''}` : c.binding.rule === 'port-only' ? 'matched on the PORT ONLY' : 'tied by TIMING only';
   out.push(`${indent}linked      ${rule}${c.binding.note ? `: ${safe(c.binding.note)}` : ''}`);
+  if (c.conflicts && c.conflicts.length > 0) {
+    const shown = c.conflicts.slice(0, 8).map((x) => `bytes ${x.start}-${x.end} (frames ${x.frames.join(', ')})`).join('; ');
+    out.push(`${indent}CONFLICT    ${c.conflictCount ?? c.conflicts.length} retransmission(s) carried different bytes; the first copy was kept: ${shown}${(c.conflictCount ?? 0) > 8 ? '; …' : ''}`);
+  }
   const hs = c.handshake;
   if (hs.syn !== null || hs.synAck !== null) out.push(`${indent}handshake   SYN ${hs.syn ?? '-'}, SYN/ACK ${hs.synAck ?? '-'}, ACK ${hs.ack ?? '-'}`);
   out.push(`${indent}FTP-DATA    ${c.dataFrames} frame${c.dataFrames === 1 ? '' : 's'} with data, first ${c.firstDataFrame ?? '-'}, last ${c.lastDataFrame ?? '-'}; bytes ${c.bytesFromOpener} from the opener, ${c.bytesFromListener} from the listener`);

@@ -37,6 +37,19 @@ export interface StreamGap {
   frame: number;
 }
 
+/**
+ * A retransmission whose bytes differ from the copy already received (an IDS-evasion trick, or a
+ * broken middlebox). The first copy is what was delivered and stays; this only tells.
+ */
+export interface StreamConflict {
+  direction: Direction;
+  /** Stream offsets [start, end) spanning the differing bytes. */
+  start: number;
+  end: number;
+  /** Frames that carried the kept copy, then the frame with the different bytes. */
+  frames: number[];
+}
+
 /** Why a direction or the connection ended. */
 export interface StreamEnd {
   direction: Direction;
@@ -51,6 +64,8 @@ export interface StreamEnd {
 export interface StreamConsumer {
   data(chunk: StreamChunk): void;
   gap(gap: StreamGap): void;
+  /** Optional: told when a retransmission carried different bytes (the first copy was kept). */
+  conflict?(conflict: StreamConflict): void;
   /** Each direction ends once; `closed` follows when both have (or the capture ended). */
   end(end: StreamEnd): void;
   closed(): void;

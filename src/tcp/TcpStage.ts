@@ -484,7 +484,10 @@ export class TcpStage {
       if ((flags & SYN) !== 0) r.setInitialSequence(tcp.seq);
       if (tcp.length > 0 || (flags & (SYN | FIN)) !== 0) {
         const result = r.segment(tcp.seq, tcp.payload, tcp.length, frame.no, frame.tsSec, frame.tsNsec, flags);
-        if (result.conflict !== undefined) streams.sinks[d].figures.conflicts++;
+        if (result.conflict !== undefined) {
+          streams.sinks[d].figures.conflicts++;
+          streams.consumer.conflict?.({ direction: d, ...result.conflict });
+        }
       }
       if (r.finReached) this.#end(conn, d, 'fin', conn.analyzer.flows[d].fin?.frame ?? frame.no);
     }
