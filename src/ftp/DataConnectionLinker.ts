@@ -10,7 +10,7 @@ import type { ManifestEntry } from '../extract/Manifest.js';
 import type { ConnectionStart, Direction, StreamConsumer } from '../tcp/StreamEvents.js';
 import { TeeSink, type DataSink } from './data/DataDecoder.js';
 import { TransferDecoder, type DataDecodeOptions, type FileStructure, type RepresentationType, type TransferMode } from './data/TransferDecoder.js';
-import { DataChannelExpectations, type Expectation } from './DataChannelExpectations.js';
+import { DataChannelExpectations, type Expectation, type ExpectationLimits } from './DataChannelExpectations.js';
 import { DataConnectionConsumer } from './DataConnectionConsumer.js';
 import type {
   BindingRule, ControlConnectionSummary, DataChannelAnnouncement, DataConnectionFacts, FtpTransfer, OrphanDataConnection, UnusedExpectation,
@@ -35,9 +35,9 @@ export class DataConnectionLinker {
   readonly #extraction: DataExtraction | undefined;
   readonly #files: Array<{ file: ExtractedFile; target: FtpTransfer | OrphanDataConnection; owner?: SessionTransfers }> = [];
 
-  constructor(extraction?: DataExtraction) {
+  constructor(extraction?: DataExtraction, limits: ExpectationLimits = {}) {
     this.#extraction = extraction;
-    this.#expectations = new DataChannelExpectations((e) => this.#unused.push({ e, reason: 'expired' }));
+    this.#expectations = new DataChannelExpectations((e) => this.#unused.push({ e, reason: 'expired' }), limits);
   }
 
   /** Makes the observer for a new session (attach the session record to it once built). */

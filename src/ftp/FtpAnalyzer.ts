@@ -11,6 +11,7 @@ import { DnsNameBook } from './DnsNameBook.js';
 import { FtpContentProbe } from './FtpContentProbe.js';
 import { FtpControlConsumer } from './FtpControlConsumer.js';
 import { FtpSessionBuilder } from './FtpSessionBuilder.js';
+import type { ExpectationLimits } from './DataChannelExpectations.js';
 import { DataConnectionLinker, type DataExtraction } from './DataConnectionLinker.js';
 import type { SessionTransfers } from './TransferBuilder.js';
 import type {
@@ -36,6 +37,12 @@ export interface FtpAnalyzerOptions {
   extract?: DataExtraction;
   /** Collect each data connection's time-sequence graph points (`DataConnectionFacts.plot`; default false). */
   plots?: boolean;
+  /**
+   * Data connections announced (PORT/PASV/EPRT/EPSV…) and not yet seen, kept per session
+   * (default 16) and over all sessions (default 4096); the oldest beyond that is reported as
+   * expired in `unusedExpectations`.
+   */
+  expectations?: ExpectationLimits;
 }
 
 export interface FinishOptions {
@@ -95,7 +102,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   const summaries = new Map<number, ControlConnectionFacts>();
   let captureStart: string | undefined;
   let finished = false;
-  const linker = new DataConnectionLinker(options.extract);
+  const linker = new DataConnectionLinker(options.extract, options.expectations);
   const controlAcks = new Map<number, Array<[number, number]>>();
   const plots = options.plots ? new SeqPlotCollector() : undefined;
 

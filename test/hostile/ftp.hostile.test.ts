@@ -240,6 +240,9 @@ describe('PASV replies', () => {
     expect(unused.filter((u) => u.reason === 'expired').length).toBe(5000 - 16);
     expect(unused.filter((u) => u.reason === 'never-connected').map((u) => u.frame)).toEqual(frames.slice(-16));
     expect(report.sessions[0]!.transfers).toEqual([]);
+    // The table's size is an option.
+    const wider = await analyze(file, { ftp: { expectations: { perSession: 100 } } });
+    expect(wider.unusedExpectations!.filter((u) => u.reason === 'never-connected').length).toBe(100);
     // The first expectation (port 20000) had expired long before: the late connection is not
     // taken for a transfer of this session.
     expect(unused[0]).toEqual({ session: 1, kind: 'PASV', address: SERVER, port: 20000, frame: frames[0], reason: 'expired' });
