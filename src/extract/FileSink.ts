@@ -282,7 +282,19 @@ export class ExtractedFile implements DataSink {
   #decoder: TransferDecoder | undefined;
 
   #ops: Op[] = [];
+  /** Data bytes queued: in #ops and in #tail. */
   #opsBytes = 0;
+  /**
+   * The data not yet queued as an op: incoming bytes are copied once, straight into this buffer
+   * (64 KiB at first, doubling up to batchBytes), instead of one small copy per chunk that a
+   * write then concatenates again. A full tail becomes a 'data' op; so does a partial one
+   * before a hole, the close, or a write.
+   */
+  #tail: Buffer | undefined;
+  #tailLength = 0;
+  #tailCapacity = 64 * 1024;
+  /** The file ends in a hole nothing was written over (its length must be set at the end). */
+  #endsInHole = false;
   #pump: Promise<void> | undefined;
   #fh: FileHandle | undefined;
   #openFailed = false;
@@ -312,6 +324,7 @@ export class ExtractedFile implements DataSink {
     this.#base = base;
     this.#rel = rel;
     this.closed = new Promise((resolve) => (this.#resolve = resolve));
+    this.#tailCapacity = Math.min(this.#tailCapacity, sink.batchBytes);
     const rest = info.restOffset ?? 0;
     this.#logical = rest;
     if (rest > 0) {
@@ -382,14 +395,38 @@ export class ExtractedFile implements DataSink {
       if (this.#firstFrame === null) this.#firstFrame = frames[0]!;
       this.#lastFrame = frames[frames.length - 1]!;
     }
-    const copy = Buffer.from(view); // the caller's view is only lent
-    this.#ops.push({ kind: 'data', bytes: copy });
-    this.#opsBytes += copy.length;
-    this.#sink.hold(copy.length);
-    this.#decoded += copy.length;
-    this.#logical += copy.length;
-    this.#dataBytes += copy.length;
+    this.#append(view); // the caller's view is only lent: copied
+    const n = view.length;
+    this.#opsBytes += n;
+    this.#sink.hold(n);
+    this.#decoded += n;
+    this.#logical += n;
+    this.#dataBytes += n;
     if (this.#opsBytes >= this.#sink.batchBytes) this.kick();
+  }
+
+  #append(view: Uint8Array): void {
+    let off = 0;
+    while (off < view.length) {
+      if (this.#tail === undefined) {
+        this.#tail = Buffer.allocUnsafeSlow(this.#tailCapacity);
+        this.#tailLength = 0;
+        if (this.#tailCapacity < this.#sink.batchBytes) this.#tailCapacity = Math.min(this.#sink.batchBytes, this.#tailCapacity * 2);
+      }
+      const n = Math.min(view.length - off, this.#tail.length - this.#tailLength);
+      this.#tail.set(n === view.length ? view : view.subarray(off, off + n), this.#tailLength);
+      this.#tailLength += n;
+      off += n;
+      if (this.#tailLength === this.#tail.length) this.#sealTail();
+    }
+  }
+
+  /** Queues the tail's bytes as a 'data' op (keeps the queue in stream order before a hole or close). */
+  #sealTail(): void {
+    if (this.#tail === undefined || this.#tailLength === 0) return;
+    this.#ops.push({ kind: 'data', bytes: this.#tail.subarray(0, this.#tailLength) });
+    this.#tail = undefined;
+    this.#tailLength = 0;
   }
 
   gap(length: number | null, at: DataPosition): void {
@@ -415,13 +452,14 @@ export class ExtractedFile implements DataSink {
       else if (this.#logical > expected) this.warn(`${this.#logical - expected} bytes more than the ${expected} announced`);
     }
     if (this.#ignored > 0) this.warn(`${this.#ignored} bytes after the end of the decoded stream were ignored`);
+    this.#sealTail();
     this.#ops.push({ kind: 'close' });
     this.kick();
   }
 
   /** @internal Starts the pump if it is not running. */
   kick(): void {
-    if (this.#pump !== undefined || this.#ops.length === 0) return;
+    if (this.#pump !== undefined || (this.#ops.length === 0 && this.#tailLength === 0)) return;
     this.#pump = this.#run().then(
       () => this.#afterPump(),
       (err: unknown) => {
@@ -439,11 +477,12 @@ export class ExtractedFile implements DataSink {
   #afterPump(): void {
     this.#pump = undefined;
     // More came in while the pump ran: go on if a batch is due or the file is closing.
-    if (this.#ops.length > 0 && (this.#opsBytes >= this.#sink.batchBytes || this.#ended || this.#sink.flushing)) this.kick();
+    if ((this.#ops.length > 0 || this.#tailLength > 0) && (this.#opsBytes >= this.#sink.batchBytes || this.#ended || this.#sink.flushing)) this.kick();
   }
 
   #hole(length: number, reason: MissingReason): void {
     this.#addMissing(this.#logical, this.#logical + length, reason);
+    this.#sealTail();
     if (this.#sink.holes === 'zero') this.#ops.push({ kind: 'hole', length });
     this.#decoded += length;
     this.#logical += length;
@@ -461,7 +500,9 @@ export class ExtractedFile implements DataSink {
   #fail(message: string): void {
     if (this.#error === undefined) this.#error = message;
     // Drop what is queued: nothing more can be written, and the memory must come back.
-    let n = 0;
+    let n = this.#tailLength;
+    this.#tail = undefined;
+    this.#tailLength = 0;
     for (const op of this.#ops) if (op.kind === 'data') n += op.bytes.length;
     const closing = this.#ops.some((o) => o.kind === 'close');
     this.#ops = closing ? [{ kind: 'close' }] : [];
@@ -471,6 +512,8 @@ export class ExtractedFile implements DataSink {
 
   async #run(): Promise<void> {
     if (this.#fh === undefined && !this.#openFailed && this.#error === undefined) await this.#openOnDisk();
+    // The pump runs when a batch is due or the file is closing or being flushed: it takes the tail too.
+    if (this.#ops.length === 0) this.#sealTail();
     while (this.#ops.length > 0) {
       const op = this.#ops[0]!;
       if (this.#error !== undefined && op.kind !== 'close') {
@@ -492,6 +535,7 @@ export class ExtractedFile implements DataSink {
           if (left > 0) await new Promise<void>((r) => setImmediate(r));
         }
         this.#pos += op.length;
+        if (op.length > 0) this.#endsInHole = true;
         continue;
       }
       const bufs: Buffer[] = [];
@@ -501,21 +545,30 @@ export class ExtractedFile implements DataSink {
         if (next.kind !== 'data' || (n > 0 && n + next.bytes.length > this.#sink.batchBytes)) break;
         this.#ops.shift();
         bufs.push(next.bytes);
+        this.#hash.update(next.bytes);
         n += next.bytes.length;
       }
-      const batch = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs, n);
-      this.#hash.update(batch);
       try {
-        for (let done = 0; done < n; ) {
-          const { bytesWritten } = await this.#fh!.write(batch, done, n - done, this.#pos + done);
-          if (bytesWritten <= 0) throw new Error('no progress writing');
-          done += bytesWritten;
+        // One writev for the batch (no concatenation); after a short write (rare) the rest goes on as one buffer.
+        let done = (await this.#fh!.writev(bufs, this.#pos)).bytesWritten;
+        if (done < n) {
+          const rest = Buffer.concat(bufs, n).subarray(done);
+          for (let off = 0; off < rest.length; ) {
+            const { bytesWritten } = await this.#fh!.write(rest, off, rest.length - off, this.#pos + done);
+            if (bytesWritten <= 0) throw new Error('no progress writing');
+            off += bytesWritten;
+            done += bytesWritten;
+          }
         }
+        if (done < n) throw new Error('no progress writing');
       } finally {
         this.#opsBytes -= n;
         this.#sink.release(n);
       }
       this.#pos += n;
+      this.#endsInHole = false;
+      // More may have come in while the write ran; a due batch goes on in this pump.
+      if (this.#ops.length === 0 && (this.#opsBytes >= this.#sink.batchBytes || this.#ended || this.#sink.flushing)) this.#sealTail();
     }
   }
 
@@ -587,10 +640,7 @@ export class ExtractedFile implements DataSink {
     if (this.#fh !== undefined) {
       try {
         // A hole at the very end writes nothing: set the length so the file has its size.
-        if (this.#sink.holes === 'zero') {
-          const st = await this.#fh.stat();
-          if (st.size < this.#pos) await this.#fh.truncate(this.#pos);
-        }
+        if (this.#sink.holes === 'zero' && this.#endsInHole) await this.#fh.truncate(this.#pos);
       } catch (err) {
         this.#fail(`cannot set the file size: ${(err as Error).message}`);
       }

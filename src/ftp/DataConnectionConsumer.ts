@@ -46,7 +46,9 @@ export class DataConnectionConsumer implements StreamConsumer {
   readonly #dataFrames: [Set<number> | number, Set<number> | number] = [new Set(), new Set()];
   readonly #firstData: [number | null, number | null] = [null, null];
   readonly #lastData: [number | null, number | null] = [null, null];
-  readonly #lastTime: [[number, number] | null, [number, number] | null] = [null, null];
+  // Time of the last data chunk each way (seconds, nanoseconds; -1: none yet), kept as numbers: set on every chunk.
+  readonly #lastSec = [-1, -1];
+  readonly #lastNsec = [0, 0];
   readonly #gaps: [DataConnectionFacts['missing'], DataConnectionFacts['missing']] = [[], []];
   readonly #conflicts: [NonNullable<DataConnectionFacts['conflicts']>, NonNullable<DataConnectionFacts['conflicts']>] = [[], []];
   readonly #conflictCount: [number, number] = [0, 0];
@@ -134,7 +136,8 @@ export class DataConnectionConsumer implements StreamConsumer {
       this.#lastData[d] = frames[frames.length - 1]!;
       this.#lastFrame = Math.max(this.#lastFrame, frames[frames.length - 1]!);
     }
-    this.#lastTime[d] = [chunk.tsSec, chunk.tsNsec];
+    this.#lastSec[d] = chunk.tsSec;
+    this.#lastNsec[d] = chunk.tsNsec;
     const at: DataPosition = { offset: chunk.offset, frames };
     if (this.#dataDirection === undefined) {
       this.#held.push({ kind: 'data', dir: d, bytes: new Uint8Array(chunk.bytes), at: { offset: chunk.offset, frames: [...frames] } });
@@ -210,10 +213,11 @@ export class DataConnectionConsumer implements StreamConsumer {
       f.conflictCount = this.#conflictCount[d];
     }
     f.lastFrame = Math.max(f.lastFrame ?? 0, this.#lastFrame);
-    const last = this.#lastTime[d];
-    if (last) {
-      f.lastDataTime = epochText(last[0], last[1]);
-      const secs = Number(secondsBetween(this.start.tsSec, this.start.tsNsec, last[0], last[1]));
+    const lastSec = this.#lastSec[d]!;
+    const lastNsec = this.#lastNsec[d]!;
+    if (lastSec >= 0) {
+      f.lastDataTime = epochText(lastSec, lastNsec);
+      const secs = Number(secondsBetween(this.start.tsSec, this.start.tsNsec, lastSec, lastNsec));
       f.throughput = secs > 0 ? Math.round((this.bytes[d] / secs) * 10) / 10 : null;
     }
   }

@@ -258,35 +258,52 @@ export function mergeFtpReports(parts: ReadonlyArray<{ capture: string; report: 
  * TCP headers of the few segments the report names (QUIT and its 221), taken from the decoded
  * packets. The parser learns that a frame carried QUIT only after the TCP stage delivered it,
  * which may be before or after `onPacket` saw that frame, so recent headers are kept (a small
- * ring) and frames asked for in advance are remembered.
+ * ring) and frames asked for in advance are remembered. The ring holds the raw numbers in typed
+ * arrays: this runs for every TCP packet, and a header object (with its flag names) is only
+ * made for the rare frame someone asks for.
  */
 class SegmentHeaderWatch {
   static readonly RING = 256;
-  readonly #recent = new Map<number, SegmentHeader>();
+  readonly #frame = new Float64Array(SegmentHeaderWatch.RING).fill(-1);
+  readonly #flags = new Uint16Array(SegmentHeaderWatch.RING);
+  readonly #seq = new Uint32Array(SegmentHeaderWatch.RING);
+  readonly #ack = new Uint32Array(SegmentHeaderWatch.RING);
+  readonly #len = new Float64Array(SegmentHeaderWatch.RING);
+  #next = 0;
   readonly #wanted = new Map<number, Array<(h: SegmentHeader) => void>>();
 
   saw(packet: Packet): void {
     const tcp = packet.tcp;
     if (!tcp) return;
-    const header: SegmentHeader = { frame: packet.frame.no, flags: tcpFlagNames(tcp.flags), seqRaw: tcp.seq, ackRaw: tcp.ack, len: tcp.length };
-    const waiting = this.#wanted.get(header.frame);
+    const frame = packet.frame.no;
+    const i = this.#next;
+    this.#next = i + 1 === SegmentHeaderWatch.RING ? 0 : i + 1;
+    this.#frame[i] = frame;
+    this.#flags[i] = tcp.flags;
+    this.#seq[i] = tcp.seq;
+    this.#ack[i] = tcp.ack;
+    this.#len[i] = tcp.length;
+    if (this.#wanted.size === 0) return;
+    const waiting = this.#wanted.get(frame);
     if (waiting) {
-      this.#wanted.delete(header.frame);
-      for (const use of waiting) use(header);
-    }
-    this.#recent.set(header.frame, header);
-    if (this.#recent.size > SegmentHeaderWatch.RING) {
-      const oldest = this.#recent.keys().next().value;
-      if (oldest !== undefined) this.#recent.delete(oldest);
+      this.#wanted.delete(frame);
+      for (const use of waiting) use(this.#header(i));
     }
   }
 
   want(frame: number, use: (h: SegmentHeader) => void): void {
-    const known = this.#recent.get(frame);
-    if (known) return use({ ...known });
+    // Newest first: a frame number is in the ring at most once.
+    for (let k = 1; k <= SegmentHeaderWatch.RING; k++) {
+      const i = (this.#next - k + SegmentHeaderWatch.RING) % SegmentHeaderWatch.RING;
+      if (this.#frame[i] === frame) return use(this.#header(i));
+    }
     const list = this.#wanted.get(frame) ?? [];
     list.push(use);
     this.#wanted.set(frame, list);
+  }
+
+  #header(i: number): SegmentHeader {
+    return { frame: this.#frame[i]!, flags: tcpFlagNames(this.#flags[i]!), seqRaw: this.#seq[i]!, ackRaw: this.#ack[i]!, len: this.#len[i]! };
   }
 }
 
