@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
 import { FileSink } from '../../src/extract/FileSink.js';
@@ -20,6 +22,13 @@ import { hasTshark, tsharkFields, tsharkNote } from '../helpers/tshark.js';
 import { Conversation } from '../tcp/helpers/conversation.js';
 
 const CLI = join(ROOT, 'dist/cli.js');
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
+/** The JSON report's contract (docs/report.schema.json), for outputs with keys the fixtures never have. */
+const schemaValid = (() => {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+  addFormats(ajv);
+  return ajv.compile(JSON.parse(readFileSync(join(ROOT, 'docs/report.schema.json'), 'utf8')) as object);
+})();
 const MiB = 1024 * 1024;
 const CLIENT = '198.51.100.2';
 /** Text as UTF-8 bytes (Conversation itself takes a string's code units as bytes). */
@@ -109,6 +118,8 @@ describe('data that differs between copies', () => {
     expect(t.connection!.conflicts).toEqual([{ start: 4, end: 8, frames: [firstFrame, secondFrame] }]);
     expect(t.connection!.conflictCount).toBe(1);
     expect(manifest.files.map((f) => readFileSync(join(dir, f.name), 'utf8'))).toEqual(['the true content\n']);
+    const json = spawnSync(process.execPath, [CLI, file, '--format', 'json'], { encoding: 'utf8' });
+    expect(schemaValid(JSON.parse(json.stdout)), JSON.stringify(schemaValid.errors)).toBe(true);
     const text = spawnSync(process.execPath, [CLI, file], { encoding: 'utf8' });
     expect(text.stdout).toContain(`CONFLICT    1 retransmission(s) carried different bytes; the first copy was kept: bytes 4-8 (frames ${firstFrame}, ${secondFrame})`);
   });
