@@ -35,6 +35,7 @@ function typeOf(node) {
     return t;
   });
   if (node.anyOf && types.length === 0) return node.anyOf.map(typeOf).join(' or ');
+  if (node.oneOf && types.length === 0) return `one of ${node.oneOf.map(typeOf).join(', ')}`;
   if (node.pattern === '^-?[0-9]+\\.[0-9]{9}$') return parts.map((p) => (p === 'string' ? 'time string' : p)).join(' or ');
   return parts.join(' or ');
 }

@@ -13,6 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { analyze, analyzeAll, REPORT_SCHEMA_VERSION } from '../../src/analyze.js';
 import { listPackets } from '../../src/packets.js';
 import { renderCredentialsJson, renderReportJson } from '../../src/report/ftpJson.js';
+import { followStream, type FollowTurn } from '../../src/follow.js';
+import { followJsonFooter, followJsonHeader, followJsonTurn, safeJson } from '../../src/report/follow.js';
+import { renderSessionsJson } from '../../src/report/sessionsList.js';
 import { renderStatisticsJson } from '../../src/stats/statsText.js';
 import { captureLabel, FIXTURES, fixtureCaptures, publicCaptures, ROOT, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
@@ -23,7 +26,8 @@ const CLI = join(ROOT, 'dist/cli.js');
 
 // ajv-formats is CommonJS with a default export; under ESM the function is `.default` or the module.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+// strictRequired off: FollowDataTurn's oneOf names `text`/`base64`, which its parent object defines.
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
 addFormats(ajv);
 ajv.addSchema(schema);
 const validator = (def?: string): ValidateFunction => {
@@ -36,15 +40,33 @@ const stats = validator('StatsOutput');
 const packetRow = validator('PacketRow');
 const packetList = validator('PacketList');
 const creds = validator('CredentialsOutput');
+const sessions = validator('SessionsOutput');
+const follow = validator('FollowOutput');
 
 function problems(v: ValidateFunction, value: unknown): string[] {
   if (v(value)) return [];
   return (v.errors ?? []).slice(0, 10).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}`);
 }
 
+/** `follow --stream N --format json` as the CLI writes it (src/cli/follow.ts), from the same pieces. */
+async function followJson(file: string, stream: number): Promise<unknown> {
+  let text = '';
+  let turns = 0;
+  const result = await followStream(file, stream, (turn: FollowTurn) => {
+    text += `${turns++ === 0 ? '\n' : ',\n'}${safeJson(followJsonTurn(turn))}`;
+  }, { onStart: (c) => { text = followJsonHeader(REPORT_SCHEMA_VERSION, file, { stream }, c) + text; } });
+  return JSON.parse(`${text}${turns === 0 ? '' : '\n'}${followJsonFooter(result.bytes, result.missing)}`);
+}
+
 /** Every output of one capture, as the CLI renders it, checked against the schema. */
-async function checkCapture(file: string): Promise<void> {
+async function checkCapture(file: string, followAll = false): Promise<void> {
   const r = await analyze(file, { ftp: { plots: true } });
+  let list = '';
+  renderSessionsJson(r.schemaVersion, r, (t) => { list += t; }, safeJson);
+  expect(problems(sessions, JSON.parse(list)), 'sessions').toEqual([]);
+  // Follow: every TCP connection of a fixture; the FTP control connections of a public capture.
+  const streams = followAll ? r.statistics!.conversations.map((c) => c.stream) : r.sessions.map((s) => s.controlStream).slice(0, 5);
+  for (const stream of streams) expect(problems(follow, await followJson(file, stream)), `follow --stream ${stream}`).toEqual([]);
   expect(problems(report, JSON.parse(renderReportJson(r))), 'report').toEqual([]);
   expect(problems(stats, JSON.parse(renderStatisticsJson(r.schemaVersion, r.statistics!))), 'stats').toEqual([]);
   expect(problems(creds, JSON.parse(renderCredentialsJson(r))), 'creds').toEqual([]);
@@ -91,7 +113,7 @@ describe('docs/report.schema.json', () => {
   });
 
   describe('validates the real output of every fixture', () => {
-    for (const file of fixtureCaptures()) it(captureLabel(file), () => checkCapture(file), 120_000);
+    for (const file of fixtureCaptures()) it(captureLabel(file), () => checkCapture(file, true), 120_000);
   });
 
   describe('validates the real output of every public capture', () => {
@@ -120,6 +142,11 @@ describe('docs/report.schema.json', () => {
     expect(problems(report, run([f, '--format', 'json']))).toEqual([]);
     expect(problems(stats, run(['stats', f, '--format', 'json']))).toEqual([]);
     expect(problems(packetList, run(['packets', f, '--format', 'json']))).toEqual([]);
+    expect(problems(sessions, run(['sessions', ...files, '--format', 'json']))).toEqual([]);
+    const followed = run(['follow', f, '1', '--transfer', '1', '--format', 'json']);
+    expect(followed.transfer).toBe(1);
+    expect(problems(follow, followed)).toEqual([]);
+    expect(problems(follow, run(['follow', f, '1', '--format', 'json']))).toEqual([]);
     // creds exits 1: the fixtures' logins are cleartext.
     expect(problems(creds, run(['creds', ...files, '--format', 'json'], 1))).toEqual([]);
   }, 120_000);
