@@ -21,6 +21,7 @@ const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 function typeOf(node) {
   if (node.$ref) {
     const name = node.$ref.split('/').pop();
+    if (name === 'FrameNumber') return '[frame number](#framenumber)';
     return node.$ref.includes('/properties/') ? `as in ${node.$ref.split('/')[2]}` : `[${name}](#${anchor(name)})`;
   }
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
@@ -31,7 +32,8 @@ function typeOf(node) {
       if (node.prefixItems) return `[${node.prefixItems.map(typeOf).join(', ')}]`;
       return `${node.items ? typeOf(node.items) : 'any'} array`;
     }
-    if (t === 'integer' && node.minimum === 1) return 'frame number';
+    if (t === 'integer' && node.minimum !== undefined) return `integer ≥ ${node.minimum}`;
+    if (t === 'object' && !node.properties && typeof node.additionalProperties === 'object') return `map of ${typeOf(node.additionalProperties)}`;
     return t;
   });
   if (node.anyOf && types.length === 0) return node.anyOf.map(typeOf).join(' or ');
