@@ -26,8 +26,7 @@ const CLI = join(ROOT, 'dist/cli.js');
 
 // ajv-formats is CommonJS with a default export; under ESM the function is `.default` or the module.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
-// strictRequired off: FollowDataTurn's oneOf names `text`/`base64`, which its parent object defines.
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
 addFormats(ajv);
 ajv.addSchema(schema);
 const validator = (def?: string): ValidateFunction => {
@@ -89,9 +88,11 @@ describe('docs/report.schema.json', () => {
       if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}/${i}`));
       else if (node && typeof node === 'object') {
         const o = node as Record<string, unknown>;
-        // An object with named keys closes them; a map (no named keys, e.g. MLSD facts) says what its values are.
-        if (o.properties && o.additionalProperties !== false) open.push(path);
-        if (o.type === 'object' && !o.properties && (typeof o.additionalProperties !== 'object' || o.additionalProperties === null)) open.push(path);
+        // An object with named keys closes them (its oneOf branches, which only say which of
+        // them must be there, have no type of their own); a map says what its values are.
+        const branch = /\/(oneOf|anyOf)\/\d+$/.test(path) && o.type === undefined;
+        if ((o.properties || o.patternProperties) && o.additionalProperties !== false && !branch) open.push(path);
+        if (o.type === 'object' && !o.properties && !o.patternProperties && (typeof o.additionalProperties !== 'object' || o.additionalProperties === null)) open.push(path);
         for (const [k, v] of Object.entries(o)) walk(v, `${path}/${k}`);
       }
     };
@@ -112,6 +113,13 @@ describe('docs/report.schema.json', () => {
     const zero = structuredClone(r);
     zero.sessions[0].commands[0].frame = 0;
     expect(problems(report, zero).join('\n')).toContain('/sessions/0/commands/0/frame must be >= 1');
+    // A follow data turn has its bytes as text or as base64: exactly one of them.
+    const turn = { from: 'client', offset: 0, length: 2, frames: [4] };
+    const followed = (t: object) => ({ schemaVersion: 1, capture: 'c', stream: 0, client: null, server: null, rolesFrom: null, turns: [t], bytes: { client: 2, server: 0 }, missing: { client: 0, server: 0 } });
+    expect(problems(follow, followed({ ...turn, text: 'hi' }))).toEqual([]);
+    expect(problems(follow, followed({ ...turn, base64: 'aGk=' }))).toEqual([]);
+    expect(problems(follow, followed(turn))).not.toEqual([]);
+    expect(problems(follow, followed({ ...turn, text: 'hi', base64: 'aGk=' }))).not.toEqual([]);
   });
 
   describe('validates the real output of every fixture', () => {
@@ -165,6 +173,7 @@ describe('docs/json-schema.md', () => {
       for (const [k, v] of Object.entries(o)) {
         if (k === 'properties' && v && typeof v === 'object') {
           for (const [name, sub] of Object.entries(v)) {
+            if (typeof sub === 'boolean') continue; // a oneOf branch naming a key its object defines
             properties.push([def, `${prefix}${name}`]);
             collect(def, sub, `${prefix}${name}.`);
           }
@@ -194,7 +203,8 @@ describe('docs/json-schema.md', () => {
       else if (node && typeof node === 'object') {
         for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
           if (k === 'properties' && v && typeof v === 'object') {
-            for (const [name, sub] of Object.entries(v as Record<string, { description?: string }>)) {
+            for (const [name, sub] of Object.entries(v as Record<string, { description?: string } | boolean>)) {
+              if (typeof sub === 'boolean') continue; // a oneOf branch naming a key its object defines
               if (!sub.description?.trim()) undescribed.push(`${def}: ${prefix}${name}`);
               walk(def, sub, `${prefix}${name}.`);
             }
