@@ -35,6 +35,7 @@ const CAPTURES = [
  */
 const STAGES = [
   { id: 'ftp-inspect', script: 'measure-ftp-inspect.mjs', role: 'ours', label: 'ftp-inspect read + decode' },
+  { id: 'ftp-inspect-tcp', script: 'measure-ftp-inspect-tcp.mjs', role: 'ours', label: 'ftp-inspect read + decode + TCP stage (analysis, reassembly)' },
   { id: 'ftp-inspect-read', script: 'measure-ftp-inspect-read.mjs', role: 'ours', label: 'ftp-inspect read only' },
   { id: 'pcap-parser', script: 'measure-pcap-parser.mjs', role: 'baseline', label: 'pcap-parser read (JS, no decoding)' },
   { id: 'tcpdump', script: 'measure-tcpdump.mjs', role: 'baseline', countsPackets: false, label: 'tcpdump -r F -w /dev/null (native)' },
@@ -47,7 +48,8 @@ const groupOf = (s) => s.group ?? 'read';
 /**
  * Targets printed as PASS/MISS next to the numbers. capture '*' means every capture. Metrics:
  * mbps, pps, rssMB (peak RSS, MB), speedVs (throughput ratio to `baseline`), filesExact
- * (originals recovered byte-exact; PASS when all of them, in every run).
+ * (originals recovered byte-exact; PASS when all of them, in every run), extraCost (wall time
+ * over that of stage `relativeTo`, minus 1; PASS when at most `max`).
  */
 const GOALS = [
   { stage: 'ftp-inspect', capture: 'bulk', metric: 'mbps', min: 1000, text: 'throughput ≥ 1,000 MB/s on bulk' },
@@ -58,6 +60,10 @@ const GOALS = [
   { stage: 'extract', capture: 'many', metric: 'speedVs', baseline: 'tshark-export', min: 7, text: '≥ 7× tshark export-objects on many' },
   { stage: 'extract', capture: '*', metric: 'rssMB', max: 200, text: 'peak RSS < 200 MB' },
   { stage: 'extract', capture: '*', metric: 'filesExact', text: 'every file byte-exact' },
+  // extraCost: wall time over that of stage `relativeTo`, minus 1 (issue #3: the TCP stage costs
+  // at most a third of read + decode).
+  { stage: 'ftp-inspect-tcp', capture: '*', metric: 'extraCost', relativeTo: 'ftp-inspect', max: 0.33, text: 'costs ≤ 33% on top of read + decode' },
+  { stage: 'ftp-inspect-tcp', capture: '*', metric: 'rssMB', max: 100, text: 'peak RSS < 100 MB' },
 ];
 
 const CHILD_TIMEOUT_MS = Number(process.env.BENCH_CHILD_TIMEOUT_S ?? 900) * 1000;
@@ -340,12 +346,16 @@ async function main() {
       let target = g.min ?? g.max;
       if (r && !r.error) {
         if (g.metric === 'rssMB') value = mb(r.maxRssBytes);
+        else if (g.metric === 'extraCost') {
+          const ref = results.find((x) => x.capture === c.name && x.stage === g.relativeTo);
+          value = ref && !ref.error ? r.wallMs / ref.wallMs - 1 : null;
+        }
         else if (g.metric === 'speedVs') value = ratios.find((x) => x.capture === c.name && x.stage === g.stage && x.baseline === g.baseline)?.speed ?? null;
         else if (g.metric === 'filesExact') { value = r.files?.exact ?? null; target = r.files?.expected ?? null; }
         else value = r[g.metric];
       }
-      const pass = value == null ? null : g.metric === 'filesExact' ? value === target : g.min != null ? value >= g.min : value < g.max;
-      goals.push({ stage: g.stage, capture: c.name, goal: g.text, metric: g.metric, ...(g.baseline ? { baseline: g.baseline } : {}), target, value, status: pass == null ? 'n/a' : pass ? 'PASS' : 'MISS' });
+      const pass = value == null ? null : g.metric === 'filesExact' ? value === target : g.metric === 'extraCost' ? value <= g.max : g.min != null ? value >= g.min : value < g.max;
+      goals.push({ stage: g.stage, capture: c.name, goal: g.text, metric: g.metric, ...(g.baseline ? { baseline: g.baseline } : {}), ...(g.relativeTo ? { relativeTo: g.relativeTo } : {}), target, value, status: pass == null ? 'n/a' : pass ? 'PASS' : 'MISS' });
     }
   }
 
@@ -547,6 +557,7 @@ function goalValue(g) {
     case 'pps': return `${int(g.value)} packets/s`;
     case 'speedVs': return `${ratio(g.value)} ${g.baseline}`;
     case 'filesExact': return `${int(g.value)} of ${int(g.target)}`;
+    case 'extraCost': return `+${fix(g.value * 100, 0)}% over ${g.relativeTo}`;
     default: return `${fix(g.value)} MB`;
   }
 }
