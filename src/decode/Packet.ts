@@ -34,6 +34,11 @@ export interface IpInfo {
   /** TTL / hop limit. */
   ttl: number;
   /**
+   * Where this IP header starts in `frame.data` (for a reassembled datagram: the header of the
+   * frame that completed it), so checksums can be verified without searching for it.
+   */
+  headerOffset: number;
+  /**
    * Length of the IP header (IPv6: fixed header plus the extension headers walked, including
    * those found inside a reassembled datagram).
    */
@@ -49,6 +54,11 @@ export interface IpInfo {
   fragment?: { offset: number; more: boolean; id: number };
   /** This frame completed a fragmented datagram: every frame that contributed, in order of offset. */
   reassembledFrom?: number[];
+  /**
+   * For a reassembled datagram: its payload, owned by the packet (the upper-layer header is in
+   * it, not in `frame.data`; see TcpInfo.headerOffset).
+   */
+  reassembledPayload?: Uint8Array;
 }
 
 export interface TcpOptions {
@@ -68,6 +78,11 @@ export interface TcpInfo {
   /** Raw 32-bit acknowledgement number. */
   ack: number;
   headerLength: number;
+  /**
+   * Where the TCP header starts: in `frame.data`, or, when `ip.reassembledPayload` is set (the
+   * segment came in IP fragments), in that.
+   */
+  headerOffset: number;
   /** 12-bit flags field; see `TcpFlag`. */
   flags: number;
   /** Window field as sent (not scaled). */

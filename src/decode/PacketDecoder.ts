@@ -367,11 +367,13 @@ export class PacketDecoder {
       dst: ipv4Text(d, o + 16),
       protocol,
       ttl: d[o + 8]!,
+      headerOffset: o,
       headerLength,
       payloadLength: Math.max(0, totalLength - headerLength),
       id: u16(d, o + 4),
       fragment: undefined,
       reassembledFrom: undefined,
+      reassembledPayload: undefined,
     };
     packet.ip = ip;
     if (headerLength < 20) {
@@ -416,6 +418,7 @@ export class PacketDecoder {
         return;
       }
       ip.reassembledFrom = done.frames;
+      ip.reassembledPayload = done.data;
       ip.payloadLength = done.data.length;
       return this.#transport(packet, ip, done.data, 0, done.data.length, done.data.length, protocol);
     }
@@ -448,11 +451,13 @@ export class PacketDecoder {
       dst: ipv6Text(d, o + 24),
       protocol: nextHeader,
       ttl: d[o + 7]!,
+      headerOffset: o,
       headerLength: 40,
       payloadLength,
       id: undefined,
       fragment: undefined,
       reassembledFrom: undefined,
+      reassembledPayload: undefined,
     };
     packet.ip = ip;
     if (payloadLength > onWire) {
@@ -554,6 +559,7 @@ export class PacketDecoder {
       return;
     }
     ip.reassembledFrom = done.frames;
+    ip.reassembledPayload = done.data;
     const data = done.data;
     this.#ipv6Chain(packet, ip, data, 0, data.length, data.length, done.meta, seen, true);
   }
@@ -634,6 +640,7 @@ export class PacketDecoder {
       seq: u32(d, s + 4),
       ack: u32(d, s + 8),
       headerLength,
+      headerOffset: s,
       flags: u16(d, s + 12) & 0x0fff,
       window: u16(d, s + 14),
       checksum: u16(d, s + 16),

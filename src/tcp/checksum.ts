@@ -78,57 +78,39 @@ export function onesComplementSum(d: Uint8Array, start: number, end: number): nu
 }
 
 /**
- * Verifies the IPv4 header checksum (IPv4 only) and the TCP checksum of a decoded TCP segment.
- * 'unchecked' when the bytes needed are not all there: a payload cut by the snap length, a
- * datagram reassembled from fragments (its header bytes are not next to the segment), or a
- * segment whose header could not be located in the frame.
+ * Verifies the IPv4 header checksum (IPv4 only) and the TCP checksum of a decoded TCP segment,
+ * at the header offsets the decoder found. A segment that came in IP fragments is verified
+ * too: its TCP header and payload are in `ip.reassembledPayload`, its pseudo-header addresses
+ * and the IPv4 header checked are those of the frame that completed it (every fragment carries
+ * the same addresses). 'unchecked' when the bytes needed are not all there: a payload cut by
+ * the snap length, or a tunnelled packet whose outer datagram was reassembled (its inner
+ * headers are in bytes the packet does not keep).
  */
 export function verifyTcpChecksums(packet: Packet): ChecksumStatus {
   const ip = packet.ip;
   const tcp = packet.tcp;
-  if (ip === undefined || tcp === undefined || ip.reassembledFrom !== undefined) return 'unchecked';
-  if (tcp.payload.length !== tcp.length) return 'unchecked';
-  const data = packet.frame.data;
-  const segmentLength = tcp.headerLength + tcp.length;
-  let tcpStart: number;
-  if (tcp.length > 0) {
-    if (tcp.payload.buffer !== data.buffer) return 'unchecked';
-    tcpStart = tcp.payload.byteOffset - data.byteOffset - tcp.headerLength;
-  } else {
-    tcpStart = locateHeader(data, tcp.srcPort, tcp.dstPort, tcp.seq, tcp.ack);
+  if (ip === undefined || tcp === undefined || tcp.payload.length !== tcp.length) return 'unchecked';
+  const outer = packet.outerIp;
+  if (outer !== undefined) {
+    for (let i = 0; i < outer.length; i++) if (outer[i]!.reassembledPayload !== undefined) return 'unchecked';
   }
-  const ipStart = tcpStart - ip.headerLength;
-  if (tcpStart < 0 || ipStart < 0 || tcpStart + segmentLength > data.length) return 'unchecked';
+  const frameData = packet.frame.data;
+  const segment = ip.reassembledPayload ?? frameData;
+  const tcpStart = tcp.headerOffset;
+  const segmentLength = tcp.headerLength + tcp.length;
+  const ipStart = ip.headerOffset;
+  if (tcpStart + segmentLength > segment.length || ipStart + ip.headerLength > frameData.length) return 'unchecked';
+  // The offsets come from the decoder; a mismatch would be a decoder bug, not a bad checksum.
+  if (segment[tcpStart]! !== tcp.srcPort >>> 8 || segment[tcpStart + 1]! !== (tcp.srcPort & 0xff) || frameData[ipStart]! >> 4 !== ip.version) return 'unchecked';
 
   let pseudo: number;
   if (ip.version === 4) {
-    if (data[ipStart]! >> 4 !== 4 || (data[ipStart]! & 0x0f) * 4 !== ip.headerLength || data[ipStart + 9] !== 6) return 'unchecked';
-    if (onesComplementSum(data, ipStart, tcpStart) !== 0) return 'bad';
-    pseudo = onesComplementSum(data, ipStart + 12, ipStart + 20) + 6 + segmentLength;
+    if (onesComplementSum(frameData, ipStart, ipStart + ip.headerLength) !== 0) return 'bad';
+    pseudo = onesComplementSum(frameData, ipStart + 12, ipStart + 20) + 6 + segmentLength;
   } else {
-    if (data[ipStart]! >> 4 !== 6) return 'unchecked';
     // Addresses from the fixed header (a routing header's final destination is not looked at).
-    pseudo = onesComplementSum(data, ipStart + 8, ipStart + 40) + 6 + (segmentLength >>> 16) + (segmentLength & 0xffff);
+    pseudo = onesComplementSum(frameData, ipStart + 8, ipStart + 40) + 6 + (segmentLength >>> 16) + (segmentLength & 0xffff);
   }
-  const total = (pseudo + onesComplementSum(data, tcpStart, tcpStart + segmentLength)) % 0xffff;
+  const total = (pseudo + onesComplementSum(segment, tcpStart, tcpStart + segmentLength)) % 0xffff;
   return total === 0 ? 'good' : 'bad';
-}
-
-/**
- * Where the TCP header of a segment without payload starts: the decoder hands no view for it,
- * so look for its ports, sequence and acknowledgement numbers (12 bytes) in the frame. Frames
- * without payload are short, so this is a few dozen comparisons.
- */
-function locateHeader(d: Uint8Array, srcPort: number, dstPort: number, seq: number, ack: number): number {
-  const ports = ((srcPort << 16) | dstPort) >>> 0;
-  const limit = d.length - 20;
-  for (let i = 0; i <= limit; i++) {
-    if (d[i] !== srcPort >>> 8) continue;
-    if (u32(d, i) === ports && u32(d, i + 4) === seq && u32(d, i + 8) === ack) return i;
-  }
-  return -1;
-}
-
-function u32(d: Uint8Array, i: number): number {
-  return ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) >>> 0;
 }

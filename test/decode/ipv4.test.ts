@@ -22,8 +22,8 @@ describe('IPv4 header', () => {
   it('reads addresses, TTL, identification and lengths', () => {
     const [p] = decodeAll([eth4(ipv4({ src: A, dst: B, ttl: 57, id: 0xbeef, protocol: PROTO_TCP, payload: tcp({ payload: pattern(100) }) }))]);
     expect(p!.ip).toEqual({
-      version: 4, src: A, dst: B, protocol: 6, ttl: 57, headerLength: 20, payloadLength: 120, id: 0xbeef,
-      fragment: undefined, reassembledFrom: undefined,
+      version: 4, src: A, dst: B, protocol: 6, ttl: 57, headerOffset: 14, headerLength: 20, payloadLength: 120, id: 0xbeef,
+      fragment: undefined, reassembledFrom: undefined, reassembledPayload: undefined,
     });
     expect(p!.tcp?.length).toBe(100);
   });

@@ -18,8 +18,8 @@ describe('IPv6 header and extension headers', () => {
     const [p] = decodeAll([ipv6({ src: 'fe80::1', dst: 'ff02::1:ff00:2', hopLimit: 255, nextHeader: PROTO_TCP, payload: tcp({ payload: pattern(9) }) })]);
     expect(p!.warnings).toEqual([]);
     expect(p!.ip).toEqual({
-      version: 6, src: 'fe80::1', dst: 'ff02::1:ff00:2', protocol: 6, ttl: 255, headerLength: 40, payloadLength: 29,
-      id: undefined, fragment: undefined, reassembledFrom: undefined,
+      version: 6, src: 'fe80::1', dst: 'ff02::1:ff00:2', protocol: 6, ttl: 255, headerOffset: 14, headerLength: 40, payloadLength: 29,
+      id: undefined, fragment: undefined, reassembledFrom: undefined, reassembledPayload: undefined,
     });
     expect(p!.tcp?.length).toBe(9);
   });

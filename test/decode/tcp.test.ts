@@ -16,7 +16,8 @@ describe('TCP header', () => {
     expect(p.warnings).toEqual([]);
     expect(p.protocol).toBe('TCP');
     const t = p.tcp!;
-    expect(t).toMatchObject({ srcPort: 49152, dstPort: 21, seq: 0xfffffff0, ack: 0x80000001, headerLength: 20, window: 513, urgentPointer: 7, length: 3 });
+    expect(t).toMatchObject({ srcPort: 49152, dstPort: 21, seq: 0xfffffff0, ack: 0x80000001, headerLength: 20, headerOffset: 34, window: 513, urgentPointer: 7, length: 3 });
+    expect(p.ip?.headerOffset).toBe(14);
     expect(t.flags).toBe(0x1ff);
     expect(t.flags & TcpFlag.AE).toBe(TcpFlag.AE);
     expect(t.checksum).not.toBe(0);
