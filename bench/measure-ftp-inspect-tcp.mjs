@@ -43,6 +43,8 @@ try {
     },
   };
   const options = {
+    // As analyze() runs it: the reader's chunk lives until onChunkEnd, which calls chunkEnd().
+    frameData: 'chunk',
     consumers: () => consumer,
     onConnection: (c) => {
       connections++;
@@ -69,7 +71,7 @@ try {
       check = (check + view.stream + view.seq) | 0;
       if ((packets & 0xfff) === 0 && tcp.connectionsHeld > maxHeld) maxHeld = tcp.connectionsHeld;
     }
-  });
+  }, { onChunkEnd: () => tcp.chunkEnd() });
   tcp.finish();
   const wallMs = nowMs() - t0;
 

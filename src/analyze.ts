@@ -48,6 +48,9 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
   const sink = options.ftp?.extract?.sink;
   const stats = new StatsCollector();
   const tcp = new TcpStage({
+    // The reader keeps each chunk's bytes until its onChunkEnd (below): the TCP stage may hold
+    // views of payloads until then instead of copying them.
+    frameData: 'chunk',
     ...options.tcp,
     consumers: ftp.factory,
     onConnection: (c) => {
@@ -68,8 +71,14 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
       if (view) ftp.onSegment(frame.no, view, packet);
       stats.frame(frame, view);
     },
-    // While extracting, the reader waits for the file writers between chunks (bounded memory).
-    extractSink ? { ...options.capture, onChunkEnd: () => bothChunkEnds(extractSink.onChunkEnd(), options.capture?.onChunkEnd) } : options.capture,
+    {
+      ...options.capture,
+      onChunkEnd: () => {
+        tcp.chunkEnd();
+        // While extracting, the reader waits for the file writers between chunks (bounded memory).
+        return extractSink ? bothChunkEnds(extractSink.onChunkEnd(), options.capture?.onChunkEnd) : options.capture?.onChunkEnd?.();
+      },
+    },
   );
   // The TCP stage hands its last connection summaries to the FTP stage as it finishes.
   tcp.finish();

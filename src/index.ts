@@ -26,7 +26,9 @@ export type { PacketRow, PacketFilter } from './report/PacketList.js';
 export { analyze, analyzeAll, REPORT_SCHEMA_VERSION } from './analyze.js';
 export type { Report, CaptureFacts, AnalyzeOptions } from './analyze.js';
 export { TcpStage } from './tcp/TcpStage.js';
-export type { TcpStageOptions } from './tcp/TcpStage.js';
+export type { TcpStageOptions, TcpSegmentAck } from './tcp/TcpStage.js';
+export { ReassemblyBudget, DEFAULT_REASSEMBLY_BUDGET_BYTES } from './tcp/ReassemblyBudget.js';
+export type { ReassemblyLimits } from './tcp/StreamReassembler.js';
 export type * from './tcp/StreamEvents.js';
 export { createFtpAnalyzer, mergeFtpReports, hasCleartextCredentials, credentialsOf } from './ftp/FtpAnalyzer.js';
 export type { FtpAnalyzer, FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
@@ -34,9 +36,9 @@ export { redactReport } from './ftp/redact.js';
 export type * from './ftp/model.js';
 export { renderSessionsText, renderCredentialsText } from './report/ftpSessionText.js';
 export { renderReportJson, renderCredentialsJson } from './report/ftpJson.js';
-export { TcpAnalysis, analysisNames } from './tcp/TcpModel.js';
+export { TcpAnalysis, TCP_ANALYSIS_NAMES, analysisNames, analysisFieldNames } from './tcp/TcpModel.js';
 export type {
-  TcpConnection, TcpSegmentView, TcpSegmentRef, TcpHandshake, TcpTeardown, TcpSideClose, TcpStreamFigures,
+  TcpConnection, TcpSegmentView, TcpSegmentRef, TcpHandshake, TcpTeardown, TcpSideClose, TcpSideOptions, TcpStreamFigures,
   TcpDirectionFigures, TcpAnalysisCounts, ChecksumStatus, HandshakeRole,
 } from './tcp/TcpModel.js';
 export type * from './stats/model.js';

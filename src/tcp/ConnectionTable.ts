@@ -10,11 +10,16 @@
 // and a bucket is searched by comparing ports and addresses. The connection of the previous
 // segment is tried first: segments of one connection come in runs.
 //
-// Memory. A closed connection (FINs both ways, or an RST) stays findable for a while, so late
-// segments — the last ACK, a retransmitted FIN — still count towards it as they do in Wireshark;
-// it is dropped once no segment has touched it for `lingerNs` of capture time, and a little of
-// it is remembered (DroppedConnection, a bounded number of them). Open connections stay until
-// the end of the capture (Wireshark never forgets a conversation either).
+// Memory. A closed connection stays findable for a while, so late segments — the last ACK, a
+// retransmitted FIN, or a capture that replays itself — still count towards it as they do in
+// Wireshark, which never forgets a conversation. It is dropped once no segment has touched it
+// for the linger time (default 60 s of capture time, TIME_WAIT), and a little of it is
+// remembered (DroppedConnection, a bounded number of them). At most `maxLingering` closed
+// connections are held (default 4096): beyond that the oldest go first, those whose teardown
+// completed (both FINs acknowledged, or an RST: nothing more is expected) before those still
+// waiting for the last ACK. So a capture of a million short connections holds a few thousand
+// at a time, not a million, and one of a few hundred is analysed exactly as Wireshark does.
+// Open connections stay until the end of the capture.
 
 import type { Endpoint } from './StreamEvents.js';
 import type { TcpConnectionState } from './TcpConnectionState.js';
@@ -25,8 +30,10 @@ import type { TcpConnectionState } from './TcpConnectionState.js';
  * expected after it.
  */
 export const DEFAULT_LINGER_NS = 60e9;
-/** Tuples of dropped connections remembered (about 200 bytes each). */
-export const DEFAULT_REMEMBERED_TUPLES = 65_536;
+/** Closed connections held at most, lingering (about 2 KB each). */
+export const DEFAULT_MAX_LINGERING = 4096;
+/** Tuples of dropped connections remembered (about 150 bytes each). */
+export const DEFAULT_REMEMBERED_TUPLES = 16_384;
 
 /**
  * What is kept of a dropped connection: enough to give a stray late segment the stream number
@@ -46,16 +53,11 @@ function portKey(a: number, b: number): number {
   return ((a ^ b) & 0xffff) | (((a + b) & 0x3fff) << 16);
 }
 
-function matches(c: TcpConnectionState, srcIp: string, srcPort: number, dstIp: string, dstPort: number): boolean {
+function matches(c: { client: Endpoint; server: Endpoint }, srcIp: string, srcPort: number, dstIp: string, dstPort: number): boolean {
   const client = c.client;
   const server = c.server;
   if (client.port === srcPort && server.port === dstPort && client.ip === srcIp && server.ip === dstIp) return true;
   return client.port === dstPort && server.port === srcPort && client.ip === dstIp && server.ip === srcIp;
-}
-
-/** Text key of a tuple, the same both ways; only for the rare paths (dropped connections). */
-function tupleKey(aIp: string, aPort: number, bIp: string, bPort: number): string {
-  return aIp < bIp || (aIp === bIp && aPort <= bPort) ? `${aIp} ${aPort} ${bIp} ${bPort}` : `${bIp} ${bPort} ${aIp} ${aPort}`;
 }
 
 export class ConnectionTable {
@@ -66,15 +68,32 @@ export class ConnectionTable {
   /** Closed connections in the order they closed; checked from the front. */
   #closing: TcpConnectionState[] = [];
   #closingHead = 0;
+  /** Connections whose teardown completed, in that order. */
+  #done: TcpConnectionState[] = [];
+  #doneHead = 0;
+  /** Connections in either queue that are still held. */
+  #lingering = 0;
   #nextStream = 0;
   readonly #lingerNs: number;
-  /** Dropped connections by tuple, oldest first; bounded by #rememberLimit. */
-  readonly #dropped = new Map<string, DroppedConnection>();
+  readonly #doneLingerNs: number;
+  readonly #maxLingering: number;
+  /** Dropped connections by port-pair key, like #buckets; bounded by #rememberLimit. */
+  readonly #dropped = new Map<number, DroppedConnection | DroppedConnection[]>();
+  /** The same, oldest first (a ring of #rememberLimit slots), to forget the oldest. */
+  #droppedOrder: DroppedConnection[] = [];
+  #droppedNext = 0;
   readonly #rememberLimit: number;
 
-  constructor(lingerNs = DEFAULT_LINGER_NS, rememberLimit = DEFAULT_REMEMBERED_TUPLES) {
+  constructor(lingerNs = DEFAULT_LINGER_NS, rememberLimit = DEFAULT_REMEMBERED_TUPLES, doneLingerNs = lingerNs, maxLingering = DEFAULT_MAX_LINGERING) {
     this.#lingerNs = lingerNs;
     this.#rememberLimit = rememberLimit;
+    this.#doneLingerNs = doneLingerNs;
+    this.#maxLingering = Math.max(0, maxLingering);
+  }
+
+  /** Closed connections held, lingering. */
+  get lingering(): number {
+    return this.#lingering;
   }
 
   /** Stream numbers handed out so far. */
@@ -110,7 +129,12 @@ export class ConnectionTable {
 
   /** What is remembered of a connection dropped from the table on this tuple, if anything. */
   dropped(srcIp: string, srcPort: number, dstIp: string, dstPort: number): DroppedConnection | undefined {
-    return this.#dropped.size === 0 ? undefined : this.#dropped.get(tupleKey(srcIp, srcPort, dstIp, dstPort));
+    if (this.#dropped.size === 0) return undefined;
+    const bucket = this.#dropped.get(portKey(srcPort, dstPort));
+    if (bucket === undefined) return undefined;
+    if (!Array.isArray(bucket)) return matches(bucket, srcIp, srcPort, dstIp, dstPort) ? bucket : undefined;
+    for (let i = bucket.length - 1; i >= 0; i--) if (matches(bucket[i]!, srcIp, srcPort, dstIp, dstPort)) return bucket[i];
+    return undefined;
   }
 
   /** The next stream number, consumed. */
@@ -142,61 +166,115 @@ export class ConnectionTable {
       list.splice(at, 1);
       if (list.length === 1) this.#buckets.set(key, list[0]!);
     }
+    if (connection.lingerQueue !== 0) {
+      connection.lingerQueue = 0; // its queue entry is skipped from now on
+      this.#lingering--;
+    }
     this.#size--;
     if (this.#last === connection) this.#last = undefined;
     return true;
   }
 
-  /** `connection` just closed: drop it once it has been quiet for the linger time. */
+  /** `connection` just closed (FINs both ways, or an RST): drop it once quiet for the linger time. */
   closing(connection: TcpConnectionState): void {
+    if (connection.lingerQueue !== 0) return;
     connection.queuedTime = connection.lastTime;
+    connection.lingerQueue = 1;
     this.#closing.push(connection);
+    this.#lingering++;
+  }
+
+  /** `connection`'s teardown completed (its FINs acknowledged, or an RST): drop it after the shorter linger. */
+  done(connection: TcpConnectionState): void {
+    if (connection.lingerQueue === 2) return;
+    if (connection.lingerQueue === 0) this.#lingering++;
+    connection.queuedTime = connection.lastTime;
+    connection.lingerQueue = 2; // its entry in the closing queue, if any, is skipped from now on
+    this.#done.push(connection);
   }
 
   /**
-   * Drops closed connections quiet for longer than the linger time at capture time `now`,
-   * handing each to `retire`. Cheap when nothing is due: one comparison.
+   * Drops closed connections quiet for longer than their linger time at capture time `now`,
+   * and the oldest beyond `maxLingering`, handing each to `retire`. Cheap when nothing is due:
+   * a comparison per queue.
    */
   expire(now: number, retire: (connection: TcpConnectionState) => void): void {
-    const queue = this.#closing;
-    while (this.#closingHead < queue.length) {
-      const c = queue[this.#closingHead]!;
-      if (c.retired) {
-        this.#closingHead++; // replaced already (port reuse)
+    // Over the limit, the done queue gives up its oldest first.
+    this.#expireQueue(this.#done, true, now, this.#doneLingerNs, retire);
+    this.#expireQueue(this.#closing, false, now, this.#lingerNs, retire);
+  }
+
+  #expireQueue(queue: TcpConnectionState[], done: boolean, now: number, linger: number, retire: (connection: TcpConnectionState) => void): void {
+    const mine = done ? 2 : 1;
+    let head = done ? this.#doneHead : this.#closingHead;
+    while (head < queue.length) {
+      const c = queue[head]!;
+      if (c.retired || c.lingerQueue !== mine) {
+        head++; // replaced already (port reuse), or moved on to the other queue
         continue;
       }
-      if (now - c.lastTime <= this.#lingerNs) {
+      const tooMany = this.#lingering > this.#maxLingering;
+      if (!tooMany && now - c.lastTime <= linger) {
         // Touched since it was queued: to the back, so it does not hold up the others.
         if (c.lastTime === c.queuedTime) break;
-        this.#closingHead++;
+        head++;
         c.queuedTime = c.lastTime;
         queue.push(c);
         continue;
       }
-      this.#closingHead++;
-      this.remove(c);
-      this.#remember(c);
+      head++;
+      this.#drop(c);
       retire(c);
     }
-    if (this.#closingHead > 1024 && this.#closingHead * 2 > queue.length) {
-      this.#closing = queue.slice(this.#closingHead);
-      this.#closingHead = 0;
+    if (head > 1024 && head * 2 > queue.length) {
+      queue.splice(0, head);
+      head = 0;
     }
+    if (done) this.#doneHead = head;
+    else this.#closingHead = head;
+  }
+
+  /** Drops `c` from the table, remembering what a late segment needs. */
+  #drop(c: TcpConnectionState): void {
+    this.remove(c);
+    this.#remember(c);
   }
 
   #remember(c: TcpConnectionState): void {
+    if (this.#rememberLimit === 0) return;
     const [client, server] = c.analyzer.flows;
-    const key = tupleKey(c.client.ip, c.client.port, c.server.ip, c.server.port);
-    this.#dropped.delete(key);
-    this.#dropped.set(key, {
+    const entry: DroppedConnection = {
       stream: c.stream,
       ipVersion: c.ipVersion,
       client: c.client,
       server: c.server,
       rolesFrom: c.rolesFrom,
       bases: [client.baseSet ? client.base : undefined, server.baseSet ? server.base : undefined],
-    });
-    if (this.#dropped.size > this.#rememberLimit) this.#dropped.delete(this.#dropped.keys().next().value!);
+    };
+    // Forget the oldest once the ring is full; an earlier entry for the same tuple stays until
+    // then, but lookups find the newest first.
+    const order = this.#droppedOrder;
+    const slot = this.#droppedNext;
+    this.#droppedNext = slot + 1 === this.#rememberLimit ? 0 : slot + 1;
+    if (slot < order.length) this.#forget(order[slot]!);
+    order[slot] = entry;
+    const key = portKey(c.client.port, c.server.port);
+    const bucket = this.#dropped.get(key);
+    if (bucket === undefined) this.#dropped.set(key, entry);
+    else if (Array.isArray(bucket)) bucket.push(entry);
+    else this.#dropped.set(key, [bucket, entry]);
+  }
+
+  #forget(entry: DroppedConnection): void {
+    const key = portKey(entry.client.port, entry.server.port);
+    const bucket = this.#dropped.get(key);
+    if (bucket === entry) {
+      this.#dropped.delete(key);
+    } else if (Array.isArray(bucket)) {
+      const at = bucket.indexOf(entry);
+      if (at >= 0) bucket.splice(at, 1);
+      if (bucket.length === 1) this.#dropped.set(key, bucket[0]!);
+    }
   }
 
   /** Every connection still held, in stream order; empties the table. */
@@ -212,6 +290,10 @@ export class ConnectionTable {
     this.#last = undefined;
     this.#closing = [];
     this.#closingHead = 0;
+    this.#done = [];
+    this.#doneHead = 0;
+    this.#lingering = 0;
+    for (const c of all) c.lingerQueue = 0;
     return all;
   }
 }

@@ -1,11 +1,24 @@
-// The last bytes a reassembler delivered, kept so a retransmission of them can be checked.
+// The bytes a reassembler delivered that the receiver has not acknowledged yet, kept so a
+// retransmission of them can be checked.
 //
 // Once bytes are handed on they are gone (the chunk is a view of the capture buffer), so a
 // retransmission carrying *different* bytes for an already-delivered range — a broken
 // middlebox, a TCP implementation bug, or an insertion attack — could not be noticed at all.
-// Keeping every delivered byte is impossible in constant memory; retransmissions almost always
-// concern the last window or so of data, so a small ring of the most recent bytes catches the
-// cases that matter at the cost of one memcpy per delivered segment.
+//
+// What needs keeping. Bytes the receiver has acknowledged are settled: the receiver took the
+// first copy it got, and any later copy lies below its RCV.NXT and is dropped unread (RFC 9293
+// §3.10.7.4). A retransmission that matters is one of bytes still in flight, so the history
+// holds delivered bytes only until the peer's ACK covers them (`acknowledged`), and at most
+// `maxBytes` / `maxSegments` deliveries of them, the newest. Acknowledged bytes that are
+// retransmitted later (a spurious retransmission) are trimmed without a check.
+//
+// Copies. Copying every delivered byte costs as much as a quarter of reading the capture, and
+// nearly all of it is acknowledged within a few segments. So a history can keep *views* of the
+// delivered payloads instead (`ViewRegistry`), for as long as the caller guarantees the frame
+// data lives (a reader chunk); before that data goes, `ViewRegistry.materialize()` copies into
+// each history's own ring only what is still unacknowledged by then. Without a registry every
+// delivery is copied at once. Either way the outcome is the same: which retransmissions are
+// checked depends only on the packets, not on where the reader's chunks end.
 
 import { Buffer } from 'node:buffer';
 
@@ -16,81 +29,136 @@ export interface ConflictCollector {
 }
 
 /**
- * A ring of the last `maxBytes` delivered bytes of one direction, plus which frame delivered
- * them (the last `maxSegments` deliveries). Covers one contiguous range of stream offsets that
- * ends at the last byte delivered; a delivery that does not continue it (after a gap) starts the
- * history over, so stale bytes from before a gap are never compared.
- *
- * Memory grows with what was delivered, up to the limits: a control connection that carried
- * 300 bytes holds a 4 KiB ring, not `maxBytes`.
+ * Histories holding views of frame data that lives only until the caller's next
+ * `materialize()` (see the file comment). One per TcpStage.
+ */
+export class ViewRegistry {
+  #histories: DeliveredHistory[] = [];
+
+  /** A history took its first view since the last `materialize`. */
+  register(history: DeliveredHistory): void {
+    this.#histories.push(history);
+  }
+
+  /** Copies every view still held into its history's ring: the frame data is about to go. */
+  materialize(): void {
+    const list = this.#histories;
+    if (list.length === 0) return;
+    this.#histories = [];
+    for (let i = 0; i < list.length; i++) list[i]!.materialize();
+  }
+}
+
+const NO_NUMBERS: number[] = [];
+const NO_VIEWS: Array<Uint8Array | null> = [];
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The unacknowledged tail of one direction's delivered bytes (see the file comment): one
+ * contiguous range of stream offsets ending at the last byte delivered; a delivery that does not
+ * continue it (after a gap) starts it over, so bytes from before a gap are never compared.
+ * Memory grows only while bytes wait for their ACK: a direction whose data is acknowledged
+ * before the caller's chunk ends never allocates a ring.
  */
 export class DeliveredHistory {
   readonly #maxBytes: number;
   readonly #maxSegments: number;
-  #ring = new Uint8Array(0);
-  /** Index in #ring where the byte at offset #end would go. */
-  #pos = 0;
-  /** Valid bytes: stream offsets [#end − #length, #end). */
-  #length = 0;
-  /** Offset after the last byte appended; −1 before the first append. */
+  readonly #registry: ViewRegistry | undefined;
+  #registered = false;
+  // Deliveries, oldest first, live from #head: stream offset, length, frame, and where the
+  // bytes are — a view (until materialised) or, when the view is null, the ring from #ringAt.
+  #starts: number[] = NO_NUMBERS;
+  #lengths: number[] = NO_NUMBERS;
+  #frames: number[] = NO_NUMBERS;
+  #ringAt: number[] = NO_NUMBERS;
+  #views: Array<Uint8Array | null> = NO_VIEWS;
+  #head = 0;
+  /** End of the live deliveries in the arrays (slots beyond it are stale; lengths never shrink but in #compact). */
+  #tail = 0;
+  /** Bytes in live deliveries. */
+  #held = 0;
+  /** Offset after the last byte delivered; −1 before the first. */
   #end = -1;
-  // Deliveries as a ring of (start offset, frame); a delivery ends where the next one starts.
-  #recStart = new Float64Array(0);
-  #recFrame = new Float64Array(0);
-  #recOldest = 0;
-  #recCount = 0;
+  // Ring of copied bytes: the materialised deliveries, in order, end at #ringPos (mod size).
+  #ring: Uint8Array = EMPTY;
+  #ringPos = 0;
+  /** Bytes of live deliveries in the ring. */
+  #materialised = 0;
 
-  constructor(maxBytes: number, maxSegments: number) {
+  constructor(maxBytes: number, maxSegments: number, registry?: ViewRegistry) {
     this.#maxBytes = maxBytes;
     this.#maxSegments = Math.max(1, maxSegments);
+    this.#registry = registry;
   }
 
-  /** First stream offset still held. */
+  /** First stream offset still held (= end when nothing is). */
   get start(): number {
-    return this.#end - this.#length;
+    return this.#head < this.#tail ? this.#starts[this.#head]! : Math.max(0, this.#end);
   }
 
   /** Bytes held. */
   get length(): number {
-    return this.#length;
+    return this.#held;
   }
 
-  /** Memory held by the ring and the delivery records. */
+  /** Memory held by the ring (views of frame data are not counted). */
   get capacityBytes(): number {
-    return this.#ring.byteLength + this.#recStart.byteLength + this.#recFrame.byteLength;
+    return this.#ring.byteLength;
   }
 
   /** Records `bytes` as delivered at `offset` by `frame`. */
   append(offset: number, bytes: Uint8Array, frame: number): void {
-    const n = bytes.length;
+    let n = bytes.length;
     if (n === 0 || this.#maxBytes === 0) return;
-    if (offset !== this.#end) {
-      // Not a continuation (a gap came between): what is held belongs to another range.
-      this.#length = this.#pos = this.#recOldest = this.#recCount = 0;
-      this.#end = offset;
-    }
-    if (this.#length + n > this.#ring.length && this.#ring.length < this.#maxBytes) this.#grow(this.#length + n);
+    if (offset !== this.#end) this.#reset(); // not a continuation: a gap came between
     this.#end = offset + n;
-
-    const ring = this.#ring;
-    const size = ring.length;
-    if (n >= size) {
-      ring.set(n === size ? bytes : bytes.subarray(n - size));
-      this.#pos = 0;
-      this.#length = size;
-    } else {
-      const room = size - this.#pos;
-      if (n < room) {
-        ring.set(bytes, this.#pos);
-        this.#pos += n;
-      } else {
-        ring.set(n === room ? bytes : bytes.subarray(0, room), this.#pos);
-        if (n > room) ring.set(bytes.subarray(room), 0);
-        this.#pos = n - room;
-      }
-      this.#length = Math.min(size, this.#length + n);
+    if (n > this.#maxBytes) {
+      // Only the newest maxBytes can be kept.
+      bytes = bytes.subarray(n - this.#maxBytes);
+      offset += n - this.#maxBytes;
+      n = this.#maxBytes;
     }
-    this.#record(offset, frame);
+    // Make room: the oldest deliveries go.
+    while (this.#head < this.#tail && (this.#held + n > this.#maxBytes || this.#tail - this.#head >= this.#maxSegments)) {
+      this.#dropOldest();
+    }
+    if (this.#starts === NO_NUMBERS) {
+      this.#starts = [];
+      this.#lengths = [];
+      this.#frames = [];
+      this.#ringAt = [];
+      this.#views = [];
+    } else if (this.#head >= 32 && this.#head * 2 >= this.#tail) {
+      this.#compact();
+    }
+    const registry = this.#registry;
+    // Copied before the delivery is listed: #copyIn may grow the ring, moving what is listed.
+    const at = registry === undefined ? this.#copyIn(bytes) : 0;
+    const t = this.#tail++;
+    if (t === this.#starts.length) {
+      this.#starts.push(offset);
+      this.#lengths.push(n);
+      this.#frames.push(frame);
+      this.#ringAt.push(at);
+      this.#views.push(registry !== undefined ? bytes : null);
+    } else {
+      this.#starts[t] = offset;
+      this.#lengths[t] = n;
+      this.#frames[t] = frame;
+      this.#ringAt[t] = at;
+      this.#views[t] = registry !== undefined ? bytes : null;
+    }
+    this.#held += n;
+    if (registry !== undefined && !this.#registered) {
+      this.#registered = true;
+      registry.register(this);
+    }
+  }
+
+  /** The peer acknowledged everything before stream offset `offset`: those bytes are settled. */
+  acknowledged(offset: number): void {
+    const starts = this.#starts;
+    while (this.#head < this.#tail && starts[this.#head]! + this.#lengths[this.#head]! <= offset) this.#dropOldest();
   }
 
   /**
@@ -98,117 +166,140 @@ export class DeliveredHistory {
    * over the part of it the history still holds; reports differing ranges to `out`.
    */
   compare(offset: number, bytes: Uint8Array, out: ConflictCollector): void {
-    const from = Math.max(offset, this.start);
-    const to = Math.min(offset + bytes.length, this.#end);
-    const ring = this.#ring;
-    let o = from;
-    while (o < to) {
-      const idx = this.#index(o);
-      const run = Math.min(to - o, ring.length - idx);
-      const kept = ring.subarray(idx, idx + run);
-      const claimed = bytes.subarray(o - offset, o - offset + run);
-      const span = differingSpan(kept, claimed);
-      if (span !== undefined) out.add(o + span[0], o + span[1], this.#framesFor(o + span[0], o + span[1]));
-      o += run;
+    const starts = this.#starts;
+    const end = offset + bytes.length;
+    for (let i = this.#head; i < this.#tail; i++) {
+      const s = starts[i]!;
+      if (s >= end) break;
+      const e = s + this.#lengths[i]!;
+      if (e <= offset) continue;
+      const from = s > offset ? s : offset;
+      const to = e < end ? e : end;
+      const claimed = bytes.subarray(from - offset, to - offset);
+      const view = this.#views[i]!;
+      let span: [number, number] | undefined;
+      if (view !== null) {
+        span = differingSpan(view.subarray(from - s, to - s), claimed);
+      } else {
+        // In the ring, perhaps wrapped round its end.
+        const ring = this.#ring;
+        let at = this.#ringAt[i]! + (from - s);
+        if (at >= ring.length) at -= ring.length;
+        const first = Math.min(to - from, ring.length - at);
+        span = differingSpan(ring.subarray(at, at + first), claimed.subarray(0, first));
+        if (first < to - from) {
+          const rest = differingSpan(ring.subarray(0, to - from - first), claimed.subarray(first));
+          if (rest !== undefined) span = [span === undefined ? first + rest[0] : span[0], first + rest[1]];
+        }
+      }
+      if (span !== undefined) out.add(from + span[0], from + span[1], [this.#frames[i]!]);
+    }
+  }
+
+  /** Copies the views still held into the ring (the frame data they point into is going). */
+  materialize(): void {
+    this.#registered = false;
+    const views = this.#views;
+    for (let i = this.#head; i < this.#tail; i++) {
+      const view = views[i]!;
+      if (view === null) continue;
+      // Copied first: #copyIn may grow the ring, moving the deliveries already in it (not this one).
+      this.#ringAt[i] = this.#copyIn(view);
+      views[i] = null;
     }
   }
 
   /** Drops everything (the direction finished). */
   clear(): void {
-    this.#ring = new Uint8Array(0);
-    this.#recStart = new Float64Array(0);
-    this.#recFrame = new Float64Array(0);
-    this.#pos = this.#length = this.#recOldest = this.#recCount = 0;
+    this.#reset();
+    this.#starts = this.#lengths = this.#frames = this.#ringAt = NO_NUMBERS;
+    this.#views = NO_VIEWS;
+    this.#ring = EMPTY;
     this.#end = -1;
   }
 
-  #index(offset: number): number {
-    const i = this.#pos - (this.#end - offset);
-    return i < 0 ? i + this.#ring.length : i;
+  #reset(): void {
+    // Stale views beyond the live ones would keep frame data alive: clear them.
+    const views = this.#views;
+    for (let i = this.#head; i < this.#tail; i++) views[i] = null;
+    this.#head = 0;
+    this.#tail = 0;
+    this.#held = 0;
+    this.#ringPos = 0;
+    this.#materialised = 0;
   }
 
-  /** Grows the ring to hold `need` bytes (up to the limit), keeping what it holds, oldest first. */
+  #dropOldest(): void {
+    const i = this.#head++;
+    const n = this.#lengths[i]!;
+    this.#held -= n;
+    if (this.#views[i] === null) this.#materialised -= n;
+    else this.#views[i] = null;
+    if (this.#head === this.#tail) this.#reset();
+  }
+
+  #compact(): void {
+    const h = this.#head;
+    const n = this.#tail - h;
+    const starts = this.#starts;
+    const lengths = this.#lengths;
+    const frames = this.#frames;
+    const ringAt = this.#ringAt;
+    const views = this.#views;
+    for (let i = 0; i < n; i++) {
+      starts[i] = starts[h + i]!;
+      lengths[i] = lengths[h + i]!;
+      frames[i] = frames[h + i]!;
+      ringAt[i] = ringAt[h + i]!;
+      views[i] = views[h + i]!;
+    }
+    for (let i = n; i < this.#tail; i++) views[i] = null;
+    this.#head = 0;
+    this.#tail = n;
+  }
+
+  /**
+   * Copies `bytes` in after the materialised bytes; returns where they start. The ring grows
+   * (up to maxBytes) when the bytes held would not fit: everything held fits by construction.
+   */
+  #copyIn(bytes: Uint8Array): number {
+    const n = bytes.length;
+    if (this.#materialised + n > this.#ring.length) this.#grow(this.#materialised + n);
+    this.#materialised += n;
+    const ring = this.#ring;
+    const at = this.#ringPos;
+    const room = ring.length - at;
+    if (n <= room) {
+      ring.set(bytes, at);
+      this.#ringPos = n === room ? 0 : at + n;
+    } else {
+      ring.set(bytes.subarray(0, room), at);
+      ring.set(bytes.subarray(room), 0);
+      this.#ringPos = n - room;
+    }
+    return at;
+  }
+
+  /** Grows the ring to hold `need` bytes (up to the limit), keeping the materialised bytes in order. */
   #grow(need: number): void {
     let size = Math.max(4096, this.#ring.length);
     while (size < need) size *= 2;
     size = Math.min(size, this.#maxBytes);
     const old = this.#ring;
     const ring = new Uint8Array(size);
-    const keep = this.#length; // size ≥ old.length ≥ #length
-    let o = this.#end - keep;
     let w = 0;
-    while (w < keep) {
-      const idx = this.#index(o);
-      const run = Math.min(keep - w, old.length - idx);
-      ring.set(old.subarray(idx, idx + run), w);
-      w += run;
-      o += run;
+    const views = this.#views;
+    for (let i = this.#head; i < this.#tail && views[i] === null; i++) {
+      const len = this.#lengths[i]!;
+      const at = this.#ringAt[i]!;
+      const first = Math.min(len, old.length - at);
+      ring.set(old.subarray(at, at + first), w);
+      if (first < len) ring.set(old.subarray(0, len - first), w + first);
+      this.#ringAt[i] = w;
+      w += len;
     }
     this.#ring = ring;
-    this.#pos = keep === size ? 0 : keep;
-  }
-
-  #record(offset: number, frame: number): void {
-    if (this.#recStart.length === 0) {
-      const cap = Math.min(this.#maxSegments, 16);
-      this.#recStart = new Float64Array(cap);
-      this.#recFrame = new Float64Array(cap);
-    }
-    let cap = this.#recStart.length;
-    if (this.#recCount === cap && cap < this.#maxSegments) {
-      this.#growRecords(Math.min(this.#maxSegments, cap * 2));
-      cap = this.#recStart.length;
-    }
-    const full = this.#recCount === cap;
-    if (full) {
-      this.#recOldest = this.#recOldest + 1 === cap ? 0 : this.#recOldest + 1;
-      this.#recCount--;
-    }
-    let slot = this.#recOldest + this.#recCount;
-    if (slot >= cap) slot -= cap;
-    this.#recStart[slot] = offset;
-    this.#recFrame[slot] = frame;
-    this.#recCount++;
-    if (full) {
-      // The oldest delivery was forgotten: forget its bytes too, so every byte held can be
-      // attributed to a frame.
-      const held = this.#end - this.#recStart[this.#recOldest]!;
-      if (held < this.#length) this.#length = held;
-    }
-  }
-
-  #growRecords(cap: number): void {
-    const starts = new Float64Array(cap);
-    const frames = new Float64Array(cap);
-    const old = this.#recStart.length;
-    for (let i = 0; i < this.#recCount; i++) {
-      let j = this.#recOldest + i;
-      if (j >= old) j -= old;
-      starts[i] = this.#recStart[j]!;
-      frames[i] = this.#recFrame[j]!;
-    }
-    this.#recStart = starts;
-    this.#recFrame = frames;
-    this.#recOldest = 0;
-  }
-
-  /** Frames that delivered any byte of [from, to), in stream order, without repeats. */
-  #framesFor(from: number, to: number): number[] {
-    const cap = this.#recStart.length;
-    const found: number[] = [];
-    let end = this.#end;
-    for (let i = this.#recCount - 1; i >= 0; i--) {
-      let j = this.#recOldest + i;
-      if (j >= cap) j -= cap;
-      const start = this.#recStart[j]!;
-      if (start < to && end > from) {
-        const frame = this.#recFrame[j]!;
-        if (found[found.length - 1] !== frame) found.push(frame);
-      }
-      if (start <= from) break;
-      end = start;
-    }
-    return found.reverse();
+    this.#ringPos = w === size ? 0 : w;
   }
 }
 

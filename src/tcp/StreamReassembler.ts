@@ -32,7 +32,7 @@
 // a new piece does not fit, the oldest hole is given up: a 'buffer-limit' gap for it, then
 // everything contiguous after it is delivered; repeated until the new piece fits (or is itself
 // delivered). No byte is ever invented. Memory per direction: the buffer limit, plus the
-// history (below), allocated as bytes flow and freed by `finish()`.
+// history (below), allocated as bytes wait for their acknowledgement and freed by `finish()`.
 //
 // Flushing. Buffered pieces are delivered one chunk per piece (one frame each), not merged:
 // merging would mean concatenating copies for no gain to a streaming consumer.
@@ -41,9 +41,9 @@
 // to their new part. Where the bytes of a retransmission differ from the first copy, the first
 // copy is kept (what Wireshark shows by default) and the difference is reported
 // in the segment's result. Differences are detected against buffered pieces (always) and against
-// already-delivered bytes while they are still in a small history (DeliveredHistory: by default
-// the last 64 KiB / 256 deliveries of the direction); older retransmissions are trimmed without a
-// check. A 1-byte segment just below the next expected offset is a keep-alive (RFC 9293 §3.8.4,
+// delivered bytes the peer has not acknowledged yet (DeliveredHistory: by default up to the last
+// 64 KiB / 256 deliveries of them); bytes already acknowledged are settled — the receiver drops
+// any later copy unread — and their retransmissions are trimmed without a check. A 1-byte segment just below the next expected offset is a keep-alive (RFC 9293 §3.8.4,
 // RFC 1122 §4.2.3.6: its byte is garbage) and is not compared.
 //
 // Gaps. Each gap names the frame where it was noticed: the first frame beyond it when one is
@@ -78,7 +78,7 @@
 // Not re-entrant: the sink must not call back into the reassembler that is delivering to it.
 
 import { TcpFlag } from '../decode/Packet.js';
-import { DeliveredHistory, differingSpan, type ConflictCollector } from './DeliveredHistory.js';
+import { DeliveredHistory, differingSpan, type ConflictCollector, type ViewRegistry } from './DeliveredHistory.js';
 import type { ReassemblyBudget } from './ReassemblyBudget.js';
 import { seqAdd, seqDiff } from './sequence.js';
 import type { Direction, StreamConsumer, StreamEnd, StreamGap } from './StreamEvents.js';
@@ -94,9 +94,12 @@ export const LOST_RANGES_KEPT = 16;
 export interface ReassemblyLimits {
   /** Out-of-order bytes (plus per-piece overhead) one direction may buffer. Default 4 MiB. */
   maxBufferedBytesPerDirection?: number;
-  /** Delivered bytes kept to check retransmissions against. Default 64 KiB; 0 turns the check off. */
+  /**
+   * Delivered but not yet acknowledged bytes kept to check retransmissions against (the newest
+   * of them). Default 64 KiB; 0 turns the check off.
+   */
   historyBytes?: number;
-  /** Deliveries whose frame numbers the history remembers. Default 256. */
+  /** Deliveries the history holds at most. Default 256. */
   historySegments?: number;
 }
 
@@ -142,7 +145,9 @@ interface Piece {
 
 /** Left in a delivered slot of the buffer so the piece's bytes can be collected at once. */
 const DELIVERED: Piece = Object.freeze({ start: -1, end: -1, bytes: null, frame: 0, tsSec: 0, tsNsec: 0 });
+/** Shared, never written: no new pieces, or an empty buffer before the first piece waits. */
 const NO_PIECES: Piece[] = [];
+const NO_LOST: number[] = [];
 /** Segments with any of these flags take the slow path. */
 const FLAGS_SYN_FIN_RST = TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST;
 
@@ -205,24 +210,30 @@ export class StreamReassembler {
   /** End of the highest range seen (data, FIN, or given up); never below #next. */
   #highest = 0;
   /** Buffered pieces, sorted and disjoint, all beyond #next; live from #head on. */
-  #entries: Piece[] = [];
+  #entries: Piece[] = NO_PIECES;
   #head = 0;
   #charged = 0;
   #finOffset = -1;
   #finFrame = 0;
   /** Given-up ranges, flat [start, end, start, end, …], the last LOST_RANGES_KEPT. */
-  #lost: number[] = [];
+  #lost: number[] = NO_LOST;
   #finished = false;
-  readonly #conflicts = new ConflictAccumulator();
+  /** Made the first time a segment takes the slow path. */
+  #conflicts: ConflictAccumulator | undefined;
 
-  constructor(direction: Direction, sink: ReassemblySink, budget: ReassemblyBudget, limits: ReassemblyLimits = {}) {
+  /**
+   * @param views when given, delivered bytes are kept for the retransmission check as views of
+   *   the caller's payloads until `views.materialize()` (see DeliveredHistory); the caller must
+   *   call it before those payloads' memory is reused. Without it they are copied at once.
+   */
+  constructor(direction: Direction, sink: ReassemblySink, budget: ReassemblyBudget, limits: ReassemblyLimits = {}, views?: ViewRegistry) {
     this.direction = direction;
     this.#sink = sink;
     this.#budget = budget;
     this.#maxBuffered = checkLimit('maxBufferedBytesPerDirection', limits.maxBufferedBytesPerDirection, DEFAULT_MAX_BUFFERED_BYTES_PER_DIRECTION);
     const historyBytes = checkLimit('historyBytes', limits.historyBytes, DEFAULT_HISTORY_BYTES);
     const historySegments = checkLimit('historySegments', limits.historySegments, DEFAULT_HISTORY_SEGMENTS);
-    this.#history = historyBytes > 0 && historySegments > 0 ? new DeliveredHistory(historyBytes, historySegments) : undefined;
+    this.#history = historyBytes > 0 && historySegments > 0 ? new DeliveredHistory(historyBytes, historySegments, views) : undefined;
   }
 
   /** Next stream offset to be handed on. */
@@ -298,6 +309,8 @@ export class StreamReassembler {
   acknowledged(ack: number, frame: number): void {
     if (this.#finished || !this.#baseKnown) return;
     let to = this.#next + seqDiff(ack, this.#nextSeq);
+    // Delivered bytes it covers are settled: the receiver will not take another copy of them.
+    this.#history?.acknowledged(to);
     if (to <= this.#next) return;
     if (this.#finOffset >= 0) {
       if (to > this.#finOffset) to = this.#finOffset; // the FIN's own sequence number is no byte
@@ -329,7 +342,7 @@ export class StreamReassembler {
     this.#finished = true;
     this.#budget.release(this.#charged);
     this.#charged = 0;
-    this.#entries = [];
+    this.#entries = NO_PIECES;
     this.#head = 0;
     this.#history?.clear();
   }
@@ -356,7 +369,7 @@ export class StreamReassembler {
     if (syn && start !== 0) return RESULT.old; // another ISN: another incarnation of the connection
 
     const highestBefore = this.#highest;
-    const conflicts = this.#conflicts;
+    const conflicts = (this.#conflicts ??= new ConflictAccumulator());
     conflicts.reset();
     let fresh = 0;
     let seen = 0;
@@ -516,6 +529,7 @@ export class StreamReassembler {
     const start = this.#next;
     if (to <= start) return;
     this.#advance(to);
+    if (this.#lost === NO_LOST) this.#lost = [];
     const lost = this.#lost;
     if (lost.length > 0 && lost[lost.length - 1] === start) lost[lost.length - 1] = to;
     else {
@@ -557,6 +571,7 @@ export class StreamReassembler {
   }
 
   #insert(piece: Piece): void {
+    if (this.#entries === NO_PIECES) this.#entries = [];
     const at = this.#firstEndingAfter(piece.start);
     if (at === this.#entries.length) this.#entries.push(piece);
     else this.#entries.splice(at, 0, piece);

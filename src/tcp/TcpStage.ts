@@ -22,8 +22,11 @@
 import type { Packet, TcpInfo } from '../decode/Packet.js';
 import { TcpFlag } from '../decode/Packet.js';
 import { verifyTcpChecksums } from './checksum.js';
-import { ConnectionTable, DEFAULT_LINGER_NS, type DroppedConnection } from './ConnectionTable.js';
+import {
+  ConnectionTable, DEFAULT_LINGER_NS, DEFAULT_MAX_LINGERING, DEFAULT_REMEMBERED_TUPLES, type DroppedConnection,
+} from './ConnectionTable.js';
 import { WINDOW_SCALE_NONE, WINDOW_SCALE_UNKNOWN } from './FlowState.js';
+import { ViewRegistry } from './DeliveredHistory.js';
 import { ReassemblyBudget } from './ReassemblyBudget.js';
 import { SegmentAnalysis } from './SequenceAnalyzer.js';
 import { seq32, seqAdd, seqDiff, seqRelative } from './sequence.js';
@@ -58,12 +61,34 @@ export interface TcpStageOptions {
    * check by default either.
    */
   checksums?: boolean;
-  /** Out-of-order buffering per direction (see StreamReassembler). */
+  /** Out-of-order buffering and the retransmission check's history per direction (see StreamReassembler). */
   limits?: ReassemblyLimits;
+  /**
+   * How long the frame data of a processed packet stays valid (default 'call'): 'call', only
+   * during `process`; 'chunk', until the caller calls `chunkEnd()`, which it must do before
+   * that memory is reused (readCapture's onChunkEnd is the place). With 'chunk' the stage keeps
+   * views of delivered payloads for the retransmission check instead of copying each one, and
+   * at `chunkEnd()` copies only the bytes still unacknowledged (a few percent of a transfer).
+   */
+  frameData?: 'call' | 'chunk';
   /** Out-of-order bytes all connections together may buffer (default 64 MiB). */
   budget?: ReassemblyBudget;
-  /** How long a closed connection stays findable after its last segment, in ns of capture time (default 60 s). */
+  /**
+   * How long a closed connection (FINs both ways) stays findable after its last segment, in ns
+   * of capture time (default 60 s, TIME_WAIT), so late segments still count towards it.
+   */
   lingerNs?: number;
+  /**
+   * The same for a connection whose teardown completed: both FINs acknowledged, or an RST
+   * (default: lingerNs). A segment after it on the same ports keeps the stream number but starts
+   * a fresh analysis (Wireshark would still have the old one).
+   */
+  doneLingerNs?: number;
+  /**
+   * Closed connections held lingering at most (default 4096, about 2 KB each); beyond it the
+   * oldest go first, completed teardowns before the others. Open connections are not counted.
+   */
+  maxLingering?: number;
   /**
    * Told when an ACK first covers a whole segment (data, SYN or FIN) of the other side: which
    * frame acknowledged which, e.g. to show that one client ACK covered a 150 and a 226 reply.
@@ -94,6 +119,7 @@ export class TcpStage {
   readonly #checksums: boolean;
   readonly #limits: ReassemblyLimits;
   readonly #budget: ReassemblyBudget;
+  readonly #views: ViewRegistry | undefined;
   readonly #scratch = new SegmentAnalysis();
   /** Returned by `process`, filled anew for each segment (see there). */
   readonly #view: TcpSegmentView = {
@@ -108,13 +134,23 @@ export class TcpStage {
   #finished = false;
 
   constructor(options: TcpStageOptions = {}) {
-    this.#table = new ConnectionTable(options.lingerNs ?? DEFAULT_LINGER_NS);
+    const linger = options.lingerNs ?? DEFAULT_LINGER_NS;
+    this.#table = new ConnectionTable(linger, DEFAULT_REMEMBERED_TUPLES, options.doneLingerNs ?? linger, options.maxLingering ?? DEFAULT_MAX_LINGERING);
     this.#factory = options.consumers;
     this.#onConnection = options.onConnection;
     this.#onSegmentAcked = options.onSegmentAcked;
     this.#checksums = options.checksums ?? true;
     this.#limits = options.limits ?? {};
     this.#budget = options.budget ?? new ReassemblyBudget();
+    this.#views = options.frameData === 'chunk' ? new ViewRegistry() : undefined;
+  }
+
+  /**
+   * With `frameData: 'chunk'`: the frame data of every packet processed so far is about to be
+   * reused; the stage copies what it still needs of it. Does nothing otherwise.
+   */
+  chunkEnd(): void {
+    this.#views?.materialize();
   }
 
   /** Connections (tcp.stream numbers) seen so far. */
@@ -326,8 +362,8 @@ export class TcpStage {
         consumer,
         sinks,
         reassemblers: [
-          new StreamReassembler(0, sinks[0], this.#budget, this.#limits),
-          new StreamReassembler(1, sinks[1], this.#budget, this.#limits),
+          new StreamReassembler(0, sinks[0], this.#budget, this.#limits, this.#views),
+          new StreamReassembler(1, sinks[1], this.#budget, this.#limits, this.#views),
         ],
         ended: [false, false],
       };
@@ -345,13 +381,13 @@ export class TcpStage {
     const conn = new TcpConnectionState(dropped.stream, dropped.ipVersion, dropped.client, dropped.server, dropped.rolesFrom, frame.no, frame.tsSec, frame.tsNsec, now);
     conn.continuation = true;
     conn.closed = true;
+    this.#table.done(conn);
     dropped.bases.forEach((base, d) => {
       if (base === undefined) return;
       const flow = conn.analyzer.flows[d as Direction];
       flow.base = base;
       flow.baseSet = true;
     });
-    this.#table.closing(conn);
     return conn;
   }
 
@@ -442,10 +478,17 @@ export class TcpStage {
       if (mine.fin !== undefined || peer.fin !== undefined) conn.rstAfterFin = true;
       conn.activeCloser ??= d;
     }
-    // FINs both ways or an RST: the table may drop it once it has been quiet for a while.
-    if (!conn.closed && ((mine.fin !== undefined && peer.fin !== undefined) || mine.rstCount + peer.rstCount > 0)) {
-      conn.closed = true;
-      this.#table.closing(conn);
+    // FINs both ways or an RST: the table may drop it once it has been quiet for a while; once
+    // both FINs were acknowledged or after an RST (nothing more is expected) it is among the
+    // first to go when too many linger.
+    if (conn.lingerQueue !== 2) {
+      if (mine.rstCount + peer.rstCount > 0 || (mine.fin?.ackedBy !== undefined && peer.fin?.ackedBy !== undefined)) {
+        conn.closed = true;
+        this.#table.done(conn);
+      } else if (!conn.closed && mine.fin !== undefined && peer.fin !== undefined) {
+        conn.closed = true;
+        this.#table.closing(conn);
+      }
     }
   }
 

@@ -15,6 +15,12 @@ import { seqDiff } from './sequence.js';
 const FIELDS = 4;
 /** Shared until the first push: a connection that sends nothing costs no array. */
 const NONE: number[] = [];
+/**
+ * A store longer than this (64 segments) is given back when everything in it is acknowledged,
+ * so a connection that once had many segments in flight does not keep the array while it idles
+ * or lingers after closing.
+ */
+const RELEASE_ABOVE = 64 * FIELDS;
 
 /** Receives the segments an ACK covers, oldest first. */
 export interface AckedSink {
@@ -79,6 +85,7 @@ export class UnackedSegments {
       this.#head = i;
       if (i < this.#end && seqDiff(ack, s[i]!) > 0) s[i] = ack; // partly acknowledged
       if (i < this.#end) this.#minSeq = s[i]!;
+      else if (s.length > RELEASE_ABOVE) this.#release(); // all acknowledged: give a large store back
       return;
     }
     // Out of order (retransmissions behind newer data): look at every segment, keep the rest in order.
@@ -108,9 +115,15 @@ export class UnackedSegments {
       to += FIELDS;
     }
     this.#end = to;
+    if (to === this.#head && s.length > RELEASE_ABOVE) this.#release();
     this.#ordered = ordered;
     this.#minSeq = minSeq;
     if (to !== this.#head) this.#lastNext = lastNext;
+  }
+
+  #release(): void {
+    this.#store = NONE;
+    this.#head = this.#end = 0;
   }
 
   #compact(): void {

@@ -40,11 +40,24 @@ function wordSum(words: Uint32Array, first: number, count: number): number {
   return a + b;
 }
 
+/** Ranges up to this many bytes (headers, pure ACKs) are summed pairwise: no set-up cost. */
+const SHORT_RANGE = 96;
+
+/** Σ of the big-endian 16-bit words of `d[start..end)` (a last odd byte padded with zero), unreduced. */
+function shortSum(d: Uint8Array, start: number, end: number): number {
+  let sum = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) sum += (d[i]! << 8) | d[i + 1]!;
+  if (i < end) sum += d[i]! << 8;
+  return sum;
+}
+
 /**
  * The ones'-complement sum of `d[start..end)` as big-endian 16-bit words, reduced modulo 0xffff
  * (0 stands for both 0x0000 and 0xffff; callers compare modulo 0xffff).
  */
 export function onesComplementSum(d: Uint8Array, start: number, end: number): number {
+  if (end - start <= SHORT_RANGE) return shortSum(d, start, end) % 0xffff;
   const base = d.byteOffset;
   let i = start;
   // Bytes at an even distance from `start` are high bytes (weight 256), odd ones low bytes.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TcpFlag } from '../../src/decode/Packet.js';
+import { ViewRegistry } from '../../src/tcp/DeliveredHistory.js';
 import { ReassemblyBudget } from '../../src/tcp/ReassemblyBudget.js';
 import type { StreamChunk, StreamGap } from '../../src/tcp/StreamEvents.js';
 import { BUFFERED_PIECE_OVERHEAD, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from '../../src/tcp/StreamReassembler.js';
@@ -239,6 +240,54 @@ describe('StreamReassembler: duplicates, retransmissions and overlaps', () => {
     send(0, 'abc', 1);
     expect(send(0, 'xyz', 2)).toEqual({ kind: 'retransmission' });
     expect(rec.text).toBe('abc');
+  });
+
+  it('stops checking bytes once the peer acknowledged them: the receiver drops any later copy unread', () => {
+    const { r, send } = setup();
+    send(0, 'RETR a\r\n', 1);
+    send(8, 'RETR b\r\n', 2);
+    r.acknowledged(ISN + 1 + 8, 3); // the first command is settled, the second still in flight
+    expect(send(0, 'RETR x\r\n', 4)).toEqual({ kind: 'retransmission' });
+    expect(send(8, 'RETR y\r\n', 5)).toEqual({ kind: 'retransmission', conflict: { frames: [2, 5], start: 13, end: 14 } });
+    r.acknowledged(ISN + 1 + 16, 6);
+    expect(send(8, 'RETR z\r\n', 7)).toEqual({ kind: 'retransmission' });
+  });
+
+  it('with a view registry, keeps views until materialize() and then copies only what is unacknowledged', () => {
+    // The same traffic through a copying reassembler and one holding views; the payload buffer
+    // is overwritten after each "chunk", as a capture reader reuses its buffer.
+    const run = (views: ViewRegistry | undefined) => {
+      const rec = new Recorder();
+      const r = new StreamReassembler(0, rec, new ReassemblyBudget(), {}, views);
+      r.setInitialSequence(ISN);
+      const buffer = new Uint8Array(64);
+      const results: unknown[] = [];
+      const send = (offset: number, text: string, frame: number) => {
+        const bytes = buffer.subarray(0, text.length);
+        bytes.set(enc(text));
+        results.push(r.segment(ISN + 1 + offset, bytes, text.length, frame, frame, 0));
+        if (views !== undefined) views.materialize(); // the reader's chunk ends here
+        buffer.fill(0x3f); // and its memory is reused
+      };
+      send(0, 'aaaa', 1);
+      send(4, 'bbbb', 2);
+      r.acknowledged(ISN + 1 + 4, 3);
+      send(0, 'xaaa', 4); // acknowledged: not compared
+      send(4, 'bxbb', 5); // in flight: compared against the copy made at materialize()
+      send(8, 'cccc', 6);
+      send(6, 'bbcx', 7);
+      return { results, text: rec.text };
+    };
+    const copying = run(undefined);
+    const viewing = run(new ViewRegistry());
+    expect(viewing).toEqual(copying);
+    expect(copying.text).toBe('aaaabbbbcccc');
+    expect(copying.results.slice(2)).toEqual([
+      { kind: 'retransmission' },
+      { kind: 'retransmission', conflict: { frames: [2, 5], start: 5, end: 6 } },
+      { kind: 'new' },
+      { kind: 'retransmission', conflict: { frames: [6, 7], start: 9, end: 10 } },
+    ]);
   });
 });
 
