@@ -74,16 +74,7 @@ export class SequenceAnalyzer implements AckedSink {
     out.acksFrame = 0;
     out.ackRttNs = -1;
 
-    // Relative-number bases: the SYN's ISN; otherwise the first segment counts as relative 1,
-    // and an ACK of a side not yet seen fixes that side at ack − 1.
-    if (!fwd.baseSet) {
-      fwd.base = (flags & SYN) !== 0 ? seq : seqAdd32(seq, -1);
-      fwd.baseSet = true;
-    }
-    if (!rev.baseSet && (flags & ACK) !== 0) {
-      rev.base = seqAdd32(ack, -1);
-      rev.baseSet = true;
-    }
+    this.bases(d, seq, ack, flags);
     // An ACK from the peer makes this side's bytes-in-flight figure meaningful again.
     if ((flags & ACK) !== 0) rev.validBif = true;
 
@@ -196,6 +187,24 @@ export class SequenceAnalyzer implements AckedSink {
     this.#ackDirection = d;
     rev.unacked.acknowledge(ack, this);
     out.flags = ta;
+  }
+
+  /**
+   * Only the relative-number bases (all `analyze` does when the analysis is switched off):
+   * the SYN's ISN; otherwise the first segment counts as relative 1, and an ACK of a side not
+   * yet seen fixes that side at ack − 1.
+   */
+  bases(d: Direction, rawSeq: number, rawAck: number, flags: number): void {
+    const fwd = this.flows[d];
+    if (!fwd.baseSet) {
+      fwd.base = (flags & SYN) !== 0 ? rawSeq | 0 : seqAdd32(rawSeq | 0, -1);
+      fwd.baseSet = true;
+    }
+    const rev = this.flows[d === 0 ? 1 : 0];
+    if (!rev.baseSet && (flags & ACK) !== 0) {
+      rev.base = seqAdd32(rawAck | 0, -1);
+      rev.baseSet = true;
+    }
   }
 
   /**

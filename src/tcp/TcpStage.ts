@@ -61,6 +61,14 @@ export interface TcpStageOptions {
    * check by default either.
    */
   checksums?: boolean;
+  /**
+   * Wireshark's per-segment sequence analysis (default true): the tcp.analysis.* flags,
+   * acks_frame, duplicate-ACK numbers, `onSegmentAcked`, and the summaries' analysis counts.
+   * Off, a segment costs only connection tracking, relative numbers, handshake and teardown
+   * facts and reassembly: for pipelines that read bytes and summaries but no flags. The report
+   * needs them (retransmission counts, which ACK covered which reply), so analyze() keeps it on.
+   */
+  analysis?: boolean;
   /** Out-of-order buffering and the retransmission check's history per direction (see StreamReassembler). */
   limits?: ReassemblyLimits;
   /**
@@ -117,6 +125,7 @@ export class TcpStage {
   readonly #onConnection: ((connection: TcpConnection) => void) | undefined;
   readonly #onSegmentAcked: ((ack: TcpSegmentAck) => void) | undefined;
   readonly #checksums: boolean;
+  readonly #analysis: boolean;
   readonly #limits: ReassemblyLimits;
   readonly #budget: ReassemblyBudget;
   readonly #views: ViewRegistry | undefined;
@@ -140,6 +149,7 @@ export class TcpStage {
     this.#onConnection = options.onConnection;
     this.#onSegmentAcked = options.onSegmentAcked;
     this.#checksums = options.checksums ?? true;
+    this.#analysis = options.analysis ?? true;
     this.#limits = options.limits ?? {};
     this.#budget = options.budget ?? new ReassemblyBudget();
     this.#views = options.frameData === 'chunk' ? new ViewRegistry() : undefined;
@@ -238,7 +248,8 @@ export class TcpStage {
       reused = true;
     }
     const out = this.#scratch;
-    analyzer.analyze(d, tcp.seq, tcp.ack, tcp.length, flags, tcp.window, frame.no, now, out);
+    if (this.#analysis) analyzer.analyze(d, tcp.seq, tcp.ack, tcp.length, flags, tcp.window, frame.no, now, out);
+    else analyzer.bases(d, tcp.seq, tcp.ack, flags); // `out` stays all zeros / -1
     const analysis = reused ? out.flags | TcpAnalysis.REUSED_PORTS : out.flags;
 
     // The SYN's options are read after the analysis, as in Wireshark: they govern what follows.
