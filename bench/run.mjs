@@ -80,6 +80,9 @@ captures in ${shown(dataDir)}/ (${CAPTURES.map((c) => c.file).join(', ')}).
 options:
   --json             print the results as JSON on stdout (progress still goes to stderr)
   --runs N           timed runs per stage and capture (default: BENCH_RUNS or 3); median is used
+  --warmup N         untimed runs per stage and capture before the timed ones (default 1; every
+                     run is a fresh process, so a warm-up only puts the capture into the page
+                     cache — 0 is fine when it is there already)
   --captures LIST    comma-separated subset of: ${CAPTURES.map((c) => c.name).join(', ')}
   --stages LIST      comma-separated subset of: ${STAGES.map((s) => s.id).join(', ')}
   --make             make missing captures first (runs bench/make-captures.sh, as root)
@@ -103,6 +106,7 @@ function parseArgs(argv) {
   const opts = {
     json: false,
     runs: Number(process.env.BENCH_RUNS ?? 3),
+    warmup: 1,
     captures: CAPTURES.map((c) => c.name),
     stages: STAGES.map((s) => s.id),
     make: false,
@@ -122,6 +126,7 @@ function parseArgs(argv) {
     switch (name) {
       case '--json': opts.json = true; break;
       case '--runs': opts.runs = Number(value()); break;
+      case '--warmup': opts.warmup = Number(value()); break;
       case '--captures': opts.captures = value().split(',').filter(Boolean); break;
       case '--stages': opts.stages = value().split(',').filter(Boolean); break;
       case '--make': opts.make = true; break;
@@ -135,6 +140,10 @@ function parseArgs(argv) {
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > 100) {
     process.stderr.write('--runs / BENCH_RUNS must be an integer from 1 to 100\n');
+    process.exit(2);
+  }
+  if (!Number.isInteger(opts.warmup) || opts.warmup < 0 || opts.warmup > 10) {
+    process.stderr.write('--warmup must be an integer from 0 to 10\n');
     process.exit(2);
   }
   if (!opts.scaleSizes.length || opts.scaleSizes.some((f) => !(f > 0 && f <= 1))) {
@@ -215,8 +224,12 @@ function toolLines(cmd, args) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** "median of N timed run(s) after W warm-up run(s)", for the Markdown notes. */
+let runText = '';
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  runText = `median of ${opts.runs} timed run${opts.runs === 1 ? '' : 's'} after ${opts.warmup} warm-up run${opts.warmup === 1 ? '' : 's'}`;
   const captures = CAPTURES.filter((c) => opts.captures.includes(c.name)).map((c) => ({ ...c, path: join(dataDir, c.file) }));
   const stages = STAGES.filter((s) => opts.stages.includes(s.id));
 
@@ -281,10 +294,13 @@ async function main() {
     log(`${c.name}: ${shown(c.path)}, ${fix(mb(c.scan.fileBytes))} MB, ${int(c.scan.frames)} frames, largest ${c.scan.maxCapturedLength} B; load average ${fix(c.loadBefore, 2)}`);
     const cells = stages.map((s) => ({ capture: c.name, stage: s.id, runs: [], error: undefined }));
     // Warm-up: one untimed run of each stage (also puts the capture into the page cache).
-    for (const [i, s] of stages.entries()) {
-      log(`  warm-up  ${s.id}`);
-      const r = await runChild(s, c.path);
-      if (!r.ok) cells[i].error = r.error;
+    for (let k = 0; k < opts.warmup; k++) {
+      for (const [i, s] of stages.entries()) {
+        if (cells[i].error) continue;
+        log(`  warm-up  ${s.id}`);
+        const r = await runChild(s, c.path);
+        if (!r.ok) cells[i].error = r.error;
+      }
     }
     for (let run = 1; run <= opts.runs; run++) {
       for (const [i, s] of stages.entries()) {
@@ -361,7 +377,8 @@ async function main() {
 
   const method = {
     timedRuns: opts.runs,
-    warmup: 'each stage ran once untimed per capture before the timed runs; the captures were read from the page cache, not from disk',
+    warmupRuns: opts.warmup,
+    warmup: 'each stage ran warmupRuns times untimed per capture before the timed runs (every run is a fresh process: a warm-up only fills the page cache); the captures were read from the page cache, not from disk',
     throughput: 'capture file bytes / wall time of the pass, median of the timed runs (MB = 10^6 bytes)',
     wallTime: 'read stages (node): inside the child, from opening the capture to the last packet (node start-up and module loading excluded); tcpdump and the pipeline stages (extract, tshark-export, tcpflow): spawn to exit',
     peakRss: 'highest of the timed runs: the child\'s own getrusage maxrss (process.resourceUsage().maxRSS); tcpdump and the pipeline stages: GNU time %M',
@@ -396,8 +413,8 @@ async function main() {
   } else {
     const w = (s = '') => process.stdout.write(`${s}\n`);
     w(`ftp-inspect bench — ${new Date().toISOString().slice(0, 10)}, ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.tcpdump ?? 'no tcpdump'}`);
-    w(`Each number: median of ${opts.runs} timed run(s), each in a fresh process, after one untimed warm-up run`);
-    w('per stage and capture (so the captures were read from the page cache, not from disk). MB = 10^6 bytes.');
+    w(`Each number: median of ${opts.runs} timed run(s), each in a fresh process, after ${opts.warmup} untimed warm-up run(s)`);
+    w('per stage and capture (the captures were read from the page cache, not from disk). MB = 10^6 bytes.');
     w('Peak RSS: the highest of the timed runs. CPU ms: user + system time of the pass (median; for node all its');
     w('threads, GC included; tcpdump: the whole process); wall time far above it means the run waited for the CPU.');
     w();
@@ -601,7 +618,7 @@ function renderPipelineMarkdown(captures, stages, results, ratios, goals) {
   const goalText = goals.map((g) => `- ${g.status === 'PASS' ? '✅ PASS' : g.status === 'MISS' ? '❌ MISS' : 'n/a'} ${g.stage} ${g.goal}${g.goal.endsWith(g.capture) ? '' : ` (${g.capture})`}: ${goalValue(g)}`).join('\n');
   return [
     markdownTable(header, rows, align),
-    'Wall time from spawn to exit (start-up included), files written to a temporary folder, median of the timed runs after a warm-up run; peak RSS from GNU time, highest of the runs; byte-exact: sha256 against the generated originals, worst run. MB = 10^6 bytes.',
+    `Wall time from spawn to exit (start-up included), files written to a temporary folder, ${runText}; peak RSS from GNU time, highest of the runs; byte-exact: sha256 against the generated originals, worst run. MB = 10^6 bytes.`,
     ratioText,
     goalText,
   ].filter(Boolean).join('\n\n');
@@ -629,7 +646,7 @@ function renderMarkdown(captures, stages, results, ratios, goals) {
     }
   }
   const goalLine = goals.length ? `\n\nGoals: ${[...new Set(goals.map((g) => `${g.stage} ${g.goal}`))].join('; ')}.` : '';
-  return `${markdownTable(header, rows, align)}\n\nMedian of timed runs after a warm-up run (page cache warm); each run a fresh process; MB = 10^6 bytes.${goalLine}`;
+  return `${markdownTable(header, rows, align)}\n\n${runText[0].toUpperCase()}${runText.slice(1)} (page cache warm); each run a fresh process; MB = 10^6 bytes.${goalLine}`;
 }
 
 /** A note when dist/ is missing or older than src/, so nobody benchmarks stale code. */
