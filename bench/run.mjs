@@ -589,7 +589,7 @@ function pipelineRows(captures, stages, results, markdown) {
     const each = (f) => cells.map((r) => (!r || r.error ? 'failed' : f(r))).join(' / ');
     rows.push([
       markdown ? s.tool ?? s.id : s.label,
-      ...cells.map((r) => (!r || r.error ? 'failed' : fix(r.mbps, 0))),
+      ...cells.map((r) => (!r || r.error ? 'failed' : fix(r.mbps, r.mbps < 10 ? 1 : 0))),
       each((r) => fix(mb(r.maxRssBytes), 0)),
       each((r) => (r.files ? `${int(r.files.exact)} of ${int(r.files.expected)}` : '–')),
     ]);
