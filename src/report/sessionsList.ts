@@ -86,6 +86,11 @@ function outcomeText(r: SessionLine, s: FtpSession): string {
   if (r.downloads > 0) parts.push(plural(r.downloads, 'download'));
   if (r.uploads > 0) parts.push(plural(r.uploads, 'upload'));
   if (r.listings > 0) parts.push(plural(r.listings, 'listing'));
+  // TLS data (PROT P): the direction is known from who sent the bytes, the contents are not.
+  for (const d of ['download', 'upload', 'listing'] as const) {
+    const n = s.transfers.filter((t) => t.status === 'encrypted' && t.direction === d).length;
+    if (n > 0) parts.push(plural(n, `encrypted ${d}`));
+  }
   if (r.failedTransfers > 0) parts.push(`${r.failedTransfers} failed or incomplete`);
   if (r.closedBy) parts.push(`${r.reset ? 'reset' : 'closed'} by ${r.closedBy}`);
   else parts.push('open at end of capture');

@@ -41,7 +41,9 @@ describe('ftp-inspect sessions', () => {
       'logged in as student, 1 download, 1 listing, closed by client',
       'logged in as student (after 1 refused login), closed by client',
       'logged in as student, 1 upload, closed by client',
-      'TLS, 1 download, closed by client',
+      // PROT P: the RETR was inside TLS; the data connection's bytes flowed server to client,
+      // so it is a download whose contents (and completeness) nobody can check.
+      'TLS, 1 encrypted download, closed by client',
     ]);
     expect(sessions[0]).toMatchObject({ id: 1, user: 'student', login: 'accepted', server: '198.51.100.1:21', commands: 17, transfers: 2, downloads: 1, listings: 1, closedBy: 'client' });
     // Bytes are the transfers' file bytes: the 24 KiB download plus the 622-byte listing.
