@@ -12,6 +12,8 @@
 // NO_COLOR (no-color.org) turns it off, and otherwise stdout must be a terminal whose TERM is
 // not "dumb".
 
+import { fitBoxes } from './boxFit.js';
+
 export type ColorChoice = 'auto' | 'always' | 'never';
 
 export interface OutputTraits {
@@ -67,12 +69,13 @@ export function paint(text: string, colour: Colour, on: boolean): string {
  * this relies on: headings start in column 0 and follow an empty line (or open the text),
  * everything taken from a capture is indented, the line after a title may be a rule of '=',
  * the lines of a "Warnings" section are warnings, and a timeline row is
- * "  frame  time  S→C  code  text". Boxed tables are left as they are (cutting their rows
- * would garble them more than the terminal's own wrapping does).
+ * "  frame  time  S→C  code  text". A boxed table wider than the width is drawn anew with its
+ * widest columns narrowed and their text wrapped inside the cells (boxFit.ts); its lines are
+ * never cut by wrapLine, which would break the borders.
  */
 export function decorate(text: string, traits: OutputTraits): string {
   if (traits.width === undefined && !traits.color) return text;
-  const lines = text.split('\n');
+  const lines = traits.width === undefined ? text.split('\n') : fitBoxes(text.split('\n'), traits.width);
   const out: string[] = [];
   let section = '';
   for (let i = 0; i < lines.length; i++) {

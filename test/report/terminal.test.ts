@@ -1,5 +1,8 @@
 // Width and colour decisions of report/terminal.ts, one rule at a time.
+import Table from 'cli-table3';
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
+import { capWidths, wrapCell } from '../../src/report/boxFit.js';
 import { decorate, outputTraits, outputWidth, useColor, wrapLine } from '../../src/report/terminal.js';
 
 const tty = { isTTY: true, columns: 90 };
@@ -71,5 +74,69 @@ describe('wrapLine and decorate', () => {
     expect(out).not.toContain('\u001b[31m230');
     expect(out).toContain('\u001b[33m  frame 3: odd\u001b[39m');
     expect(out.replace(/\u001b\[\d+m/g, '')).toBe(text);
+  });
+});
+
+describe('boxed tables on a narrow terminal (boxFit.ts)', () => {
+  const boxed = (head: string[], rows: string[][]): string => {
+    const t = new Table({ head, style: { head: [], border: [] } });
+    for (const r of rows) t.push(r);
+    return t.toString().split('\n').map((l) => `  ${l}`).join('\n');
+  };
+  /** Each cell's words, read back off a drawn table (rows split at separators, cells at │). */
+  const cellWords = (lines: string[]): string[][] => {
+    const rows: string[][] = [];
+    let current: string[] | undefined;
+    for (const l of lines) {
+      const body = l.trim();
+      if (/^[┌├└]/.test(body)) {
+        if (current) rows.push(current);
+        current = undefined;
+        continue;
+      }
+      const cells = body.slice(1, -1).split('│').map((c) => c.trim());
+      current = current ? current.map((c, k) => `${c}${c && cells[k] ? '\u0000' : ''}${cells[k]}`) : cells;
+    }
+    return rows;
+  };
+
+  const head = ['#', 'User', 'USER frames', 'Password', 'Result', 'Reply frame'];
+  const rows = [
+    ['1', 'student', '11', 'lab-pass-2026', 'accepted (230 OK. Current restricted directory is /)', '14'],
+    ['2', 'anonymous', '30, 31, 32', 'guest@example.org', 'rejected (530 Login authentication failed)', '33'],
+  ];
+
+  it('draws a table wider than the terminal anew within the width, every cell whole and in its place', () => {
+    const table = boxed(head, rows);
+    expect(Math.max(...table.split('\n').map((l) => stringWidth(l)))).toBeGreaterThan(70);
+    for (const width of [70, 60, 52]) {
+      const out = decorate(`Login\n${table}\n  #1: note`, { width, color: false }).split('\n');
+      const box = out.slice(1, -1);
+      for (const l of box) expect(stringWidth(l)).toBeLessThanOrEqual(width);
+      expect(box[0]).toMatch(/^  ┌[─┬]+┐$/);
+      expect(box.at(-1)).toMatch(/^  └[─┴]+┘$/);
+      // A cell's pieces, put back together, give its text: pieces end at a space (dropped) or
+      // inside a word longer than the column, so the text without spaces must be the same.
+      const back = cellWords(box).map((r) => r.map((c) => c.split('\u0000').join('').replace(/ /g, '')));
+      expect(back).toEqual([head, ...rows].map((r) => r.map((c) => c.replace(/ /g, ''))));
+      expect(out.at(-1)).toBe('  #1: note');
+    }
+  });
+
+  it('leaves a table that fits, one that cannot fit, and one whose cell holds the border character as they were', () => {
+    const small = boxed(['a', 'b'], [['1', '2']]);
+    expect(decorate(small, { width: 40, color: false })).toBe(small);
+    const many = boxed(Array.from({ length: 12 }, (_, k) => `column${k}`), [Array.from({ length: 12 }, (_, k) => `value${k}`)]);
+    expect(decorate(many, { width: 40, color: false })).toBe(many);
+    const tricky = boxed(['name', 'text'], [['a│b', 'x '.repeat(40)]]);
+    expect(decorate(tricky, { width: 50, color: false })).toBe(tricky);
+  });
+
+  it('capWidths: short columns keep their width, the long text column takes the narrowing', () => {
+    expect(capWidths([1, 7, 60, 2], 40, [1, 7, 10, 2])).toEqual([1, 7, 30, 2]);
+    expect(capWidths([3, 3], 10)).toEqual([3, 3]);
+    expect(capWidths([30, 30, 30], 10)).toBeUndefined();
+    expect(wrapCell('accepted (230 OK. Current)', 10)).toEqual(['accepted', '(230 OK.', 'Current)']);
+    expect(wrapCell('abcdefghijkl', 5)).toEqual(['abcde', 'fghij', 'kl']);
   });
 });
