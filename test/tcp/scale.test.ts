@@ -195,13 +195,21 @@ describe('TCP stage at scale', () => {
     expect(growth, `heap ${heapAtQuarter.toFixed(1)} MB at ${quarter} connections, ${heapAtEnd.toFixed(1)} MB at ${CONNECTIONS}`).toBeLessThan(8);
   });
 
-  it('a transfer of 4.5 GiB whose sequence numbers wrap twice: every byte once, in order, the generator\'s SHA-256', { timeout: 900_000 }, async () => {
-    // 60,000-byte segments (IPv4 allows 65,535) from a server whose ISN sits just below 2^32;
-    // the client ACKs every second segment. Every 5,000th segment is sent twice (a
-    // retransmission), every 7,919th pair is swapped (reordering). Payload bytes come from a
-    // random 1 MiB block at a position that depends on the stream offset.
-    const TOTAL = 4.5 * 2 ** 30;
+  const WRAP_TITLE = SCALE
+    ? 'a transfer of 4.5 GiB whose sequence numbers wrap twice (FTP_INSPECT_SCALE=1)'
+    : 'a transfer of 128 MiB whose sequence numbers wrap inside a reordered pair (set FTP_INSPECT_SCALE=1 for 4.5 GiB, wrapping twice)';
+  it(`${WRAP_TITLE}: every byte once, in order, the generator's SHA-256`, { timeout: SCALE ? 900_000 : 120_000 }, async () => {
+    // 60,000-byte segments (IPv4 allows 65,535); the client ACKs every second segment. Every
+    // 5,000th segment is sent twice (a retransmission), every 7,919th pair is swapped
+    // (reordering): segment 101 goes before segment 100. Payload bytes come from a random 1 MiB
+    // block at a position that depends on the stream offset.
+    // With FTP_INSPECT_SCALE=1 the stream is 4.5 GiB from an ISN just below 2^32, so its
+    // sequence numbers wrap right after the start and again 4 GiB later (stream offsets beyond
+    // 2^32). By default it is 128 MiB (a few seconds, not minutes) and the ISN is chosen so the
+    // wrap falls in the middle of segment 100, the one that arrives after its successor: the
+    // wrap is crossed by a reordered segment and the buffered one beyond it.
     const SEG = 60_000;
+    const TOTAL = SCALE ? 4.5 * 2 ** 30 : 128 * 2 ** 20;
     const COUNT = Math.ceil(TOTAL / SEG);
     const block = Buffer.alloc(1 << 20);
     for (let i = 0, x = 0x9e3779b9; i < block.length; i++) {
@@ -212,8 +220,12 @@ describe('TCP stage at scale', () => {
     }
     const client = (198 << 24) | (18 << 16) | 7;
     const server = (198 << 24) | (51 << 16) | (100 << 8) | 1;
-    const ISN = 0xffffff00;
+    const ISN = SCALE ? 0xffffff00 : 2 ** 32 - 1 - (100 * SEG + SEG / 2);
     const CISN = 1000;
+    // The wrap lies where the comment says: inside the first segment (full size) or inside segment 100.
+    const wrapSegment = SCALE ? 0 : 100;
+    expect(ISN + 1 + wrapSegment * SEG).toBeLessThan(2 ** 32);
+    expect(ISN + 1 + (wrapSegment + 1) * SEG).toBeGreaterThan(2 ** 32);
     const sent = createHash('sha256');
     const lengthOf = (i: number) => Math.min(SEG, TOTAL - i * SEG);
     const fillFor = (i: number) => (into: Buffer) => {
