@@ -119,11 +119,21 @@ function addExtractOptions(command: Command): Command {
     .addOption(new Option('--layout <layout>', 'flat: every file in DIR; tree: DIR/session-N/remote/dirs/name').choices(['flat', 'tree']).default('flat'));
 }
 
-/** Analyses the captures while every transfer is written under `dir`; manifest.json at the end. */
-async function analyzeExtracting(captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string): Promise<{ report: Report; manifest: Manifest; manifestName: string }> {
+/**
+ * Analyses the captures while every transfer is written under `dir`; manifest.json at the end.
+ * `filesOnly` (the extract command): only the files and the capture warnings are wanted, so each
+ * session is dropped once it is over and no statistics, listings or TCP analysis are made —
+ * memory stays flat however many sessions the capture has.
+ */
+async function analyzeExtracting(
+  captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string, filesOnly = false,
+): Promise<{ report: Report; manifest: Manifest; manifestName: string }> {
   const sink = await FileSink.create(dir, { layout: opts.layout });
   const base = analyzeOptions(opts);
-  const report = await analyzeAll(captures, { ...base, ftp: { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } } });
+  const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } };
+  const report = await analyzeAll(captures, filesOnly
+    ? { ...base, ftp: { ...ftp, keepSessions: false, listings: false }, statistics: false, tcp: { analysis: false } }
+    : { ...base, ftp });
   const manifest = await sink.close();
   return { report, manifest, manifestName: sink.manifestName ?? 'manifest.json' };
 }
@@ -220,7 +230,7 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & { output: string; format: 'text' | 'json' }) => {
-    const { report, manifest, manifestName } = await analyzeExtracting(captures, opts, opts.output);
+    const { report, manifest, manifestName } = await analyzeExtracting(captures, opts, opts.output, true);
     await writeOut(opts.format === 'json' ? JSON.stringify(manifest, null, 1) : extractionSummary(manifest, opts.output, manifestName));
     printReportWarnings(report);
   });

@@ -99,7 +99,11 @@ export class FileSink {
   readonly batchBytes: number;
   readonly maxWarnings: number;
   #names: NameAllocator;
-  #files: ExtractedFile[] = [];
+  /**
+   * Every file in the order it was opened: the file while it is open, its manifest entry once
+   * it is closed (a closed file's decoders, hash and buffers are not kept).
+   */
+  #files: Array<ExtractedFile | ManifestEntry> = [];
   /** Files not closed yet (the ones onChunkEnd must look at). */
   #active = new Set<ExtractedFile>();
   #buffered = 0;
@@ -147,9 +151,13 @@ export class FileSink {
     if (this.#closed) throw new Error('FileSink.open after close');
     const { dirs, base } = this.#nameParts(info);
     const file = new ExtractedFile(this, info, dirs, base, this.#names.allocate(dirs, base));
+    const slot = this.#files.length;
     this.#files.push(file);
     this.#active.add(file);
-    void file.closed.then(() => this.#active.delete(file));
+    void file.closed.then((entry) => {
+      this.#active.delete(file);
+      this.#files[slot] = entry;
+    });
     return file;
   }
 
@@ -171,7 +179,7 @@ export class FileSink {
   /** Everything handed in so far is written (not closed). */
   async flush(): Promise<void> {
     await this.#waitBelow(0);
-    await Promise.all(this.#files.map((f) => f.idle()));
+    await Promise.all([...this.#active].map((f) => f.idle()));
   }
 
   /**
@@ -181,18 +189,19 @@ export class FileSink {
    */
   async close(): Promise<Manifest> {
     this.#closed = true;
+    const unfinished = [...this.#active];
     // A decoder may still be finishing a transfer whose input has ended (MODE Z is asynchronous).
-    await Promise.all(this.#files.map((f) => f.decoderSettled()));
-    for (const f of this.#files) {
+    await Promise.all(unfinished.map((f) => f.decoderSettled()));
+    for (const f of unfinished) {
       if (!f.ended) {
         f.warn('the data connection had not ended when extraction closed (capture ended mid-transfer?)');
         // Through the decoder when there is one, so it can say what the cut means (MODE Z: no end marker).
         f.endInput();
       }
     }
-    await Promise.all(this.#files.map((f) => f.decoderSettled()));
-    for (const f of this.#files) if (!f.ended) f.end();
-    const files = await Promise.all(this.#files.map((f) => f.closed));
+    await Promise.all(unfinished.map((f) => f.decoderSettled()));
+    for (const f of unfinished) if (!f.ended) f.end();
+    const files = await Promise.all(this.#files.map((f) => (f instanceof ExtractedFile ? f.closed : f)));
     const manifest: Manifest = { format: MANIFEST_FORMAT, layout: this.layout, holes: this.holes, files };
     const text = `${JSON.stringify(manifest, null, 1)}\n`;
     let name = MANIFEST_NAME;
@@ -246,7 +255,7 @@ export class FileSink {
   }
 
   #waitBelow(below: number): Promise<void> {
-    for (const f of this.#files) f.kick();
+    for (const f of this.#active) f.kick();
     if (this.#buffered <= below) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ below, resolve }));
   }

@@ -23,6 +23,19 @@ export interface DataExtraction {
   decode?: DataDecodeOptions;
 }
 
+export interface LinkerOptions {
+  /**
+   * Sessions are handed back with release() once over and then forgotten, with their data
+   * connections, files and expectations: nothing is kept for the report at the end (unused
+   * expectations are not listed, data connections' TCP summaries not read). Default false.
+   */
+  releasing?: boolean;
+  /** With `releasing`: the TCP summary of a data connection of `owner` came (the session may be over now). */
+  dataDone?: (owner: SessionTransfers) => void;
+  /** Parse directory listings into FtpTransfer.listing (default true). */
+  listings?: boolean;
+}
+
 /** The FTP-DATA port of active mode (RFC 959 §3.2: L-1 of the control port 21). */
 const FTP_DATA_PORT = 20;
 
@@ -34,10 +47,18 @@ export class DataConnectionLinker {
   readonly #orphans: OrphanDataConnection[] = [];
   readonly #extraction: DataExtraction | undefined;
   readonly #files: Array<{ file: ExtractedFile; target: FtpTransfer | OrphanDataConnection; owner?: SessionTransfers }> = [];
+  readonly #releasing: boolean;
+  readonly #dataDone: ((owner: SessionTransfers) => void) | undefined;
+  readonly #listings: boolean;
+  /** Sessions made so far (the next one's ordinal is this plus one). */
+  #made = 0;
 
-  constructor(extraction?: DataExtraction, limits: ExpectationLimits = {}) {
+  constructor(extraction?: DataExtraction, limits: ExpectationLimits = {}, options: LinkerOptions = {}) {
     this.#extraction = extraction;
-    this.#expectations = new DataChannelExpectations((e) => this.#unused.push({ e, reason: 'expired' }), limits);
+    this.#releasing = options.releasing === true;
+    this.#dataDone = options.dataDone;
+    this.#listings = options.listings ?? true;
+    this.#expectations = new DataChannelExpectations((e) => this.#unusedExpectation(e, 'expired'), limits);
   }
 
   /** Makes the observer for a new session (attach the session record to it once built). */
@@ -46,12 +67,30 @@ export class DataConnectionLinker {
       register: (owner, a) => this.#expectations.register(owner, a),
       withdraw: (e, reason) => {
         this.#expectations.remove(e);
-        this.#unused.push({ e, reason });
+        this.#unusedExpectation(e, reason);
       },
       sinks: this.#extraction ? { open: (session, t, tap) => this.#openFile(session, t, tap) } : undefined,
-    });
+      listings: this.#listings,
+    }, ++this.#made);
     this.#sessions.push(s);
     return s;
+  }
+
+  /**
+   * With `releasing`: the session is over (its control connection is done and its data
+   * connections closed). Judges its transfers as finish() would and forgets it: no later
+   * connection is tied to it, its expectations are dropped.
+   */
+  release(s: SessionTransfers): void {
+    for (const b of [...s.unassigned]) s.adopt(b, 'no transfer command was seen for this data connection');
+    s.finish();
+    const i = this.#sessions.lastIndexOf(s);
+    if (i >= 0) this.#sessions.splice(i, 1);
+    for (const e of this.#expectations.pendingOf(s)) this.#expectations.remove(e);
+  }
+
+  #unusedExpectation(e: Expectation<SessionTransfers>, reason: UnusedExpectation['reason']): void {
+    if (!this.#releasing) this.#unused.push({ e, reason });
   }
 
   /** For the TCP stage's factory: a consumer when the connection is FTP data, else undefined. */
@@ -86,6 +125,14 @@ export class DataConnectionLinker {
   onSummary(summary: ControlConnectionSummary): void {
     const entry = this.#byStream.get(summary.stream);
     if (!entry) return;
+    if (this.#releasing) {
+      // The connection is done with: its session may be over now.
+      this.#byStream.delete(summary.stream);
+      if (entry.session) {
+        entry.session.dataConnectionDone();
+        this.#dataDone?.(entry.session);
+      }
+    }
     const f = entry.consumer.facts;
     const h = summary.handshake;
     f.handshake = { syn: h.syn?.frame ?? null, synAck: h.synAck?.frame ?? null, ack: h.ack?.frame ?? null };
@@ -108,7 +155,7 @@ export class DataConnectionLinker {
     }
     // Session numbers are given at the end; the files opened earlier learn theirs now.
     for (const f of this.#files) if (f.owner) f.file.info.session = sessionId(f.owner);
-    for (const e of this.#expectations.drain()) this.#unused.push({ e, reason: 'never-connected' });
+    for (const e of this.#expectations.drain()) this.#unusedExpectation(e, 'never-connected');
     const unusedExpectations = this.#unused.map(({ e, reason }) => unusedOf(e.announcement, sessionId(e.owner), reason));
     for (const o of this.#orphans) o.connection = this.#byStream.get(o.connection.stream)?.consumer.refresh() ?? o.connection;
     return { orphans: this.#orphans, unusedExpectations };
@@ -138,7 +185,6 @@ export class DataConnectionLinker {
       },
       closed: (c) => {
         if (bound && bound.transfer === undefined && owner.session.encrypted) owner.adopt(bound, 'the control channel is encrypted: the command that used this connection cannot be read');
-        void c;
       },
     });
     this.#byStream.set(start.stream, { consumer, session: owner });
@@ -179,7 +225,7 @@ export class DataConnectionLinker {
       kind,
       remotePath: t.path,
       // Ids are given when the report is finished; until then the order sessions were seen in, which is the same for one capture.
-      session: session.session.id || this.#sessions.indexOf(session) + 1,
+      session: session.session.id || session.ordinal,
       command: t.command,
       argument: t.arg,
       direction: t.direction,
@@ -203,19 +249,15 @@ export class DataConnectionLinker {
     const decoder = new TransferDecoder(rep, tap ? new TeeSink(file, tap) : file, x.decode);
     file.attach(decoder);
     seen?.(file);
-    this.#files.push(owner ? { file, target, owner } : { file, target });
+    // Released sessions' files have their final session number already (their ordinal).
+    if (!this.#releasing) this.#files.push(owner ? { file, target, owner } : { file, target });
     void file.closed.then((e) => {
       target.extracted = { name: e.name, size: e.size, sha256: e.sha256, complete: e.complete };
-      if ('status' in target) {
-        // The file's own account (decoded offsets, the announced size) is the more exact one.
-        if (e.missing.length > 0) target.missing = e.missing.filter((_, i) => e.missingDetail[i]?.reason !== 'before-rest');
-        if (e.dataBytes !== target.bytes) target.notes.push(`${e.dataBytes} bytes after decoding (${e.wire.decoding ?? 'as on the wire'})`);
-        if (!e.complete && target.status === 'complete') {
-          target.status = 'incomplete';
-          target.notes.push('extraction found bytes missing: see missing');
-        }
-        for (const w of e.warnings.slice(0, 5)) target.notes.push(`extract: ${w}`);
-      }
+      // The transfer's own account (bytes, status, missing) is made when its session is judged;
+      // a file that closes before that waits for it, so the result does not depend on timing.
+      if (!('status' in target)) return;
+      if (owner) owner.afterJudging(() => fileFacts(target, e));
+      else fileFacts(target, e);
     });
     return decoder;
   }
@@ -224,6 +266,18 @@ export class DataConnectionLinker {
   sessionOfStream(stream: number): SessionTransfers | undefined {
     return this.#byStream.get(stream)?.session;
   }
+}
+
+/** What the extracted file tells about its transfer, after the transfer was judged. */
+function fileFacts(target: FtpTransfer, e: ManifestEntry): void {
+  // The file's own account (decoded offsets, the announced size) is the more exact one.
+  if (e.missing.length > 0) target.missing = e.missing.filter((_, i) => e.missingDetail[i]?.reason !== 'before-rest');
+  if (e.dataBytes !== target.bytes) target.notes.push(`${e.dataBytes} bytes after decoding (${e.wire.decoding ?? 'as on the wire'})`);
+  if (!e.complete && target.status === 'complete') {
+    target.status = 'incomplete';
+    target.notes.push('extraction found bytes missing: see missing');
+  }
+  for (const w of e.warnings.slice(0, 5)) target.notes.push(`extract: ${w}`);
 }
 
 function newFacts(start: ConnectionStart, fromFtpServer: Direction, rule: BindingRule, expectationFrame: number | null, note: string | null): DataConnectionFacts {

@@ -43,6 +43,20 @@ export interface FtpAnalyzerOptions {
    * expired in `unusedExpectations`.
    */
   expectations?: ExpectationLimits;
+  /**
+   * false: each session is finished once it is over — its control connection's TCP summary
+   * came (the connection closed and stopped lingering, or the capture ended) and so did its
+   * data connections' —, handed to `onSession` and dropped, so memory does not grow with the
+   * number of sessions (`ftp-inspect extract`). Its number is then the order its control
+   * connection was seen in (the report's order too, for one capture), no later connection is
+   * tied to it, and `finish()` returns no sessions, credentials or unused expectations (orphans
+   * are still listed). Default true: everything is kept for the report.
+   */
+  keepSessions?: boolean;
+  /** With `keepSessions: false`: each session once it is finished (masked with `redact`). */
+  onSession?: (session: FtpSession) => void;
+  /** Parse directory listings into FtpTransfer.listing (default true; the listing's file is extracted either way). */
+  listings?: boolean;
 }
 
 export interface FinishOptions {
@@ -85,6 +99,8 @@ interface Entry {
   consumer: FtpControlConsumer;
   builder: FtpSessionBuilder;
   transfers: SessionTransfers;
+  /** With keepSessions false: the control connection's TCP summary came. */
+  controlDone?: boolean;
 }
 
 /** Client ACK frames on a control connection and the frame each acknowledges (bounded). */
@@ -96,13 +112,24 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   const contentDetection = options.contentDetection ?? true;
   const parserOptions = options.parser ?? {};
   const names = new DnsNameBook();
+  const keep = options.keepSessions ?? true;
+  /** Every session (keepSessions), or the sessions not finished yet (by control stream). */
   const entries: Entry[] = [];
+  const live = new Map<number, Entry>();
+  const byTransfers = new Map<SessionTransfers, Entry>();
   const headers = new SegmentHeaderWatch();
   const controlStreams = new Set<number>();
   const summaries = new Map<number, ControlConnectionFacts>();
   let captureStart: string | undefined;
   let finished = false;
-  const linker = new DataConnectionLinker(options.extract, options.expectations);
+  const linker = new DataConnectionLinker(options.extract, options.expectations, {
+    releasing: !keep,
+    listings: options.listings ?? true,
+    dataDone: keep ? undefined : (owner) => {
+      const e = byTransfers.get(owner);
+      if (e?.controlDone && owner.openConnections === 0) release(e);
+    },
+  });
   const controlAcks = new Map<number, Array<[number, number]>>();
   const plots = options.plots ? new SeqPlotCollector() : undefined;
 
@@ -116,9 +143,43 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     });
     transfers.attach(builder.session);
     const consumer = new FtpControlConsumer(builder, { ...parserOptions, swapDirections: swap, startEncrypted: implicitTls });
-    entries.push({ consumer, builder, transfers });
+    const entry: Entry = { consumer, builder, transfers };
+    if (keep) entries.push(entry);
+    else {
+      live.set(start.stream, entry);
+      byTransfers.set(transfers, entry);
+    }
     controlStreams.add(start.stream);
     return consumer;
+  };
+
+  /** keepSessions false: the session is over; finish it, hand it on and forget it. */
+  const release = (e: Entry): void => {
+    const s = e.builder.session;
+    live.delete(s.controlStream);
+    byTransfers.delete(e.transfers);
+    e.consumer.closed();
+    linker.release(e.transfers);
+    s.id = e.transfers.ordinal;
+    nameServer(s);
+    const facts = summaries.get(s.controlStream);
+    if (facts) applyTcpFacts(s, facts);
+    relativeNumbers(s);
+    explainAcks(s, controlAcks.get(s.controlStream) ?? []);
+    controlStreams.delete(s.controlStream);
+    summaries.delete(s.controlStream);
+    controlAcks.delete(s.controlStream);
+    if (!options.onSession) return;
+    const report: FtpReport = { sessions: [s], credentials: [], redacted: false };
+    options.onSession(options.redact ? redactReport(report).sessions[0]! : s);
+  };
+
+  const nameServer = (s: FtpSession): void => {
+    const named = names.nameBefore(s.server.ip, s.start.frame);
+    if (named) {
+      s.serverName = named.name;
+      s.serverNameSource = { frame: named.frame, query: named.query, type: named.type };
+    }
   };
 
   const factory: StreamConsumerFactory = (start: ConnectionStart): StreamConsumer | undefined => {
@@ -146,8 +207,14 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       if (packet.tcp) headers.saw(packet);
     },
     onConnection(summary: ControlConnectionSummary): void {
-      if (controlStreams.has(summary.stream)) summaries.set(summary.stream, controlConnectionFacts(summary));
-      else linker.onSummary(summary);
+      if (controlStreams.has(summary.stream)) {
+        summaries.set(summary.stream, controlConnectionFacts(summary));
+        const e = keep ? undefined : live.get(summary.stream);
+        if (e) {
+          e.controlDone = true;
+          if (e.transfers.openConnections === 0) release(e);
+        }
+      } else linker.onSummary(summary);
     },
     onSegment(frame: number, view: SegmentView, packet?: Packet): void {
       if (plots && packet) plots.segment(frame, view, packet);
@@ -161,6 +228,14 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     },
     finish(finishOptions: FinishOptions = {}): FtpReport {
       finished = true;
+      if (!keep) {
+        // Sessions still open at the end of the capture, in the order they were seen.
+        for (const e of [...live.values()].sort((a, b) => a.transfers.ordinal - b.transfers.ordinal)) release(e);
+        const { orphans } = linker.finish(() => 0);
+        const report: FtpReport = { sessions: [], credentials: [], redacted: options.redact === true, orphans, unusedExpectations: [] };
+        if (captureStart !== undefined) report.captureStart = captureStart;
+        return report;
+      }
       const sessions: FtpSession[] = [];
       for (const { consumer, builder } of entries) {
         consumer.closed();
@@ -169,11 +244,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       sessions.sort((a, b) => a.start.frame - b.start.frame || a.controlStream - b.controlStream);
       sessions.forEach((s, i) => {
         s.id = i + 1;
-        const named = names.nameBefore(s.server.ip, s.start.frame);
-        if (named) {
-          s.serverName = named.name;
-          s.serverNameSource = { frame: named.frame, query: named.query, type: named.type };
-        }
+        nameServer(s);
         const facts = finishOptions.tcpFacts?.(s.controlStream) ?? summaries.get(s.controlStream);
         if (facts) applyTcpFacts(s, facts);
         relativeNumbers(s);

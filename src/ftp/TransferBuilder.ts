@@ -63,17 +63,39 @@ export class SessionTransfers implements SessionObserver {
   readonly all: OpenTransfer[] = [];
   /** Decoder chains feeding listing parsers (MODE Z inflates asynchronously: see settled()). */
   readonly #listingDecoders: Array<{ settled(): Promise<void> }> = [];
+  readonly #listings: boolean;
+  /** 1 for the first session the linker made, 2 for the next…: the session's number until the report numbers them. */
+  readonly ordinal: number;
+  /** Data connections bound to this session whose TCP summary has not come yet. */
+  #openConnections = 0;
+  /** What waits for finish() (undefined once it ran). */
+  #afterJudging: Array<() => void> | undefined = [];
 
   constructor(
     hooks: {
       register: (owner: SessionTransfers, a: DataChannelAnnouncement) => Expectation<SessionTransfers>;
       withdraw: (e: Expectation<SessionTransfers>, reason: 'refused') => void;
       sinks?: TransferSinkFactory;
+      /** Parse directory listings into FtpTransfer.listing (default true). */
+      listings?: boolean;
     },
+    ordinal = 0,
   ) {
     this.#register = hooks.register;
     this.#withdraw = hooks.withdraw;
     this.#sinks = hooks.sinks;
+    this.#listings = hooks.listings ?? true;
+    this.ordinal = ordinal;
+  }
+
+  /** Data connections bound to this session whose TCP summary has not come yet. */
+  get openConnections(): number {
+    return this.#openConnections;
+  }
+
+  /** @internal The linker: the TCP summary of a data connection bound to this session came. */
+  dataConnectionDone(): void {
+    if (this.#openConnections > 0) this.#openConnections--;
   }
 
   /** The session record this listens for (set once the builder made it). */
@@ -196,6 +218,7 @@ export class SessionTransfers implements SessionObserver {
   /** A data connection was claimed for this session (by an expectation or by timing). */
   bind(consumer: DataConnectionConsumer, expectation: Expectation<SessionTransfers> | undefined, fromFtpServer: Direction): BoundConnection {
     const bound: BoundConnection = { consumer, fromFtpServer, expectation, transfer: undefined };
+    this.#openConnections++;
     // Active: the command came first and waits. Commands refused before any connection are skipped.
     // The command sent with this very announcement first (a 226 can even come before a late
     // connection is seen), else the oldest command still waiting.
@@ -254,7 +277,7 @@ export class SessionTransfers implements SessionObserver {
     const dir: Direction = t.direction === 'upload' ? (bound.fromFtpServer === 0 ? 1 : 0) : bound.fromFtpServer;
     const makeSink = (): DataSink | undefined => {
       let tap: ListingCollector | undefined;
-      if (t.direction === 'listing' && (t.command === 'LIST' || t.command === 'NLST' || t.command === 'MLSD')) {
+      if (this.#listings && t.direction === 'listing' && (t.command === 'LIST' || t.command === 'NLST' || t.command === 'MLSD')) {
         // The year of "Mon DD HH:MM" dates is judged against the time the listing was sent.
         const connection = t.connection;
         tap = new ListingCollector(t.command as ListingCommand, () => {
@@ -298,6 +321,15 @@ export class SessionTransfers implements SessionObserver {
   /** Completeness of every transfer, once the capture is read (RFC 959 §4.2 reply codes). */
   finish(): void {
     for (const o of this.all) judge(o, this.session);
+    const waiting = this.#afterJudging;
+    this.#afterJudging = undefined;
+    for (const f of waiting ?? []) f();
+  }
+
+  /** Runs `f` once the transfers are judged (finish()): at once if they are. */
+  afterJudging(f: () => void): void {
+    if (this.#afterJudging) this.#afterJudging.push(f);
+    else f();
   }
 }
 
