@@ -65,12 +65,14 @@ export class ConnectionTable {
   readonly #buckets = new Map<number, TcpConnectionState | TcpConnectionState[]>();
   #size = 0;
   #last: TcpConnectionState | undefined;
-  /** Closed connections in the order they closed; checked from the front. */
-  #closing: TcpConnectionState[] = [];
-  #closingHead = 0;
-  /** Connections whose teardown completed, in that order. */
-  #done: TcpConnectionState[] = [];
-  #doneHead = 0;
+  /**
+   * Closed connections in the order they closed, checked from the front, and those whose
+   * teardown completed, in that order: lists linked through the connections themselves
+   * (lingerPrev / lingerNext), so a connection leaving a queue (dropped, replaced on its ports,
+   * moved on to the other queue) is unlinked at once and nothing keeps it alive afterwards.
+   */
+  readonly #closing = new LingerQueue();
+  readonly #done = new LingerQueue();
   /** Connections in either queue that are still held. */
   #lingering = 0;
   #nextStream = 0;
@@ -167,7 +169,8 @@ export class ConnectionTable {
       if (list.length === 1) this.#buckets.set(key, list[0]!);
     }
     if (connection.lingerQueue !== 0) {
-      connection.lingerQueue = 0; // its queue entry is skipped from now on
+      (connection.lingerQueue === 1 ? this.#closing : this.#done).unlink(connection);
+      connection.lingerQueue = 0;
       this.#lingering--;
     }
     this.#size--;
@@ -180,7 +183,7 @@ export class ConnectionTable {
     if (connection.lingerQueue !== 0) return;
     connection.queuedTime = connection.lastTime;
     connection.lingerQueue = 1;
-    this.#closing.push(connection);
+    this.#closing.append(connection);
     this.#lingering++;
   }
 
@@ -188,9 +191,10 @@ export class ConnectionTable {
   done(connection: TcpConnectionState): void {
     if (connection.lingerQueue === 2) return;
     if (connection.lingerQueue === 0) this.#lingering++;
+    else this.#closing.unlink(connection);
     connection.queuedTime = connection.lastTime;
-    connection.lingerQueue = 2; // its entry in the closing queue, if any, is skipped from now on
-    this.#done.push(connection);
+    connection.lingerQueue = 2;
+    this.#done.append(connection);
   }
 
   /**
@@ -200,38 +204,24 @@ export class ConnectionTable {
    */
   expire(now: number, retire: (connection: TcpConnectionState) => void): void {
     // Over the limit, the done queue gives up its oldest first.
-    this.#expireQueue(this.#done, true, now, this.#doneLingerNs, retire);
-    this.#expireQueue(this.#closing, false, now, this.#lingerNs, retire);
+    if (this.#done.first !== undefined) this.#expireQueue(this.#done, now, this.#doneLingerNs, retire);
+    if (this.#closing.first !== undefined) this.#expireQueue(this.#closing, now, this.#lingerNs, retire);
   }
 
-  #expireQueue(queue: TcpConnectionState[], done: boolean, now: number, linger: number, retire: (connection: TcpConnectionState) => void): void {
-    const mine = done ? 2 : 1;
-    let head = done ? this.#doneHead : this.#closingHead;
-    while (head < queue.length) {
-      const c = queue[head]!;
-      if (c.retired || c.lingerQueue !== mine) {
-        head++; // replaced already (port reuse), or moved on to the other queue
-        continue;
-      }
+  #expireQueue(queue: LingerQueue, now: number, linger: number, retire: (connection: TcpConnectionState) => void): void {
+    for (let c = queue.first; c !== undefined; c = queue.first) {
       const tooMany = this.#lingering > this.#maxLingering;
       if (!tooMany && now - c.lastTime <= linger) {
         // Touched since it was queued: to the back, so it does not hold up the others.
         if (c.lastTime === c.queuedTime) break;
-        head++;
         c.queuedTime = c.lastTime;
-        queue.push(c);
+        queue.unlink(c);
+        queue.append(c);
         continue;
       }
-      head++;
       this.#drop(c);
       retire(c);
     }
-    if (head > 1024 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
-    }
-    if (done) this.#doneHead = head;
-    else this.#closingHead = head;
   }
 
   /** Drops `c` from the table, remembering what a late segment needs. */
@@ -288,12 +278,42 @@ export class ConnectionTable {
     this.#buckets.clear();
     this.#size = 0;
     this.#last = undefined;
-    this.#closing = [];
-    this.#closingHead = 0;
-    this.#done = [];
-    this.#doneHead = 0;
+    this.#closing.clear();
+    this.#done.clear();
     this.#lingering = 0;
-    for (const c of all) c.lingerQueue = 0;
+    for (const c of all) {
+      c.lingerQueue = 0;
+      c.lingerPrev = c.lingerNext = undefined;
+    }
     return all;
+  }
+}
+
+/** A queue of connections linked through their lingerPrev / lingerNext fields. */
+class LingerQueue {
+  first: TcpConnectionState | undefined;
+  last: TcpConnectionState | undefined;
+
+  append(c: TcpConnectionState): void {
+    c.lingerNext = undefined;
+    c.lingerPrev = this.last;
+    if (this.last === undefined) this.first = c;
+    else this.last.lingerNext = c;
+    this.last = c;
+  }
+
+  /** Takes `c` (which must be in this queue) out of it. */
+  unlink(c: TcpConnectionState): void {
+    const prev = c.lingerPrev;
+    const next = c.lingerNext;
+    if (prev === undefined) this.first = next;
+    else prev.lingerNext = next;
+    if (next === undefined) this.last = prev;
+    else next.lingerPrev = prev;
+    c.lingerPrev = c.lingerNext = undefined;
+  }
+
+  clear(): void {
+    this.first = this.last = undefined;
   }
 }

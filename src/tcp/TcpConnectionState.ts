@@ -61,6 +61,9 @@ export class TcpConnectionState {
   queuedTime = 0;
   /** The table's linger queue holding it: 0 none, 1 closed, 2 teardown complete (ConnectionTable). */
   lingerQueue: 0 | 1 | 2 = 0;
+  /** Neighbours in that queue (ConnectionTable's LingerQueue). */
+  lingerPrev: TcpConnectionState | undefined;
+  lingerNext: TcpConnectionState | undefined;
 
   // Handshake.
   syn: TcpSegmentRef | undefined;
