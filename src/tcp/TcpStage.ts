@@ -500,6 +500,9 @@ export class TcpStage {
       if (mine.rstCount + peer.rstCount > 0 || (mine.fin?.ackedBy !== undefined && peer.fin?.ackedBy !== undefined)) {
         conn.closed = true;
         this.#table.done(conn);
+        // It lingers with (nearly always) nothing in flight: no need to hold the stores.
+        mine.unacked.releaseIfEmpty();
+        peer.unacked.releaseIfEmpty();
       } else if (!conn.closed && mine.fin !== undefined && peer.fin !== undefined) {
         conn.closed = true;
         this.#table.closing(conn);
