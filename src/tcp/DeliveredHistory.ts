@@ -50,6 +50,12 @@ export class ViewRegistry {
 }
 
 const NO_NUMBERS: number[] = [];
+/** Numbers per delivery in DeliveredHistory's #meta, and their places. */
+const META = 4;
+const META_START = 0;
+const META_LENGTH = 1;
+const META_FRAME = 2;
+const META_RING_AT = 3;
 const NO_VIEWS: Array<Uint8Array | null> = [];
 const EMPTY = new Uint8Array(0);
 
@@ -65,12 +71,11 @@ export class DeliveredHistory {
   readonly #maxSegments: number;
   readonly #registry: ViewRegistry | undefined;
   #registered = false;
-  // Deliveries, oldest first, live from #head: stream offset, length, frame, and where the
-  // bytes are — a view (until materialised) or, when the view is null, the ring from #ringAt.
-  #starts: number[] = NO_NUMBERS;
-  #lengths: number[] = NO_NUMBERS;
-  #frames: number[] = NO_NUMBERS;
-  #ringAt: number[] = NO_NUMBERS;
+  // Deliveries, oldest first, live from #head: in #meta, four numbers each (META_* fields:
+  // stream offset, length, frame, ring position), and where the bytes are in #views — a view
+  // (until materialised) or, when null, the ring from the ring position. Two arrays, not one
+  // per field: a history is made per direction, and most directions see a few deliveries.
+  #meta: number[] = NO_NUMBERS;
   #views: Array<Uint8Array | null> = NO_VIEWS;
   #head = 0;
   /** End of the live deliveries in the arrays (slots beyond it are stale; lengths never shrink but in #compact). */
@@ -93,7 +98,7 @@ export class DeliveredHistory {
 
   /** First stream offset still held (= end when nothing is). */
   get start(): number {
-    return this.#head < this.#tail ? this.#starts[this.#head]! : Math.max(0, this.#end);
+    return this.#head < this.#tail ? this.#meta[this.#head * META + META_START]! : Math.max(0, this.#end);
   }
 
   /** Bytes held. */
@@ -122,11 +127,8 @@ export class DeliveredHistory {
     while (this.#head < this.#tail && (this.#held + n > this.#maxBytes || this.#tail - this.#head >= this.#maxSegments)) {
       this.#dropOldest();
     }
-    if (this.#starts === NO_NUMBERS) {
-      this.#starts = [];
-      this.#lengths = [];
-      this.#frames = [];
-      this.#ringAt = [];
+    if (this.#meta === NO_NUMBERS) {
+      this.#meta = [];
       this.#views = [];
     } else if (this.#head >= 32 && this.#head * 2 >= this.#tail) {
       this.#compact();
@@ -135,17 +137,16 @@ export class DeliveredHistory {
     // Copied before the delivery is listed: #copyIn may grow the ring, moving what is listed.
     const at = registry === undefined ? this.#copyIn(bytes) : 0;
     const t = this.#tail++;
-    if (t === this.#starts.length) {
-      this.#starts.push(offset);
-      this.#lengths.push(n);
-      this.#frames.push(frame);
-      this.#ringAt.push(at);
+    const meta = this.#meta;
+    if (t === this.#views.length) {
+      meta.push(offset, n, frame, at);
       this.#views.push(registry !== undefined ? bytes : null);
     } else {
-      this.#starts[t] = offset;
-      this.#lengths[t] = n;
-      this.#frames[t] = frame;
-      this.#ringAt[t] = at;
+      const m = t * META;
+      meta[m + META_START] = offset;
+      meta[m + META_LENGTH] = n;
+      meta[m + META_FRAME] = frame;
+      meta[m + META_RING_AT] = at;
       this.#views[t] = registry !== undefined ? bytes : null;
     }
     this.#held += n;
@@ -157,8 +158,8 @@ export class DeliveredHistory {
 
   /** The peer acknowledged everything before stream offset `offset`: those bytes are settled. */
   acknowledged(offset: number): void {
-    const starts = this.#starts;
-    while (this.#head < this.#tail && starts[this.#head]! + this.#lengths[this.#head]! <= offset) this.#dropOldest();
+    const meta = this.#meta;
+    while (this.#head < this.#tail && meta[this.#head * META + META_START]! + meta[this.#head * META + META_LENGTH]! <= offset) this.#dropOldest();
   }
 
   /**
@@ -166,12 +167,12 @@ export class DeliveredHistory {
    * over the part of it the history still holds; reports differing ranges to `out`.
    */
   compare(offset: number, bytes: Uint8Array, out: ConflictCollector): void {
-    const starts = this.#starts;
+    const meta = this.#meta;
     const end = offset + bytes.length;
     for (let i = this.#head; i < this.#tail; i++) {
-      const s = starts[i]!;
+      const s = meta[i * META + META_START]!;
       if (s >= end) break;
-      const e = s + this.#lengths[i]!;
+      const e = s + meta[i * META + META_LENGTH]!;
       if (e <= offset) continue;
       const from = s > offset ? s : offset;
       const to = e < end ? e : end;
@@ -183,7 +184,7 @@ export class DeliveredHistory {
       } else {
         // In the ring, perhaps wrapped round its end.
         const ring = this.#ring;
-        let at = this.#ringAt[i]! + (from - s);
+        let at = meta[i * META + META_RING_AT]! + (from - s);
         if (at >= ring.length) at -= ring.length;
         const first = Math.min(to - from, ring.length - at);
         span = differingSpan(ring.subarray(at, at + first), claimed.subarray(0, first));
@@ -192,7 +193,7 @@ export class DeliveredHistory {
           if (rest !== undefined) span = [span === undefined ? first + rest[0] : span[0], first + rest[1]];
         }
       }
-      if (span !== undefined) out.add(from + span[0], from + span[1], [this.#frames[i]!]);
+      if (span !== undefined) out.add(from + span[0], from + span[1], [meta[i * META + META_FRAME]!]);
     }
   }
 
@@ -204,7 +205,7 @@ export class DeliveredHistory {
       const view = views[i]!;
       if (view === null) continue;
       // Copied first: #copyIn may grow the ring, moving the deliveries already in it (not this one).
-      this.#ringAt[i] = this.#copyIn(view);
+      this.#meta[i * META + META_RING_AT] = this.#copyIn(view);
       views[i] = null;
     }
   }
@@ -212,7 +213,7 @@ export class DeliveredHistory {
   /** Drops everything (the direction finished). */
   clear(): void {
     this.#reset();
-    this.#starts = this.#lengths = this.#frames = this.#ringAt = NO_NUMBERS;
+    this.#meta = NO_NUMBERS;
     this.#views = NO_VIEWS;
     this.#ring = EMPTY;
     this.#end = -1;
@@ -231,7 +232,7 @@ export class DeliveredHistory {
 
   #dropOldest(): void {
     const i = this.#head++;
-    const n = this.#lengths[i]!;
+    const n = this.#meta[i * META + META_LENGTH]!;
     this.#held -= n;
     if (this.#views[i] === null) this.#materialised -= n;
     else this.#views[i] = null;
@@ -241,18 +242,11 @@ export class DeliveredHistory {
   #compact(): void {
     const h = this.#head;
     const n = this.#tail - h;
-    const starts = this.#starts;
-    const lengths = this.#lengths;
-    const frames = this.#frames;
-    const ringAt = this.#ringAt;
+    const meta = this.#meta;
     const views = this.#views;
-    for (let i = 0; i < n; i++) {
-      starts[i] = starts[h + i]!;
-      lengths[i] = lengths[h + i]!;
-      frames[i] = frames[h + i]!;
-      ringAt[i] = ringAt[h + i]!;
-      views[i] = views[h + i]!;
-    }
+    // A plain loop: Array.prototype.copyWithin is a slow generic builtin on number arrays.
+    for (let i = 0, from = h * META, to = this.#tail * META; from < to; i++, from++) meta[i] = meta[from]!;
+    for (let i = 0; i < n; i++) views[i] = views[h + i]!;
     for (let i = n; i < this.#tail; i++) views[i] = null;
     this.#head = 0;
     this.#tail = n;
@@ -290,12 +284,12 @@ export class DeliveredHistory {
     let w = 0;
     const views = this.#views;
     for (let i = this.#head; i < this.#tail && views[i] === null; i++) {
-      const len = this.#lengths[i]!;
-      const at = this.#ringAt[i]!;
+      const len = this.#meta[i * META + META_LENGTH]!;
+      const at = this.#meta[i * META + META_RING_AT]!;
       const first = Math.min(len, old.length - at);
       ring.set(old.subarray(at, at + first), w);
       if (first < len) ring.set(old.subarray(0, len - first), w + first);
-      this.#ringAt[i] = w;
+      this.#meta[i * META + META_RING_AT] = w;
       w += len;
     }
     this.#ring = ring;
