@@ -132,10 +132,7 @@ export class TcpConnectionState {
    * summary takes over the parts already built (segment refs, frame lists) instead of copying.
    */
   summary(): TcpConnection {
-    const analysis = {} as TcpAnalysisCounts;
-    TCP_ANALYSIS_NAMES.forEach(([, name], i) => {
-      analysis[name as keyof TcpAnalysisCounts] = this.analysisCounts?.[i] ?? 0;
-    });
+    const analysis = analysisCounts(this.analysisCounts ?? NO_COUNTS);
     const [client, server] = this.analyzer.flows;
     const c: TcpConnection = {
       stream: this.stream,
@@ -189,6 +186,37 @@ export class TcpConnectionState {
     if (figures) c.reassembly = { client: figures[0]!, server: figures[1]! };
     return c;
   }
+}
+
+const NO_COUNTS: readonly number[] = new Array<number>(ANALYSIS_SLOTS).fill(0);
+
+/**
+ * The counts per analysis bit as the model's object. Written out as one literal, so every
+ * summary's counts share one object shape (built key by key they took a slow, dictionary-like
+ * path); the keys are in bit order, the order of TCP_ANALYSIS_NAMES (checked below, once).
+ */
+function analysisCounts(c: readonly number[]): TcpAnalysisCounts {
+  return {
+    retransmission: c[0]!,
+    fast_retransmission: c[1]!,
+    spurious_retransmission: c[2]!,
+    out_of_order: c[3]!,
+    lost_segment: c[4]!,
+    ack_lost_segment: c[5]!,
+    duplicate_ack: c[6]!,
+    zero_window: c[7]!,
+    window_full: c[8]!,
+    keep_alive: c[9]!,
+    keep_alive_ack: c[10]!,
+    window_update: c[11]!,
+    zero_window_probe: c[12]!,
+    zero_window_probe_ack: c[13]!,
+    reused_ports: c[14]!,
+  };
+}
+
+if (Object.keys(analysisCounts(NO_COUNTS)).join() !== TCP_ANALYSIS_NAMES.map(([, name]) => name).join()) {
+  throw new Error('TcpConnectionState: analysisCounts() is out of step with TCP_ANALYSIS_NAMES');
 }
 
 function sideClose(flow: FlowState): TcpSideClose {
