@@ -14,17 +14,18 @@
 // and stderr holds only our own one-line messages.
 //
 // CI runs FTP_INSPECT_FUZZ_CASES cases (default 250) from FTP_INSPECT_FUZZ_SEED (default
-// 0x5eed0000); case i uses seed + i, so a failure names the one seed that replays it:
+// 0x5eed0000) on the fixtures; FTP_INSPECT_FUZZ_CORPUS=all mutates the public captures too.
+// Case i uses seed + i, so a failure names the one seed that replays it (with the same corpus):
 //   FTP_INSPECT_FUZZ_SEED=<seed> FTP_INSPECT_FUZZ_CASES=1 npx vitest run test/fuzz
 // and the failing input is written to test-output/fuzz/<seed>.pcap with a note of what was done.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mutateCapture } from '../helpers/captureMutator.js';
-import { FIXTURES, ROOT } from '../helpers/captures.js';
+import { FIXTURES, ROOT, captureLabel, publicCaptures } from '../helpers/captures.js';
 import { seededRandom } from '../helpers/random.js';
 
 const CASES = Number(process.env.FTP_INSPECT_FUZZ_CASES ?? 250);
@@ -43,6 +44,16 @@ const fixtures = readdirSync(FIXTURES)
   .filter((f) => /\.pcap(ng)?$/.test(f))
   .sort()
   .map((f) => ({ name: f, bytes: readFileSync(join(FIXTURES, f)) }));
+// FTP_INSPECT_FUZZ_CORPUS=all adds the public captures (other link types, servers and damage
+// than ours) up to PUBLIC_MAX_BYTES each, when ../shared/captures/public is there. Compressed
+// ones are left out: the mutator works on the record structure (and gzips some cases itself).
+const PUBLIC_MAX_BYTES = 256 * 1024;
+if (process.env.FTP_INSPECT_FUZZ_CORPUS === 'all') {
+  for (const path of publicCaptures().sort()) {
+    if (path.endsWith('.gz') || statSync(path).size > PUBLIC_MAX_BYTES) continue;
+    fixtures.push({ name: captureLabel(path), bytes: readFileSync(path) });
+  }
+}
 
 interface WorkerReply {
   id?: number;
