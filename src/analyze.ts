@@ -4,7 +4,8 @@
 
 import type { CaptureSummary } from './capture/CaptureInfo.js';
 import type { CaptureWarning } from './capture/Frame.js';
-import { readCapture, type CaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';
+import { readCaptures } from './capture/mergeCaptures.js';
+import type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js';
 import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
 import { createFtpAnalyzer, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
 import type { FtpReport } from './ftp/model.js';
@@ -23,15 +24,21 @@ export interface CaptureFacts {
   format: CaptureSummary['format'];
   gzip: boolean;
   frames: number;
-  /** Damage found while reading (cut-off records, impossible lengths), with frame numbers. */
+  /** Damage found while reading (cut-off records, impossible lengths), with the file's own frame numbers. */
   warnings: CaptureWarning[];
+  /**
+   * When several captures were merged into one trace: the trace's numbers of this file's first
+   * and last frame (absent when the file has no frames, or when it was read alone).
+   */
+  firstFrame?: number;
+  lastFrame?: number;
 }
 
 /** The report model every renderer reads: plain data, JSON as is. */
 export interface Report extends FtpReport {
   schemaVersion: number;
   captures: CaptureFacts[];
-  /** Packet lengths, TCP conversations, per-connection figures (stats/model.ts); one capture's only, absent when several are merged. */
+  /** Packet lengths, TCP conversations, per-connection figures (stats/model.ts) of the whole trace; absent from `analyzeSeparately`'s report. */
   statistics?: Statistics;
 }
 
@@ -44,8 +51,13 @@ export interface AnalyzeOptions {
   statistics?: boolean;
 }
 
-/** Reads one capture through every stage and returns its report. */
-export async function analyze(source: CaptureSource, options: AnalyzeOptions = {}): Promise<Report> {
+/**
+ * Reads a capture through every stage and returns its report. Several captures are read as one
+ * trace, merged by time as mergecap merges them (capture/mergeCaptures.ts): frame numbers are
+ * those of mergecap's output, and a session split over several files is one session.
+ */
+export async function analyze(source: CaptureSource | readonly CaptureSource[], options: AnalyzeOptions = {}): Promise<Report> {
+  const sources: readonly CaptureSource[] = Array.isArray(source) ? source : [source as CaptureSource];
   const ftp = createFtpAnalyzer(options.ftp);
   const sink = options.ftp?.extract?.sink;
   const stats = options.statistics === false ? undefined : new StatsCollector();
@@ -62,9 +74,16 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
   });
   const decoder = new PacketDecoder(options.decoder);
   const extractSink = options.ftp?.extract?.sink;
-  const summary = await readCapture(
-    source,
+  const ranges = sources.map(() => ({ first: 0, last: 0 }));
+  const several = sources.length > 1;
+  const summaries = await readCaptures(
+    sources,
     (frame) => {
+      if (several) {
+        const range = ranges[frame.capture!]!;
+        if (range.first === 0) range.first = frame.no;
+        range.last = frame.no;
+      }
       const packet = decoder.decode(frame);
       ftp.onPacket(packet);
       const view = tcp.process(packet);
@@ -86,7 +105,11 @@ export async function analyze(source: CaptureSource, options: AnalyzeOptions = {
   tcp.finish();
   await ftp.settled();
   const report = ftp.finish();
-  const captures = [captureFacts(source, summary)];
+  const captures = sources.map((s, i) => {
+    const facts = captureFacts(s, summaries[i]!);
+    if (several && ranges[i]!.first > 0) Object.assign(facts, { firstFrame: ranges[i]!.first, lastFrame: ranges[i]!.last });
+    return facts;
+  });
   if (!stats) return { schemaVersion: REPORT_SCHEMA_VERSION, captures, ...report };
   const roles = ftpStreamRoles(report);
   const statistics = stats.finish(roles.classify, report.sessions, roles.dataStreams);
@@ -99,8 +122,17 @@ async function bothChunkEnds(writers: Promise<void> | undefined, callers: (() =>
   await callers?.();
 }
 
-/** Several captures, one after another, as one report (sessions numbered across all of them). */
+/** Several captures as one trace merged by time: the same as `analyze(sources)`. */
 export async function analyzeAll(sources: readonly CaptureSource[], options: AnalyzeOptions = {}): Promise<Report> {
+  return analyze(sources, options);
+}
+
+/**
+ * Each capture analysed alone, one after another, and the reports joined (`--separate`): frame
+ * numbers are each file's own, sessions are numbered across all and name their capture, and
+ * there are no statistics (they would mix unrelated traces).
+ */
+export async function analyzeSeparately(sources: readonly CaptureSource[], options: AnalyzeOptions = {}): Promise<Report> {
   if (sources.length === 1) return analyze(sources[0]!, options);
   const parts: Array<{ capture: string; report: Report }> = [];
   for (const source of sources) parts.push({ capture: sourceName(source), report: await analyze(source, options) });

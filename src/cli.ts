@@ -5,7 +5,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
 import type { CaptureWarning } from './capture/Frame.js';
-import { analyzeAll, type AnalyzeOptions } from './analyze.js';
+import { analyze, analyzeSeparately, type AnalyzeOptions } from './analyze.js';
 import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
 import { renderCredentialsJson, renderReportJson } from './report/ftpJson.js';
@@ -71,6 +71,8 @@ ${EXIT_STATUS_HELP}`);
 
 interface FtpCliOptions {
   ftpPort?: number[];
+  /** Analyse each capture alone (`--separate`) instead of merging them into one trace. */
+  separate?: boolean;
   detect: boolean;
   redact?: boolean;
   /** Collect the data connections' sequence plot points (`--plots`; the HTML report always does). */
@@ -80,6 +82,13 @@ interface FtpCliOptions {
 function analyzeOptions(opts: FtpCliOptions): AnalyzeOptions {
   return { ftp: { ports: [21, ...(opts.ftpPort ?? [])], contentDetection: opts.detect, redact: opts.redact === true, plots: opts.plots === true } };
 }
+
+/** Several captures are one trace merged by time, unless `--separate` (commands built on the report). */
+function analyzeCaptures(captures: readonly string[], opts: { separate?: boolean }, options: AnalyzeOptions): Promise<Report> {
+  return opts.separate === true ? analyzeSeparately(captures, options) : analyze(captures, options);
+}
+
+const SEPARATE_HELP = 'with several captures: analyse each alone (frame numbers of each file, sessions marked with their file, no statistics) instead of merging them by time into one trace';
 
 function addFtpOptions(command: Command): Command {
   return command
@@ -131,7 +140,7 @@ async function analyzeExtracting(
   const sink = await FileSink.create(dir, { layout: opts.layout });
   const base = analyzeOptions(opts);
   const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } };
-  const report = await analyzeAll(captures, filesOnly
+  const report = await analyzeCaptures(captures, opts, filesOnly
     ? { ...base, ftp: { ...ftp, keepSessions: false, listings: false }, statistics: false, tcp: { analysis: false } }
     : { ...base, ftp });
   const manifest = await sink.close();
@@ -171,8 +180,9 @@ addExtractOptions(addFtpOptions(
   program
     .command('report', { isDefault: true })
     .description('the lab report (default command): per FTP session the server and ports, handshake, greeting, login and credentials, every command and reply with frames, TLS, teardown')
-    .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
+    .argument('<captures...>', 'capture files (pcap or pcapng, optionally gzip-compressed), or - for standard input; several are merged by time into one trace, as mergecap does')
     .addOption(new Option('--format <format>', 'output format: text, json, md (Markdown lab report), html (one self-contained page with plots; use -o)').choices(['text', 'json', 'md', 'html']).default('text'))
+    .option('--separate', SEPARATE_HELP)
     .option('-o, --output <file>', 'write the report to FILE instead of standard output (written whole or not at all)')
     .addOption(new Option('--color <when>', 'colour in text output: auto (a terminal, NO_COLOR unset), always, never').choices(['auto', 'always', 'never']).default('auto'))
     .option('--all-lines', 'show every line of multi-line replies (FEAT, HELP, STAT)')
@@ -199,11 +209,11 @@ only on a terminal with NO_COLOR unset (FORCE_COLOR or --color always force it);
 written with -o it is neither wrapped nor coloured.
 
 ${EXIT_STATUS_HELP}`)
-  .action(async (capture: string, opts: FtpCliOptions & ExtractCliOptions & OutputCliOptions & { format: 'text' | 'json' | 'md' | 'html'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
+  .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & OutputCliOptions & { format: 'text' | 'json' | 'md' | 'html'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     if (opts.format === 'html') opts.plots = true;
     const report = opts.extract !== undefined
-      ? (await analyzeExtracting([capture], opts, opts.extract)).report
-      : await analyzeAll([capture], analyzeOptions(opts));
+      ? (await analyzeExtracting(captures, opts, opts.extract)).report
+      : await analyzeCaptures(captures, opts, analyzeOptions(opts));
     const text = opts.format === 'json' ? renderReportJson(report)
       : opts.format === 'md' ? renderMarkdown(report)
       : opts.format === 'html' ? htmlReport(report, opts)
@@ -218,6 +228,7 @@ addExtractOptions(addFtpOptions(
     .description('write every file transferred over FTP (downloads, uploads, listings) to DIR, decoded (MODE Z/B/C, TYPE A/E as asked), with sha256 and DIR/manifest.json')
     .argument('<captures...>', 'capture files, or - for standard input')
     .requiredOption('-o, --output <dir>', 'output directory (created if needed; nothing in it is overwritten)')
+    .option('--separate', SEPARATE_HELP)
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text')),
 ))
   .addHelpText('after', `
@@ -239,8 +250,9 @@ addOutputOptions(addFtpOptions(
   program
     .command('creds')
     .description('cleartext FTP credentials in one or more captures; exit status 1 when any was found, 0 when none, 2 on error')
-    .argument('<captures...>', 'capture files, or - for standard input')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
+    .argument('<captures...>', 'capture files, or - for standard input; several are merged by time into one trace')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--separate', SEPARATE_HELP),
 ), true)
   .addHelpText('after', `
 Examples:
@@ -250,7 +262,7 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
-    const report = await analyzeAll(captures, analyzeOptions(opts));
+    const report = await analyzeCaptures(captures, opts, analyzeOptions(opts));
     await writeText(opts, opts.format === 'json' ? renderCredentialsJson(report) : renderCredentialsText(report), opts.format === 'json');
     printReportWarnings(report);
     if (hasCleartextCredentials(report)) exitStatus = EXIT_CREDENTIALS_FOUND;
@@ -260,7 +272,7 @@ addOutputOptions(addFtpOptions(
   program
     .command('stats')
     .description("the statistics alone: Wireshark's Packet Lengths (all frames, FTP control, FTP data), TCP conversations (as tshark -z conv,tcp), frame sizes each way per connection, session durations and transfer throughput")
-    .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
+    .argument('<captures...>', 'capture files (pcap or pcapng, optionally gzip-compressed), or - for standard input; several are merged by time into one trace, as mergecap does')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
 ), true)
   .addHelpText('after', `
@@ -274,8 +286,8 @@ Examples:
   ftp-inspect stats capture.pcap --format json | jq '.statistics.packetLengths.ftpData'
 
 ${EXIT_STATUS_HELP}`)
-  .action(async (capture: string, opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
-    const report = await analyzeAll([capture], analyzeOptions(opts));
+  .action(async (captures: string[], opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
+    const report = await analyze(captures, analyzeOptions(opts));
     const statistics = report.statistics;
     if (statistics === undefined) throw new Error('no statistics for this capture');
     await writeText(opts, opts.format === 'json' ? renderStatisticsJson(report.schemaVersion, statistics) : renderStatisticsText(statistics), opts.format === 'json');
@@ -285,7 +297,7 @@ ${EXIT_STATUS_HELP}`)
 program
   .command('packets')
   .description("list frames as Wireshark's packet list does: No., Time, Source, Destination, Protocol, Length, Info")
-  .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
+  .argument('<captures...>', 'capture files (pcap or pcapng, optionally gzip-compressed), or - for standard input; several are merged by time into one trace, numbered as in mergecap\'s output')
   .addOption(new Option('-f, --filter <kind>', 'show only frames of one kind (ftp means the FTP control ports; analysis: frames with TCP analysis flags, as tcp.analysis.flags in Wireshark)').choices(PACKET_FILTERS))
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('--ftp-port <ports>', 'extra TCP port(s) carrying FTP control traffic, comma-separated (21 always counts)', parsePorts)
@@ -295,7 +307,8 @@ JSON: an array with one object per frame: frame, time (epoch seconds, nine decim
 length, capturedLength, linkType, src, dst, protocol, info, warnings, and for TCP
 tcp: {stream, srcPort, dstPort, flags, seq, ack (relative), seqRaw, ackRaw, len, window, windowRaw},
 and when Wireshark would show them: handshake, analysis (tcp.analysis.* names), dupAckNum,
-dupAckFrame, acksFrame.
+dupAckFrame, acksFrame. With several captures each row also has capture (0-based index of
+its file, in the order given) and captureFrame (its number within that file).
 
 Examples:
   ftp-inspect packets fixtures/pasv-download.pcap --filter handshake
@@ -303,15 +316,15 @@ Examples:
   ftp-inspect packets capture.pcap --format json | jq '.[] | select(.tcp.flags == 2) | .frame'
 
 ${EXIT_STATUS_HELP}`)
-  .action(async (capture: string, opts: { filter?: PacketFilter; format: 'text' | 'json'; ftpPort?: number[]; output?: string }) => {
+  .action(async (captures: string[], opts: { filter?: PacketFilter; format: 'text' | 'json'; ftpPort?: number[]; output?: string }) => {
     const target = await Output.open(opts.output);
     const out = target.writer;
     const json = opts.format === 'json';
     let first = true;
     if (json) out.write('[');
     else out.write(`${packetListHeader()}\n`);
-    const summary = await listPackets(
-      capture,
+    const summaries = await listPackets(
+      captures,
       (row) => {
         if (json) {
           out.write(`${first ? '\n' : ',\n'}${JSON.stringify(row)}`);
@@ -328,11 +341,11 @@ ${EXIT_STATUS_HELP}`)
     );
     if (json) out.write(first ? ']\n' : '\n]\n');
     await target.commit();
-    printCaptureWarnings(capture === '-' ? 'standard input' : capture, summary.warnings);
+    summaries.forEach((summary, i) => printCaptureWarnings(captures[i] === '-' ? 'standard input' : captures[i]!, summary.warnings));
   });
 
 registerFollow(program, { addFtpOptions, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, warn, printWarnings: printCaptureWarnings, exitStatusHelp: EXIT_STATUS_HELP });
-registerSessions(program, { addFtpOptions, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, printReportWarnings, exitStatusHelp: EXIT_STATUS_HELP });
+registerSessions(program, { addFtpOptions, analyzeCaptures, separateHelp: SEPARATE_HELP, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, printReportWarnings, exitStatusHelp: EXIT_STATUS_HELP });
 
 /** Set by a command whose result is an exit status of its own (creds). */
 let exitStatus = 0;

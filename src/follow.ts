@@ -8,7 +8,8 @@
 // connection needs no more memory than following a login.
 
 import type { CaptureSummary } from './capture/CaptureInfo.js';
-import { readCapture, type CaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';
+import { readCaptures } from './capture/mergeCaptures.js';
+import type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js';
 import { PacketDecoder } from './decode/PacketDecoder.js';
 import type { ConnectionStart, StreamConsumer, StreamEnd } from './tcp/StreamEvents.js';
 import { TcpStage } from './tcp/TcpStage.js';
@@ -58,7 +59,9 @@ export interface FollowResult {
   /** Bytes delivered and missing per side. */
   bytes: Record<FollowSide, number>;
   missing: Record<FollowSide, number>;
+  /** The capture's summary; with several captures, the first one's (all of them in `summaries`). */
   summary: CaptureSummary;
+  summaries: CaptureSummary[];
 }
 
 export interface FollowOptions {
@@ -71,10 +74,11 @@ const sideOf = (direction: 0 | 1): FollowSide => (direction === 0 ? 'client' : '
 
 /**
  * Reads `source` and calls `onTurn` for each turn of tcp.stream `stream` (Wireshark's
- * numbering), in delivery order. A turn's bytes are the caller's to keep.
+ * numbering), in delivery order. A turn's bytes are the caller's to keep. Several sources are
+ * one trace merged by time (stream numbers as in mergecap's output).
  */
 export async function followStream(
-  source: CaptureSource,
+  source: CaptureSource | readonly CaptureSource[],
   stream: number,
   onTurn: (turn: FollowTurn) => void,
   options: FollowOptions = {},
@@ -114,10 +118,11 @@ export async function followStream(
     },
   });
   const decoder = new PacketDecoder();
-  const summary = await readCapture(source, (frame) => void tcp.process(decoder.decode(frame)), options.capture);
+  const sources: readonly CaptureSource[] = Array.isArray(source) ? source : [source as CaptureSource];
+  const summaries = await readCaptures(sources, (frame) => void tcp.process(decoder.decode(frame)), options.capture);
   tcp.finish();
   pending.flush();
-  return { connection, bytes, missing, summary };
+  return { connection, bytes, missing, summary: summaries[0]!, summaries };
 }
 
 /** Joins consecutive deliveries of one side into a turn, cut at TURN_LIMIT bytes. */

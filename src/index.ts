@@ -4,6 +4,7 @@ export type { Frame, CaptureWarning } from './capture/Frame.js';
 export { CaptureFormatError } from './capture/Frame.js';
 export { CaptureReader } from './capture/CaptureReader.js';
 export { readCapture, frames } from './capture/readCapture.js';
+export { readCaptures } from './capture/mergeCaptures.js';
 export type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js';
 export type {
   CaptureFormat, ByteOrder, CaptureInfo, PcapInfo, PcapngInfo, PcapngSection, PcapngInterface,
@@ -23,7 +24,7 @@ export type { ListPacketsOptions } from './packets.js';
 export { PacketList, PACKET_FILTERS, tcpFlagsText } from './report/PacketList.js';
 export type { PacketRow, PacketFilter } from './report/PacketList.js';
 
-export { analyze, analyzeAll, REPORT_SCHEMA_VERSION } from './analyze.js';
+export { analyze, analyzeAll, analyzeSeparately, REPORT_SCHEMA_VERSION } from './analyze.js';
 export type { Report, CaptureFacts, AnalyzeOptions } from './analyze.js';
 export { TcpStage } from './tcp/TcpStage.js';
 export type { TcpStageOptions, TcpSegmentAck } from './tcp/TcpStage.js';

@@ -2,7 +2,8 @@
 // Wireshark's packet list. Used by `ftp-inspect packets` and by the library.
 
 import type { CaptureSummary } from './capture/CaptureInfo.js';
-import { readCapture, type CaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';
+import { readCaptures } from './capture/mergeCaptures.js';
+import type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js';
 import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
 import { PacketList, type PacketFilter, type PacketRow } from './report/PacketList.js';
 import { TcpStage } from './tcp/TcpStage.js';
@@ -23,22 +24,43 @@ export interface ListPacketsOptions {
 export async function listPackets(
   source: CaptureSource,
   onRow: (row: PacketRow) => void,
+  options?: ListPacketsOptions,
+): Promise<CaptureSummary>;
+/**
+ * Several captures as one trace merged by time (as mergecap merges them): rows are numbered
+ * as in mergecap's output and name their capture (`capture`, `captureFrame`). Resolves to one
+ * summary per capture.
+ */
+export async function listPackets(
+  sources: readonly CaptureSource[],
+  onRow: (row: PacketRow) => void,
+  options?: ListPacketsOptions,
+): Promise<CaptureSummary[]>;
+export async function listPackets(
+  source: CaptureSource | readonly CaptureSource[],
+  onRow: (row: PacketRow) => void,
   options: ListPacketsOptions = {},
-): Promise<CaptureSummary> {
+): Promise<CaptureSummary | CaptureSummary[]> {
+  const several = Array.isArray(source);
+  const sources: readonly CaptureSource[] = several ? source : [source as CaptureSource];
   const decoder = new PacketDecoder(options.decoder);
   const list = new PacketList({ ...(options.ftpPorts ? { ftpPorts: options.ftpPorts } : {}), tcpStage: 'external' });
   // Wireshark does not verify checksums by default, and the list shows nothing about them.
   const tcp = new TcpStage({ checksums: false });
   const filter = options.filter;
-  const summary = await readCapture(
-    source,
+  const summaries = await readCaptures(
+    sources,
     (frame) => {
       const packet = decoder.decode(frame);
       const row = list.row(packet, tcp.process(packet));
+      if (frame.capture !== undefined) {
+        row.capture = frame.capture;
+        row.captureFrame = frame.captureFrame!;
+      }
       if (filter === undefined || PacketList.matches(row, filter)) onRow(row);
     },
     options.capture,
   );
   tcp.finish();
-  return summary;
+  return several ? summaries : summaries[0]!;
 }

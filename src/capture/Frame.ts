@@ -26,6 +26,13 @@ export interface Frame {
    * `tsSec` and `tsNsec` are then 0. Wireshark shows no time for such frames. Absent otherwise.
    */
   timestampMissing?: boolean;
+  /**
+   * When several captures are read as one trace (readCaptures): the 0-based index of the
+   * capture this frame came from, in the order given, and its frame number within that file.
+   * Absent when one capture is read.
+   */
+  capture?: number;
+  captureFrame?: number;
 }
 
 /** Something the reader noticed about the file that did not stop it. */

@@ -27,6 +27,11 @@ export interface ReadCaptureOptions extends CaptureReaderOptions {
    * decompression bomb of zeros expands about 1,000 times. `Infinity` turns the check off.
    */
   maxGzipRatio?: number;
+  /**
+   * Called with the number of bytes taken from the input as it is read: bytes of the file as
+   * stored (before decompression), for progress reports. Not called for bytes read again.
+   */
+  onInputBytes?: (bytes: number) => void;
 }
 
 /** Default of `maxGzipRatio`, and how much output is always read before it is checked. */
@@ -77,12 +82,12 @@ export async function* frames(source: CaptureSource, options: ReadCaptureOptions
   return summarize(reader, state.gzip);
 }
 
-function sourceName(source: CaptureSource): string {
+export function sourceName(source: CaptureSource): string {
   if (source === '-') return 'standard input';
   return typeof source === 'string' ? source : 'input';
 }
 
-function summarize(reader: CaptureReader, gzip: boolean): CaptureSummary {
+export function summarize(reader: CaptureReader, gzip: boolean): CaptureSummary {
   const { format, info } = reader;
   // finish() throws unless a file header was read, so both are known here.
   if (format === undefined || info === undefined) throw new Error('capture summary requested before the format was known');
@@ -90,7 +95,7 @@ function summarize(reader: CaptureReader, gzip: boolean): CaptureSummary {
 }
 
 /** Raw chunks of the source, decompressed when they turn out to be gzip. */
-async function* captureChunks(
+export async function* captureChunks(
   source: CaptureSource,
   options: ReadCaptureOptions,
   reader: CaptureReader,
@@ -115,6 +120,7 @@ async function* captureChunks(
         if (bytesRead === 0) return;
         if (position === 0 && bytesRead >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) break; // gzip: stream it
         position += bytesRead;
+        options.onInputBytes?.(bytesRead);
         yield buffer.subarray(0, bytesRead);
       }
     } finally {
@@ -146,7 +152,7 @@ async function* captureChunks(
       state.gzip = true;
       gunzip = createGunzip();
       const counted = { bytes: 0 };
-      const compressed = Readable.from(rest(first, input, counted), { objectMode: false });
+      const compressed = Readable.from(rest(first, input, counted, options.onInputBytes), { objectMode: false });
       // Errors from either side end the iteration below; pipeline() also cleans both up.
       pipeline(compressed, gunzip, () => {});
       let out = 0;
@@ -172,11 +178,16 @@ async function* captureChunks(
       }
       return;
     }
-    if (first.length > 0) yield first;
+    if (first.length > 0) {
+      options.onInputBytes?.(first.length);
+      yield first;
+    }
     for (;;) {
       const r = await input.next();
       if (r.done === true) return;
-      yield asBytes(r.value);
+      const bytes = asBytes(r.value);
+      options.onInputBytes?.(bytes.length);
+      yield bytes;
     }
   } finally {
     gunzip?.destroy();
@@ -185,14 +196,21 @@ async function* captureChunks(
   }
 }
 
-async function* rest(first: Uint8Array, input: AsyncIterator<unknown>, counted: { bytes: number }): AsyncGenerator<Uint8Array, void, undefined> {
+async function* rest(
+  first: Uint8Array,
+  input: AsyncIterator<unknown>,
+  counted: { bytes: number },
+  onInputBytes: ((bytes: number) => void) | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
   counted.bytes += first.length;
+  onInputBytes?.(first.length);
   yield first;
   for (;;) {
     const r = await input.next();
     if (r.done === true) return;
     const bytes = asBytes(r.value);
     counted.bytes += bytes.length;
+    onInputBytes?.(bytes.length);
     yield bytes;
   }
 }

@@ -2,7 +2,7 @@
 // Follow TCP Stream shows it. Wiring only; the work is in src/follow.ts and src/report/follow.ts.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { analyzeAll, REPORT_SCHEMA_VERSION, type AnalyzeOptions } from '../analyze.js';
+import { analyze, REPORT_SCHEMA_VERSION, type AnalyzeOptions } from '../analyze.js';
 import { followStream, type FollowSide, type FollowTurn } from '../follow.js';
 import {
   followJsonFooter, followJsonHeader, followJsonTurn, followTextFooter, followTextHeader, followTextTurn, safeJson, type FollowShow, type FollowTitle,
@@ -42,8 +42,7 @@ export function registerFollow(program: Command, deps: FollowDeps): void {
     program
       .command('follow')
       .description("one connection's conversation as Wireshark's Follow TCP Stream shows it: client and server turns in order, with frames and byte offsets, escaped for the terminal")
-      .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input (with --stream only)')
-      .argument('[session]', 'FTP session number, as the report and `ftp-inspect sessions` number them (1, 2, …)', nonNegativeInt)
+      .argument('<captures...>', 'capture files (pcap or pcapng, optionally gzip-compressed; several are merged by time into one trace), or - for standard input (with --stream only); then the FTP session number, as the report and `ftp-inspect sessions` number them (1, 2, …), unless --stream is given')
       .option('--stream <n>', "follow Wireshark's tcp.stream N instead (any TCP connection, FTP or not; what tshark -z follow,tcp,ascii,N shows)", nonNegativeInt)
       .option('--transfer <n>', "with a session: follow the data connection of the session's transfer N (1, 2, … as the report numbers them)", nonNegativeInt)
       .option('--raw', 'write the exact bytes of the stream, nothing else (to -o FILE or a pipe; refused on a terminal)')
@@ -58,6 +57,9 @@ export function registerFollow(program: Command, deps: FollowDeps): void {
   ftp-inspect follow cap.pcap 3              follows FTP session 3's control connection
   ftp-inspect follow cap.pcap 3 --transfer 2 follows the data connection of its 2nd transfer
   ftp-inspect follow cap.pcap --stream 5     follows tcp.stream 5 (tcp.stream eq 5 in Wireshark)
+The last argument is the session number when it is all digits (write ./3 for a capture file
+named 3). Several captures are one trace merged by time, as in the report, so session and
+stream numbers are those of \`ftp-inspect sessions\` on the same captures.
 A session number needs the capture read twice (once to find the session), so standard input
 works with --stream only. Bytes the capture does not have are shown as "[N bytes missing]"
 (Wireshark: "[N bytes missing in capture file]"); with --raw they are skipped with a warning.
@@ -69,12 +71,18 @@ Examples:
   ftp-inspect follow capture.pcap 1 --format json | jq '.turns[] | select(.from == "client") | .text'
 
 ${deps.exitStatusHelp}`)
-    .action(async (capture: string, session: number | undefined, opts: FollowCliOptions) => {
-      await runFollow(capture, session, opts, deps);
+    .action(async (args: string[], opts: FollowCliOptions) => {
+      const last = args.at(-1)!;
+      const hasSession = args.length > 1 && /^\d+$/.test(last);
+      const captures = hasSession ? args.slice(0, -1) : args;
+      const session = hasSession ? Number(last) : undefined;
+      if (session !== undefined && !Number.isSafeInteger(session)) throw new UsageError(`'${last}' is not a session number`);
+      await runFollow(captures, session, opts, deps);
     });
 }
 
-async function runFollow(capture: string, session: number | undefined, opts: FollowCliOptions, deps: FollowDeps): Promise<void> {
+async function runFollow(captures: string[], session: number | undefined, opts: FollowCliOptions, deps: FollowDeps): Promise<void> {
+  const capture = captures.join(', ');
   if ((session === undefined) === (opts.stream === undefined)) throw new UsageError('follow needs either a session number or --stream N (not both)');
   if (opts.transfer !== undefined && session === undefined) throw new UsageError('--transfer N goes with a session number');
   if (opts.raw && opts.format === 'json') throw new UsageError('--raw and --format json do not go together');
@@ -83,8 +91,8 @@ async function runFollow(capture: string, session: number | undefined, opts: Fol
   }
   const title: FollowTitle & { session?: number; transfer?: number } = { stream: opts.stream ?? -1 };
   if (session !== undefined) {
-    if (capture === '-') throw new UsageError('a session number needs the capture read twice; standard input can be read once: use --stream N');
-    const report = await analyzeAll([capture], deps.analyzeOptions(opts as never));
+    if (captures.includes('-')) throw new UsageError('a session number needs the capture read twice; standard input can be read once: use --stream N');
+    const report = await analyze(captures, deps.analyzeOptions(opts as never));
     const s = report.sessions.find((x) => x.id === session);
     if (!s) {
       const have = report.sessions.length === 0 ? 'it has no FTP session' : `its sessions are 1-${report.sessions.length}`;
@@ -110,7 +118,7 @@ async function runFollow(capture: string, session: number | undefined, opts: Fol
   const json = opts.format === 'json';
   let started = false;
   let turns = 0;
-  const name = capture === '-' ? 'standard input' : capture;
+  const name = captures.length === 1 && captures[0] === '-' ? 'standard input' : capture;
   const onTurn = (turn: FollowTurn): void => {
     if (!wanted(turn.from)) return;
     if (opts.raw) {
@@ -122,7 +130,7 @@ async function runFollow(capture: string, session: number | undefined, opts: Fol
     else out.write(followTextTurn(turn, opts.show, traits.color));
     turns++;
   };
-  const result = await followStream(capture, title.stream, onTurn, {
+  const result = await followStream(captures, title.stream, onTurn, {
     capture: { onChunkEnd: () => out.writer.drained() },
     onStart: (c) => {
       started = true;
@@ -139,5 +147,5 @@ async function runFollow(capture: string, session: number | undefined, opts: Fol
   if (json) out.write(`${turns === 0 ? '' : '\n'}${followJsonFooter(bytes, missing)}`);
   else if (!opts.raw) out.write(followTextFooter(bytes, missing));
   await out.commit();
-  deps.printWarnings(name, result.summary.warnings);
+  result.summaries.forEach((summary, i) => deps.printWarnings(captures[i] === '-' ? 'standard input' : captures[i]!, summary.warnings));
 }

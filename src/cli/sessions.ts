@@ -2,7 +2,7 @@
 // src/report/sessionsList.ts.
 
 import { Command, Option } from 'commander';
-import { analyzeAll, type AnalyzeOptions, type Report } from '../analyze.js';
+import type { AnalyzeOptions, Report } from '../analyze.js';
 import { safeJson } from '../report/follow.js';
 import { renderSessionsJson, renderSessionsTable } from '../report/sessionsList.js';
 import { outputTraits, paint, type ColorChoice } from '../report/terminal.js';
@@ -11,6 +11,8 @@ import { Output } from './output.js';
 export interface SessionsDeps {
   addFtpOptions: (command: Command) => Command;
   analyzeOptions: (opts: never) => AnalyzeOptions;
+  analyzeCaptures: (captures: readonly string[], opts: { separate?: boolean }, options: AnalyzeOptions) => Promise<Report>;
+  separateHelp: string;
   printReportWarnings: (report: Report) => void;
   exitStatusHelp: string;
 }
@@ -20,13 +22,16 @@ export function registerSessions(program: Command, deps: SessionsDeps): void {
     program
       .command('sessions')
       .description('one line per FTP session: number, start, client, server, user, commands, transfers, bytes, outcome ("logged in as x, 2 downloads, closed by client")')
-      .argument('<captures...>', 'capture files, or - for standard input')
+      .argument('<captures...>', 'capture files, or - for standard input; several are merged by time into one trace')
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--separate', deps.separateHelp)
       .option('-o, --output <file>', 'write to FILE instead of standard output (written whole or not at all)')
       .addOption(new Option('--color <when>', 'colour the text output').choices(['auto', 'always', 'never']).default('auto')),
   )
     .addHelpText('after', `
-The session numbers are those of the report, so \`ftp-inspect follow CAPTURE N\` follows one.
+The session numbers are those of the report, so \`ftp-inspect follow CAPTURES… N\` follows one.
+Several captures are one trace merged by time (a session split over files is one session);
+with --separate each file is analysed alone and the rows are grouped by file.
 JSON: { schemaVersion, sessions: [{ id, start, startUtc, duration, client, server, controlStream,
 user, login, commands, transfers, downloads, uploads, listings, failedTransfers, bytes,
 closedBy, reset, outcome }] }. Bytes are the transfers' file bytes.
@@ -36,8 +41,8 @@ Examples:
   ftp-inspect sessions big.pcap --format json | jq '.sessions[] | select(.login == "accepted") | .id'
 
 ${deps.exitStatusHelp}`)
-    .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; color: ColorChoice }) => {
-      const report = await analyzeAll(captures, deps.analyzeOptions(opts as never));
+    .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; color: ColorChoice; separate?: boolean }) => {
+      const report = await deps.analyzeCaptures(captures, opts, deps.analyzeOptions(opts as never));
       const out = await Output.open(opts.output);
       const traits = outputTraits(opts.color, process.stdout, out.toFile);
       if (opts.format === 'json') renderSessionsJson(report.schemaVersion, report, (t) => out.write(t), safeJson);

@@ -42,7 +42,7 @@ export type LoginOutcome = 'accepted' | 'rejected' | 'unknown';
 export interface FtpCredential {
   /** `FtpSession.id` of the session the login happened in. */
   session: number;
-  /** The capture file, when the report covers several (mergeFtpReports). */
+  /** The capture file, when several were analysed each alone (`--separate`, mergeFtpReports); absent when merged into one trace. */
   capture?: string;
   user: string | null;
   password: string | null;
@@ -68,7 +68,7 @@ export type DetectionReason =
 export interface FtpSession {
   /** 1-based, in the order the control connections were first seen. */
   id: number;
-  /** The capture file, when the report covers several (mergeFtpReports). */
+  /** The capture file, when several were analysed each alone (`--separate`, mergeFtpReports); absent when merged into one trace. */
   capture?: string;
   client: FtpEndpoint;
   server: FtpEndpoint;

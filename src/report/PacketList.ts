@@ -12,6 +12,9 @@ import { formatDelta, formatEpoch } from './time.js';
 /** One row of the packet list, as Wireshark's packet list shows it. Plain data, JSON as is. */
 export interface PacketRow {
   frame: number;
+  /** When several captures are listed as one trace: the index of the capture (in the order given) and the frame's number in that file. */
+  capture?: number;
+  captureFrame?: number;
   /** Epoch seconds with nine decimals (Wireshark's frame.time_epoch); null when the record has no timestamp (pcapng simple packet block). */
   time: string | null;
   /** Seconds since the first frame, nine decimals (frame.time_relative); null when the record has no timestamp. */

@@ -205,7 +205,10 @@ describe('follow <capture> <session>', () => {
       [['follow', pasv, '1', '--transfer', '7'], /has no transfer 7 \(its transfers are 1-2\)/],
       [['follow', pasv], /either a session number or --stream N/],
       [['follow', pasv, '1', '--stream', '0'], /either a session number or --stream N/],
-      [['follow', pasv, 'x'], /'x' is not a number/],
+      // Every argument but a last all-digit one is a capture (several are merged by time).
+      [['follow', pasv, 'x', '1'], /cannot read x: no such file/],
+      [['follow', pasv, 'x'], /either a session number or --stream N/],
+      [['follow', pasv, pasv], /either a session number or --stream N/],
     ];
     for (const [args, message] of cases) {
       const r = run(args);

@@ -78,11 +78,23 @@ describe('ftp-inspect creds', () => {
     expect(r.stdout).toMatch(/No cleartext credentials/);
   });
 
-  it('reads several captures into one table naming each capture', () => {
-    const r = run(['creds', '--format', 'json', fixture('active-port.pcap'), fixture('upload-stor.pcap')]);
+  it('reads several captures as one trace merged by time; --separate names each capture instead', () => {
+    const files = [fixture('active-port.pcap'), fixture('upload-stor.pcap')];
+    const r = run(['creds', '--format', 'json', ...files]);
     expect(r.status).toBe(1);
-    const { credentials } = JSON.parse(r.stdout) as Report;
-    expect(credentials.map((c) => c.capture)).toEqual([fixture('active-port.pcap'), fixture('upload-stor.pcap')]);
+    const merged = (JSON.parse(r.stdout) as Report).credentials;
+    // upload-stor was recorded before active-port: its login comes first in the merged trace.
+    const alone = files.map((f) => (JSON.parse(run(['creds', '--format', 'json', f]).stdout) as Report).credentials);
+    expect(merged.map((c) => [c.session, c.user, c.password])).toEqual([...alone[1]!, ...alone[0]!].map((c, i) => [i + 1, c.user, c.password]));
+    expect(merged.every((c) => c.capture === undefined)).toBe(true);
+    // Frame numbers are the merged trace's: active-port's come after all of upload-stor's frames.
+    expect(merged[0]!.frames).toEqual(alone[1]![0]!.frames);
+    expect(merged[1]!.frames[0]).toBeGreaterThan(alone[0]![0]!.frames[0]!);
+    const separate = run(['creds', '--format', 'json', '--separate', ...files]);
+    expect(separate.status).toBe(1);
+    const { credentials } = JSON.parse(separate.stdout) as Report;
+    expect(credentials.map((c) => c.capture)).toEqual(files);
+    expect(credentials.map((c) => c.frames)).toEqual([...alone[0]!, ...alone[1]!].map((c) => c.frames));
   });
 
   it('exits 2 on input that is not a capture', () => {

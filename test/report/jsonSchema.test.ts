@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { analyze, analyzeAll, REPORT_SCHEMA_VERSION } from '../../src/analyze.js';
+import { analyze, analyzeSeparately, REPORT_SCHEMA_VERSION } from '../../src/analyze.js';
 import { listPackets } from '../../src/packets.js';
 import { renderCredentialsJson, renderReportJson } from '../../src/report/ftpJson.js';
 import { followStream, type FollowTurn } from '../../src/follow.js';
@@ -133,7 +133,8 @@ describe('docs/report.schema.json', () => {
 
   it('validates a report of several captures merged, and the CLI output of each command', async () => {
     const files = ['active-port.pcap', 'upload-stor.pcap'].map((f) => join(FIXTURES, f));
-    expect(problems(report, JSON.parse(renderReportJson(await analyzeAll(files))))).toEqual([]);
+    expect(problems(report, JSON.parse(renderReportJson(await analyze(files))))).toEqual([]);
+    expect(problems(report, JSON.parse(renderReportJson(await analyzeSeparately(files))))).toEqual([]);
     const run = (args: string[], status = 0) => {
       const r = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 1 << 28 });
       expect(r.status, r.stderr.toString()).toBe(status);
@@ -153,6 +154,9 @@ describe('docs/report.schema.json', () => {
     expect(problems(stats, run(['stats', f, '--format', 'json']))).toEqual([]);
     expect(problems(packetList, run(['packets', f, '--format', 'json']))).toEqual([]);
     expect(problems(sessions, run(['sessions', ...files, '--format', 'json']))).toEqual([]);
+    expect(problems(sessions, run(['sessions', '--separate', ...files, '--format', 'json']))).toEqual([]);
+    expect(problems(packetList, run(['packets', ...files, '--format', 'json']))).toEqual([]);
+    expect(problems(follow, run(['follow', ...files, '2', '--format', 'json']))).toEqual([]);
     const followed = run(['follow', f, '1', '--transfer', '1', '--format', 'json']);
     expect(followed.transfer).toBe(1);
     expect(problems(follow, followed)).toEqual([]);
