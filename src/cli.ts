@@ -141,7 +141,7 @@ async function analyzeExtracting(
   const base = analyzeOptions(opts);
   const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } };
   const report = await analyzeCaptures(captures, opts, filesOnly
-    ? { ...base, ftp: { ...ftp, keepSessions: false, listings: false }, statistics: false, tcp: { analysis: false } }
+    ? { ...base, ftp: { ...ftp, keepSessions: false, releaseOn: 'close', listings: false }, statistics: false, tcp: { analysis: false } }
     : { ...base, ftp });
   const manifest = await sink.close();
   return { report, manifest, manifestName: sink.manifestName ?? 'manifest.json' };

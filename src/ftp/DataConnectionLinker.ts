@@ -30,7 +30,13 @@ export interface LinkerOptions {
    * expectations are not listed, data connections' TCP summaries not read). Default false.
    */
   releasing?: boolean;
-  /** With `releasing`: the TCP summary of a data connection of `owner` came (the session may be over now). */
+  /**
+   * With `releasing`, what ends a data connection for its session: its TCP summary (default;
+   * the session gets its handshake and teardown facts) or its close (both directions ended:
+   * sooner, so fewer sessions are held, without those facts).
+   */
+  releaseOn?: 'summary' | 'close';
+  /** With `releasing`: a data connection of `owner` is done with (see releaseOn; the session may be over now). */
   dataDone?: (owner: SessionTransfers) => void;
   /** Parse directory listings into FtpTransfer.listing (default true). */
   listings?: boolean;
@@ -48,6 +54,7 @@ export class DataConnectionLinker {
   readonly #extraction: DataExtraction | undefined;
   readonly #files: Array<{ file: ExtractedFile; target: FtpTransfer | OrphanDataConnection; owner?: SessionTransfers }> = [];
   readonly #releasing: boolean;
+  readonly #releaseOnClose: boolean;
   readonly #dataDone: ((owner: SessionTransfers) => void) | undefined;
   readonly #listings: boolean;
   /** Sessions made so far (the next one's ordinal is this plus one). */
@@ -56,6 +63,7 @@ export class DataConnectionLinker {
   constructor(extraction?: DataExtraction, limits: ExpectationLimits = {}, options: LinkerOptions = {}) {
     this.#extraction = extraction;
     this.#releasing = options.releasing === true;
+    this.#releaseOnClose = this.#releasing && options.releaseOn === 'close';
     this.#dataDone = options.dataDone;
     this.#listings = options.listings ?? true;
     this.#expectations = new DataChannelExpectations((e) => this.#unusedExpectation(e, 'expired'), limits);
@@ -87,6 +95,11 @@ export class DataConnectionLinker {
     const i = this.#sessions.lastIndexOf(s);
     if (i >= 0) this.#sessions.splice(i, 1);
     for (const e of this.#expectations.pendingOf(s)) this.#expectations.remove(e);
+  }
+
+  #connectionDone(owner: SessionTransfers): void {
+    owner.dataConnectionDone();
+    this.#dataDone?.(owner);
   }
 
   #unusedExpectation(e: Expectation<SessionTransfers>, reason: UnusedExpectation['reason']): void {
@@ -128,10 +141,7 @@ export class DataConnectionLinker {
     if (this.#releasing) {
       // The connection is done with: its session may be over now.
       this.#byStream.delete(summary.stream);
-      if (entry.session) {
-        entry.session.dataConnectionDone();
-        this.#dataDone?.(entry.session);
-      }
+      if (entry.session) this.#connectionDone(entry.session);
     }
     const f = entry.consumer.facts;
     const h = summary.handshake;
@@ -185,6 +195,7 @@ export class DataConnectionLinker {
       },
       closed: (c) => {
         if (bound && bound.transfer === undefined && owner.session.encrypted) owner.adopt(bound, 'the control channel is encrypted: the command that used this connection cannot be read');
+        if (this.#releaseOnClose && this.#byStream.delete(c.start.stream)) this.#connectionDone(owner);
       },
     });
     this.#byStream.set(start.stream, { consumer, session: owner });

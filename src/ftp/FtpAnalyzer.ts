@@ -55,6 +55,14 @@ export interface FtpAnalyzerOptions {
   keepSessions?: boolean;
   /** With `keepSessions: false`: each session once it is finished (masked with `redact`). */
   onSession?: (session: FtpSession) => void;
+  /**
+   * With `keepSessions: false`, when a session is over: 'summary' (default, as above) or
+   * 'close': once its control and data connections closed (FIN or RST both ways), without
+   * waiting for the TCP stage to stop lingering over them — far fewer sessions held at once,
+   * but the session handed on has no TCP handshake and teardown facts (session.tcp, the data
+   * connections' handshake, teardown and duration). Extraction is the same either way.
+   */
+  releaseOn?: 'summary' | 'close';
   /** Parse directory listings into FtpTransfer.listing (default true; the listing's file is extracted either way). */
   listings?: boolean;
 }
@@ -116,6 +124,8 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   /** Every session (keepSessions), or the sessions not finished yet (by control stream). */
   const entries: Entry[] = [];
   const live = new Map<number, Entry>();
+  /** Every session not finished yet (a stream number taken again by a new connection leaves its old one here only). */
+  const unfinished = new Set<Entry>();
   const byTransfers = new Map<SessionTransfers, Entry>();
   const headers = new SegmentHeaderWatch();
   const controlStreams = new Set<number>();
@@ -124,6 +134,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   let finished = false;
   const linker = new DataConnectionLinker(options.extract, options.expectations, {
     releasing: !keep,
+    releaseOn: options.releaseOn ?? 'summary',
     listings: options.listings ?? true,
     dataDone: keep ? undefined : (owner) => {
       const e = byTransfers.get(owner);
@@ -142,11 +153,19 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       start: roles, detectedBy, implicitTls, segmentHeader: (frame, use) => headers.want(frame, use), observer: transfers,
     });
     transfers.attach(builder.session);
-    const consumer = new FtpControlConsumer(builder, { ...parserOptions, swapDirections: swap, startEncrypted: implicitTls });
+    const onClosed = !keep && options.releaseOn === 'close'
+      ? () => {
+        const e = entry;
+        e.controlDone = true;
+        if (e.transfers.openConnections === 0) release(e);
+      }
+      : undefined;
+    const consumer = new FtpControlConsumer(builder, { ...parserOptions, swapDirections: swap, startEncrypted: implicitTls, onClosed });
     const entry: Entry = { consumer, builder, transfers };
     if (keep) entries.push(entry);
     else {
       live.set(start.stream, entry);
+      unfinished.add(entry);
       byTransfers.set(transfers, entry);
     }
     controlStreams.add(start.stream);
@@ -156,7 +175,8 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   /** keepSessions false: the session is over; finish it, hand it on and forget it. */
   const release = (e: Entry): void => {
     const s = e.builder.session;
-    live.delete(s.controlStream);
+    if (!unfinished.delete(e)) return;
+    if (live.get(s.controlStream) === e) live.delete(s.controlStream);
     byTransfers.delete(e.transfers);
     e.consumer.closed();
     linker.release(e.transfers);
@@ -166,9 +186,11 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     if (facts) applyTcpFacts(s, facts);
     relativeNumbers(s);
     explainAcks(s, controlAcks.get(s.controlStream) ?? []);
-    controlStreams.delete(s.controlStream);
-    summaries.delete(s.controlStream);
-    controlAcks.delete(s.controlStream);
+    if (!live.has(s.controlStream)) {
+      controlStreams.delete(s.controlStream);
+      summaries.delete(s.controlStream);
+      controlAcks.delete(s.controlStream);
+    }
     if (!options.onSession) return;
     const report: FtpReport = { sessions: [s], credentials: [], redacted: false };
     options.onSession(options.redact ? redactReport(report).sessions[0]! : s);
@@ -230,7 +252,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       finished = true;
       if (!keep) {
         // Sessions still open at the end of the capture, in the order they were seen.
-        for (const e of [...live.values()].sort((a, b) => a.transfers.ordinal - b.transfers.ordinal)) release(e);
+        for (const e of [...unfinished].sort((a, b) => a.transfers.ordinal - b.transfers.ordinal)) release(e);
         const { orphans } = linker.finish(() => 0);
         const report: FtpReport = { sessions: [], credentials: [], redacted: options.redact === true, orphans, unusedExpectations: [] };
         if (captureStart !== undefined) report.captureStart = captureStart;

@@ -15,13 +15,15 @@ export class FtpControlConsumer implements StreamConsumer {
   readonly builder: FtpSessionBuilder;
   readonly #parser: ControlChannelParser;
   readonly #swap: boolean;
+  readonly #onClosed: (() => void) | undefined;
   #closed = false;
   #conflicts = 0;
   #lastConflictFrame = -1;
 
-  constructor(builder: FtpSessionBuilder, options: ControlChannelParserOptions & { swapDirections?: boolean } = {}) {
+  constructor(builder: FtpSessionBuilder, options: ControlChannelParserOptions & { swapDirections?: boolean; onClosed?: () => void } = {}) {
     this.builder = builder;
     this.#swap = options.swapDirections === true;
+    this.#onClosed = options.onClosed;
     this.#parser = new ControlChannelParser(builder, options);
   }
 
@@ -64,6 +66,7 @@ export class FtpControlConsumer implements StreamConsumer {
     }
     this.#parser.close();
     this.builder.close();
+    this.#onClosed?.();
   }
 }
 

@@ -1,6 +1,7 @@
 // `ftp-inspect extract` runs the pipeline in its files-only mode: each session is finished and
-// dropped once it is over (FtpAnalyzerOptions.keepSessions false), and no statistics, listing
-// parsing or TCP sequence analysis are made (issue 7: memory flat however many sessions).
+// dropped once its connections closed (FtpAnalyzerOptions.keepSessions false, releaseOn
+// 'close'), and no statistics, listing parsing or TCP sequence analysis are made (issue 7:
+// memory flat however many sessions).
 // Nothing of that may change what is extracted: on every fixture and public capture the
 // manifest (names, sizes, sha256, missing ranges, warnings, session numbers) must be the one
 // the full analysis writes — and the sessions handed on one by one must be the report's.
@@ -29,7 +30,7 @@ async function check(file: string): Promise<void> {
   const full = await extract(file, {});
   const handed: FtpSession[] = [];
   const filesOnly = await extract(file, {
-    ftp: { keepSessions: false, listings: false, onSession: (s) => handed.push(s) },
+    ftp: { keepSessions: false, releaseOn: 'close', listings: false, onSession: (s) => handed.push(s) },
     statistics: false,
     tcp: { analysis: false },
   });
@@ -41,7 +42,8 @@ async function check(file: string): Promise<void> {
   // Every session was handed on once, numbered as the report numbers it.
   expect(handed.map((s) => [s.controlStream, s.id]).sort((a, b) => a[1]! - b[1]!)).toEqual(full.report.sessions.map((s) => [s.controlStream, s.id]));
 
-  // Released sessions with everything else on are the report's sessions, field for field.
+  // Sessions released once their TCP summaries came (releaseOn 'summary'), with everything else
+  // on, are the report's sessions, field for field.
   const released: FtpSession[] = [];
   await extract(file, { ftp: { keepSessions: false, onSession: (s) => released.push(s) } });
   const byStream = new Map(released.map((s) => [s.controlStream, s]));
