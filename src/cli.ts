@@ -20,6 +20,8 @@ import { decorate, outputTraits, type ColorChoice } from './report/terminal.js';
 import { abortOpenOutputs, Output, writeAll } from './cli/output.js';
 import { registerFollow } from './cli/follow.js';
 import { registerSessions } from './cli/sessions.js';
+import { progressFor, type Progress } from './cli/progress.js';
+import type { ReadCaptureOptions } from './capture/readCapture.js';
 import { renderStatisticsJson, renderStatisticsText } from './stats/statsText.js';
 import { FileSink } from './extract/FileSink.js';
 import type { Manifest } from './extract/Manifest.js';
@@ -44,7 +46,29 @@ function parsePorts(value: string, previous: number[] = []): number[] {
   return [...previous, ...ports];
 }
 
+/** The progress line being drawn, if any: taken away before anything else goes to standard error. */
+let activeProgress: Progress | undefined;
+
+/**
+ * Runs `read` with capture options that feed a progress line on standard error (cli/progress.ts),
+ * and takes the line away when reading ends, before any output or warning is written.
+ * `streamsToStdout`: the command writes its output while reading (packets, follow).
+ */
+async function withProgress<T>(captures: readonly string[], opts: { quiet?: boolean; output?: string }, streamsToStdout: boolean, read: (capture: ReadCaptureOptions) => Promise<T>): Promise<T> {
+  const progress = progressFor(captures, opts, streamsToStdout);
+  activeProgress = progress;
+  try {
+    return await read(progress ? { onInputBytes: progress.add } : {});
+  } finally {
+    progress?.clear();
+    activeProgress = undefined;
+  }
+}
+
+const QUIET_HELP = 'no progress line on standard error (it is drawn only when standard error is a terminal)';
+
 function warn(message: string): void {
+  activeProgress?.clear();
   process.stderr.write(`ftp-inspect: warning: ${escapeControls(message)}\n`);
 }
 
@@ -67,10 +91,17 @@ Examples:
   ftp-inspect packets capture.pcapng --filter ftp   only the FTP control traffic, as Wireshark lists it
   tcpdump -w - -i eth0 port 21 | ftp-inspect packets -
 
+Several captures are read as one trace merged by time, as mergecap merges them (report, creds,
+sessions and extract take --separate to analyse each alone). While reading, a progress line
+(bytes of the total, MB/s, time left) is drawn on standard error when that is a terminal;
+-q/--quiet turns it off.
+
 ${EXIT_STATUS_HELP}`);
 
 interface FtpCliOptions {
   ftpPort?: number[];
+  /** No progress line (`--quiet`). */
+  quiet?: boolean;
   /** Analyse each capture alone (`--separate`) instead of merging them into one trace. */
   separate?: boolean;
   detect: boolean;
@@ -94,7 +125,8 @@ function addFtpOptions(command: Command): Command {
   return command
     .option('--ftp-port <ports>', 'extra TCP port(s) of FTP control connections, comma-separated (21 always counts)', parsePorts)
     .option('--no-detect', 'do not look for FTP by content on other ports')
-    .option('--redact', 'mask every password in the output');
+    .option('--redact', 'mask every password in the output')
+    .option('-q, --quiet', QUIET_HELP);
 }
 
 interface OutputCliOptions {
@@ -135,10 +167,10 @@ function addExtractOptions(command: Command): Command {
  * memory stays flat however many sessions the capture has.
  */
 async function analyzeExtracting(
-  captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string, filesOnly = false,
+  captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string, capture: ReadCaptureOptions, filesOnly = false,
 ): Promise<{ report: Report; manifest: Manifest; manifestName: string }> {
   const sink = await FileSink.create(dir, { layout: opts.layout });
-  const base = analyzeOptions(opts);
+  const base = { ...analyzeOptions(opts), capture };
   const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } };
   const report = await analyzeCaptures(captures, opts, filesOnly
     ? { ...base, ftp: { ...ftp, keepSessions: false, releaseOn: 'close', listings: false }, statistics: false, tcp: { analysis: false } }
@@ -211,9 +243,10 @@ written with -o it is neither wrapped nor coloured.
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & OutputCliOptions & { format: 'text' | 'json' | 'md' | 'html'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     if (opts.format === 'html') opts.plots = true;
-    const report = opts.extract !== undefined
-      ? (await analyzeExtracting(captures, opts, opts.extract)).report
-      : await analyzeCaptures(captures, opts, analyzeOptions(opts));
+    const extract = opts.extract;
+    const report = await withProgress(captures, opts, false, async (capture) => extract !== undefined
+      ? (await analyzeExtracting(captures, opts, extract, capture)).report
+      : analyzeCaptures(captures, opts, { ...analyzeOptions(opts), capture }));
     const text = opts.format === 'json' ? renderReportJson(report)
       : opts.format === 'md' ? renderMarkdown(report)
       : opts.format === 'html' ? htmlReport(report, opts)
@@ -241,7 +274,7 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & { output: string; format: 'text' | 'json' }) => {
-    const { report, manifest, manifestName } = await analyzeExtracting(captures, opts, opts.output, true);
+    const { report, manifest, manifestName } = await withProgress(captures, { quiet: opts.quiet }, false, (capture) => analyzeExtracting(captures, opts, opts.output, capture, true));
     await writeOut(opts.format === 'json' ? JSON.stringify(manifest, null, 1) : extractionSummary(manifest, opts.output, manifestName));
     printReportWarnings(report);
   });
@@ -262,7 +295,7 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
-    const report = await analyzeCaptures(captures, opts, analyzeOptions(opts));
+    const report = await withProgress(captures, opts, false, (capture) => analyzeCaptures(captures, opts, { ...analyzeOptions(opts), capture }));
     await writeText(opts, opts.format === 'json' ? renderCredentialsJson(report) : renderCredentialsText(report), opts.format === 'json');
     printReportWarnings(report);
     if (hasCleartextCredentials(report)) exitStatus = EXIT_CREDENTIALS_FOUND;
@@ -287,7 +320,7 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
-    const report = await analyze(captures, analyzeOptions(opts));
+    const report = await withProgress(captures, opts, false, (capture) => analyze(captures, { ...analyzeOptions(opts), capture }));
     const statistics = report.statistics;
     if (statistics === undefined) throw new Error('no statistics for this capture');
     await writeText(opts, opts.format === 'json' ? renderStatisticsJson(report.schemaVersion, statistics) : renderStatisticsText(statistics), opts.format === 'json');
@@ -302,6 +335,7 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('--ftp-port <ports>', 'extra TCP port(s) carrying FTP control traffic, comma-separated (21 always counts)', parsePorts)
   .option('-o, --output <file>', 'write to FILE instead of standard output (written whole or not at all)')
+  .option('-q, --quiet', QUIET_HELP)
   .addHelpText('after', `
 JSON: an array with one object per frame: frame, time (epoch seconds, nine decimals), relTime,
 length, capturedLength, linkType, src, dst, protocol, info, warnings, and for TCP
@@ -316,14 +350,14 @@ Examples:
   ftp-inspect packets capture.pcap --format json | jq '.[] | select(.tcp.flags == 2) | .frame'
 
 ${EXIT_STATUS_HELP}`)
-  .action(async (captures: string[], opts: { filter?: PacketFilter; format: 'text' | 'json'; ftpPort?: number[]; output?: string }) => {
+  .action(async (captures: string[], opts: { filter?: PacketFilter; format: 'text' | 'json'; ftpPort?: number[]; output?: string; quiet?: boolean }) => {
     const target = await Output.open(opts.output);
     const out = target.writer;
     const json = opts.format === 'json';
     let first = true;
     if (json) out.write('[');
     else out.write(`${packetListHeader()}\n`);
-    const summaries = await listPackets(
+    const summaries = await withProgress(captures, opts, true, (capture) => listPackets(
       captures,
       (row) => {
         if (json) {
@@ -336,16 +370,16 @@ ${EXIT_STATUS_HELP}`)
       {
         ...(opts.filter ? { filter: opts.filter } : {}),
         ftpPorts: [21, ...(opts.ftpPort ?? [])],
-        capture: { onChunkEnd: () => out.drained() },
+        capture: { ...capture, onChunkEnd: () => out.drained() },
       },
-    );
+    ));
     if (json) out.write(first ? ']\n' : '\n]\n');
     await target.commit();
     summaries.forEach((summary, i) => printCaptureWarnings(captures[i] === '-' ? 'standard input' : captures[i]!, summary.warnings));
   });
 
-registerFollow(program, { addFtpOptions, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, warn, printWarnings: printCaptureWarnings, exitStatusHelp: EXIT_STATUS_HELP });
-registerSessions(program, { addFtpOptions, analyzeCaptures, separateHelp: SEPARATE_HELP, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, printReportWarnings, exitStatusHelp: EXIT_STATUS_HELP });
+registerFollow(program, { addFtpOptions, withProgress, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, warn, printWarnings: printCaptureWarnings, exitStatusHelp: EXIT_STATUS_HELP });
+registerSessions(program, { addFtpOptions, analyzeCaptures, withProgress, separateHelp: SEPARATE_HELP, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, printReportWarnings, exitStatusHelp: EXIT_STATUS_HELP });
 
 /** Set by a command whose result is an exit status of its own (creds). */
 let exitStatus = 0;

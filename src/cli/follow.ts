@@ -10,6 +10,7 @@ import {
 import { outputTraits, type ColorChoice } from '../report/terminal.js';
 import { escapeControls } from '../report/text.js';
 import { Output } from './output.js';
+import type { ReadCaptureOptions } from '../capture/readCapture.js';
 import { UsageError } from './usage.js';
 
 export interface FollowDeps {
@@ -18,6 +19,7 @@ export interface FollowDeps {
   warn: (message: string) => void;
   printWarnings: (name: string, warnings: Array<{ frame: number; offset: number; message: string }>) => void;
   exitStatusHelp: string;
+  withProgress: <T>(captures: readonly string[], opts: { quiet?: boolean; output?: string }, streamsToStdout: boolean, read: (capture: ReadCaptureOptions) => Promise<T>) => Promise<T>;
 }
 
 interface FollowCliOptions {
@@ -29,6 +31,7 @@ interface FollowCliOptions {
   format: 'text' | 'json';
   output?: string;
   color: ColorChoice;
+  quiet?: boolean;
 }
 
 function nonNegativeInt(value: string): number {
@@ -92,7 +95,7 @@ async function runFollow(captures: string[], session: number | undefined, opts: 
   const title: FollowTitle & { session?: number; transfer?: number } = { stream: opts.stream ?? -1 };
   if (session !== undefined) {
     if (captures.includes('-')) throw new UsageError('a session number needs the capture read twice; standard input can be read once: use --stream N');
-    const report = await analyze(captures, deps.analyzeOptions(opts as never));
+    const report = await deps.withProgress(captures, opts, false, (capture) => analyze(captures, { ...deps.analyzeOptions(opts as never), capture }));
     const s = report.sessions.find((x) => x.id === session);
     if (!s) {
       const have = report.sessions.length === 0 ? 'it has no FTP session' : `its sessions are 1-${report.sessions.length}`;
@@ -130,14 +133,14 @@ async function runFollow(captures: string[], session: number | undefined, opts: 
     else out.write(followTextTurn(turn, opts.show, traits.color));
     turns++;
   };
-  const result = await followStream(captures, title.stream, onTurn, {
-    capture: { onChunkEnd: () => out.writer.drained() },
+  const result = await deps.withProgress(captures, opts, true, (progress) => followStream(captures, title.stream, onTurn, {
+    capture: { ...progress, onChunkEnd: () => out.writer.drained() },
     onStart: (c) => {
       started = true;
       if (opts.raw) return;
       out.write(json ? followJsonHeader(REPORT_SCHEMA_VERSION, capture, title, c) : followTextHeader(title, c, traits.color));
     },
-  });
+  }));
   if (!started) {
     await out.abort();
     throw new UsageError(`${capture} has no tcp.stream ${title.stream}${result.summary.frames === 0 ? ' (it has no frames)' : ''}`);

@@ -3,6 +3,7 @@
 
 import { Command, Option } from 'commander';
 import type { AnalyzeOptions, Report } from '../analyze.js';
+import type { ReadCaptureOptions } from '../capture/readCapture.js';
 import { safeJson } from '../report/follow.js';
 import { renderSessionsJson, renderSessionsTable } from '../report/sessionsList.js';
 import { outputTraits, paint, type ColorChoice } from '../report/terminal.js';
@@ -13,6 +14,7 @@ export interface SessionsDeps {
   analyzeOptions: (opts: never) => AnalyzeOptions;
   analyzeCaptures: (captures: readonly string[], opts: { separate?: boolean }, options: AnalyzeOptions) => Promise<Report>;
   separateHelp: string;
+  withProgress: <T>(captures: readonly string[], opts: { quiet?: boolean; output?: string }, streamsToStdout: boolean, read: (capture: ReadCaptureOptions) => Promise<T>) => Promise<T>;
   printReportWarnings: (report: Report) => void;
   exitStatusHelp: string;
 }
@@ -41,8 +43,8 @@ Examples:
   ftp-inspect sessions big.pcap --format json | jq '.sessions[] | select(.login == "accepted") | .id'
 
 ${deps.exitStatusHelp}`)
-    .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; color: ColorChoice; separate?: boolean }) => {
-      const report = await deps.analyzeCaptures(captures, opts, deps.analyzeOptions(opts as never));
+    .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; color: ColorChoice; separate?: boolean; quiet?: boolean }) => {
+      const report = await deps.withProgress(captures, opts, false, (capture) => deps.analyzeCaptures(captures, opts, { ...deps.analyzeOptions(opts as never), capture }));
       const out = await Output.open(opts.output);
       const traits = outputTraits(opts.color, process.stdout, out.toFile);
       if (opts.format === 'json') renderSessionsJson(report.schemaVersion, report, (t) => out.write(t), safeJson);
