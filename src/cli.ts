@@ -400,6 +400,12 @@ async function main(argv: string[]): Promise<number> {
     }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'EPIPE') return 0; // the reader went away (| head): not an error of ours
+    if (code === 'EMFILE' || code === 'ENFILE') {
+      // Several captures are merged with every one of them open at once (as mergecap does).
+      const path = (error as NodeJS.ErrnoException).path ?? '';
+      process.stderr.write(`ftp-inspect: cannot open ${escapeControls(path)}: too many files open at once; several captures are read together, each kept open — raise the limit (ulimit -n) or give fewer captures (mergecap can join them first)\n`);
+      return EXIT_USAGE_OR_INPUT;
+    }
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
       const path = (error as NodeJS.ErrnoException).path ?? '';
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : 'is a directory';

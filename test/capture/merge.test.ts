@@ -209,6 +209,23 @@ describe('bad inputs among several', () => {
   });
 });
 
+describe('more inputs than open files allowed', () => {
+  it('says which file could not be opened and what to do, exit status 2', () => {
+    const dir = tmp();
+    const one = readFileSync(fixture('active-port.pcap'));
+    const files = Array.from({ length: 80 }, (_, i) => {
+      const path = join(dir, `c${String(i).padStart(2, '0')}.pcap`);
+      writeFileSync(path, one);
+      return path;
+    });
+    const r = spawnSync('sh', ['-c', 'ulimit -n 60 && exec "$0" "$@"', process.execPath, CLI, 'packets', ...files], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^ftp-inspect: cannot open .*c\d\d\.pcap: too many files open at once; .*ulimit -n/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
 describe('many inputs', () => {
   it('200 generated captures interleave frame by frame, and memory does not grow with their size', () => {
     const T = 1_700_000_000;
