@@ -87,6 +87,8 @@ const DEFAULT_MAX_BUFFERED = 32 * 1024 * 1024;
 const DEFAULT_BATCH = 1024 * 1024;
 const ZEROS = new Uint8Array(1024 * 1024);
 const MANIFEST_NAME = 'manifest.json';
+/** Written batch buffers kept for reuse (FileSink.giveBack). */
+const MAX_SPARE_BUFFERS = 8;
 // O_NOFOLLOW is POSIX; where it does not exist (Windows) O_EXCL alone still refuses an existing path.
 const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
@@ -109,6 +111,11 @@ export class FileSink {
   #buffered = 0;
   #peak = 0;
   #waiters: Array<{ below: number; resolve: () => void }> = [];
+  /**
+   * Batch buffers whose bytes were written, kept for the next tails: a fresh 1 MiB buffer per
+   * batch costs page faults and garbage-collector pressure (a 1 GB file is a thousand of them).
+   */
+  #spare: Buffer[] = [];
   #closed = false;
   #manifestName: string | undefined;
 
@@ -225,6 +232,18 @@ export class FileSink {
   }
 
   // --- for ExtractedFile ---------------------------------------------------------------
+
+  /** @internal A buffer of batchBytes for a file's tail, when one was given back. */
+  takeBuffer(): Buffer | undefined {
+    return this.#spare.pop();
+  }
+
+  /** @internal The bytes of `b` are written (and hashed): its memory may hold another batch. */
+  giveBack(b: Uint8Array): void {
+    if (b.byteOffset === 0 && b.buffer.byteLength === this.batchBytes && this.#spare.length < MAX_SPARE_BUFFERS) {
+      this.#spare.push(Buffer.from(b.buffer, 0, this.batchBytes));
+    }
+  }
 
   /** @internal */
   hold(n: number): void {
@@ -418,7 +437,7 @@ export class ExtractedFile implements DataSink {
     let off = 0;
     while (off < view.length) {
       if (this.#tail === undefined) {
-        this.#tail = Buffer.allocUnsafeSlow(this.#tailCapacity);
+        this.#tail = (this.#tailCapacity === this.#sink.batchBytes ? this.#sink.takeBuffer() : undefined) ?? Buffer.allocUnsafeSlow(this.#tailCapacity);
         this.#tailLength = 0;
         if (this.#tailCapacity < this.#sink.batchBytes) this.#tailCapacity = Math.min(this.#sink.batchBytes, this.#tailCapacity * 2);
       }
@@ -514,6 +533,7 @@ export class ExtractedFile implements DataSink {
         } finally {
           this.#opsBytes -= b.length;
           this.#sink.release(b.length);
+          this.#sink.giveBack(b);
         }
       }
       if (this.#sink.holes === 'zero' && this.#endsInHole && this.#error === undefined) {
@@ -641,6 +661,7 @@ export class ExtractedFile implements DataSink {
       } finally {
         this.#opsBytes -= n;
         this.#sink.release(n);
+        for (const b of bufs) this.#sink.giveBack(b);
       }
       this.#pos += n;
       this.#endsInHole = false;

@@ -327,6 +327,37 @@ describe('FileSink: sizes, hashes, holes', () => {
   });
 });
 
+describe('FileSink: batch buffers reused across files', () => {
+  it('files written in turn, in batches, small and large, each keep their own bytes (written batches lend their memory to the next)', async () => {
+    const { dir } = fresh();
+    const batch = 4096;
+    const sink = await FileSink.create(dir, { batchBytes: batch, maxBufferedBytes: 4 * batch });
+    // Four files fed in turn, in pieces that straddle batch boundaries, with a hole in one; two
+    // end small (written at their end), two are long (written by the pump while others fill).
+    const sizes = [3 * batch + 17, batch - 5, 20 * batch + 1, 100];
+    const contents = sizes.map((n) => randomBytes(n));
+    const files = sizes.map((_, i) => sink.open({ kind: 'file', remotePath: `f${i}.bin`, direction: 'download' }));
+    const offsets = sizes.map(() => 0);
+    for (let step = 0; offsets.some((o, i) => o < sizes[i]!); step++) {
+      for (let i = 0; i < files.length; i++) {
+        const o = offsets[i]!;
+        if (o >= sizes[i]!) continue;
+        const piece = contents[i]!.subarray(o, Math.min(sizes[i]!, o + 1000 + ((step * 7 + i * 131) % 1500)));
+        files[i]!.data(piece, { offset: o, frames: [step + 1] });
+        offsets[i] = o + piece.length;
+        if (offsets[i]! >= sizes[i]!) files[i]!.end();
+      }
+      const wait = sink.onChunkEnd();
+      if (wait !== undefined) await wait;
+    }
+    const m = await sink.close();
+    for (let i = 0; i < files.length; i++) {
+      expect(readFileSync(join(dir, `f${i}.bin`)).equals(contents[i]!), `f${i}.bin`).toBe(true);
+      expect(m.files[i]).toMatchObject({ name: `f${i}.bin`, size: sizes[i], sha256: sha(contents[i]!), complete: true });
+    }
+  });
+});
+
 describe('FileSink: memory stays bounded', () => {
   it('streams 1 GiB through with onChunkEnd between input chunks: buffered bytes stay under the limit', async () => {
     const { dir } = fresh();
