@@ -4,7 +4,7 @@
 // a connection costs few allocations. Raw 32-bit sequence numbers throughout; times in
 // nanoseconds since the first frame of the capture.
 
-import type { TcpSegmentRef, TcpSideOptions } from './TcpModel.js';
+import type { TcpSideOptions } from './TcpModel.js';
 import { UnackedSegments } from './UnackedSegments.js';
 
 /** Wireshark keeps at most this many unacknowledged segments per direction (TCP_MAX_UNACKED_SEGMENTS). */
@@ -64,12 +64,13 @@ export class FlowState {
   payloadBytes = 0;
   /** Options of this side's SYN (or SYN/ACK). */
   options: TcpSideOptions | undefined;
-  /** First FIN (with the peer's first ACK of it, once seen), the raw sequence number it occupies, repeats of it. */
-  fin: (TcpSegmentRef & { ackedBy?: TcpSegmentRef }) | undefined;
+  /**
+   * The raw sequence number this side's first FIN occupies (once TcpConnectionState records
+   * that FIN, RefSlot.FIN + direction), and repeats of it.
+   */
   finSeq = 0;
   finRetransmissions: number[] | undefined;
-  /** First RST, and how many. */
-  rst: TcpSegmentRef | undefined;
+  /** RSTs sent (the first: RefSlot.RST + direction). */
   rstCount = 0;
   /** Payload bytes whose checksums were verified. */
   checksumBytes = 0;

@@ -14,6 +14,29 @@ import {
   type TcpStreamFigures,
 } from './TcpModel.js';
 
+/**
+ * Places in TcpConnectionState.refs. FIN, FIN_ACKED_BY and RST take one place per direction
+ * (add the direction): FIN_ACKED_BY + d is the peer's first frame acknowledging d's FIN.
+ */
+export const RefSlot = {
+  SYN: 0,
+  SYN_ACK: 1,
+  HANDSHAKE_ACK: 2,
+  FIN: 3,
+  FIN_ACKED_BY: 5,
+  RST: 7,
+} as const;
+/**
+ * Numbers per place: frame (0: none), flags | direction << 12, relative seq and ack, raw seq
+ * and ack, length, tsSec, tsNsec. Kept as numbers in one array (doubles stay unboxed there),
+ * not as a TcpSegmentRef object each: a connection lingers long enough after closing for all
+ * its state to reach V8's old generation, and seven objects with their boxed 32-bit numbers
+ * were about a kilobyte of it per connection.
+ */
+const REF_FIELDS = 9;
+/** Places made at once: SYN to FIN_ACKED_BY + 1. */
+const REF_SLOTS_USUAL = RefSlot.RST;
+
 /** Frames listed per repeated SYN, SYN/ACK or FIN, and per bad checksum, at most. */
 export const MAX_LISTED_FRAMES = 16;
 
@@ -65,12 +88,15 @@ export class TcpConnectionState {
   lingerPrev: TcpConnectionState | undefined;
   lingerNext: TcpConnectionState | undefined;
 
+  /**
+   * The segments the summary points at (handshake, FINs, the ACKs of the FINs, RSTs): REF_FIELDS
+   * numbers per RefSlot in one number array, made at the first one; see `setRef`.
+   */
+  refs: number[] | undefined;
+
   // Handshake.
-  syn: TcpSegmentRef | undefined;
   synRetransmissions: number[] | undefined;
-  synAck: TcpSegmentRef | undefined;
   synAckRetransmissions: number[] | undefined;
-  handshakeAck: TcpSegmentRef | undefined;
   synTime = -1;
   synAckTime = -1;
   synToSynAckNs: number | undefined;
@@ -116,6 +142,68 @@ export class TcpConnectionState {
     this.maxTime = firstTime;
   }
 
+  /** The segment in `slot` was recorded. */
+  hasRef(slot: number): boolean {
+    const r = this.refs;
+    const at = slot * REF_FIELDS;
+    return r !== undefined && at < r.length && r[at] !== 0;
+  }
+
+  /** Frame of the segment in `slot`, 0 when none was recorded (frames count from 1). */
+  refFrame(slot: number): number {
+    const r = this.refs;
+    const at = slot * REF_FIELDS;
+    return r === undefined || at >= r.length ? 0 : r[at]!;
+  }
+
+  /** Raw sequence number of the segment in `slot` (only when `hasRef(slot)`). */
+  refSeqRaw(slot: number): number {
+    return this.refs![slot * REF_FIELDS + 4]!;
+  }
+
+  /** Who sent the segment in `slot` (only when `hasRef(slot)`). */
+  refDirection(slot: number): Direction {
+    return (this.refs![slot * REF_FIELDS + 1]! >>> 12) === 0 ? 0 : 1;
+  }
+
+  /** Records a segment in `slot` (`frame` ≥ 1; `flags` the 12-bit flags field). */
+  setRef(slot: number, frame: number, d: Direction, flags: number, seq: number, ack: number, seqRaw: number, ackRaw: number, len: number, tsSec: number, tsNsec: number): void {
+    const at = slot * REF_FIELDS;
+    // Made with the places nearly every connection uses (handshake, FINs and their ACKs) and
+    // exactly that long; grown for the RST places, which few need.
+    const r = (this.refs ??= new Array<number>(Math.max(REF_SLOTS_USUAL, slot + 1) * REF_FIELDS).fill(0));
+    while (r.length < at + REF_FIELDS) r.push(0);
+    r[at] = frame;
+    r[at + 1] = (flags & 0xfff) | (d << 12);
+    r[at + 2] = seq;
+    r[at + 3] = ack;
+    r[at + 4] = seqRaw;
+    r[at + 5] = ackRaw;
+    r[at + 6] = len;
+    r[at + 7] = tsSec;
+    r[at + 8] = tsNsec;
+  }
+
+  /** The model's TcpSegmentRef for `slot`, made now; undefined when none was recorded. */
+  ref(slot: number): TcpSegmentRef | undefined {
+    const r = this.refs;
+    const at = slot * REF_FIELDS;
+    if (r === undefined || at >= r.length || r[at] === 0) return undefined;
+    const fd = r[at + 1]!;
+    return {
+      frame: r[at]!,
+      from: fd >>> 12 === 0 ? 'client' : 'server',
+      flags: fd & 0xfff,
+      seq: r[at + 2]!,
+      ack: r[at + 3]!,
+      seqRaw: r[at + 4]!,
+      ackRaw: r[at + 5]!,
+      len: r[at + 6]!,
+      tsSec: r[at + 7]!,
+      tsNsec: r[at + 8]!,
+    };
+  }
+
   /** 0 when `ip`:`port` is the client's end, else 1. */
   directionOf(ip: string, port: number): Direction {
     return port === this.client.port && ip === this.client.ip ? 0 : 1;
@@ -158,13 +246,13 @@ export class TcpConnectionState {
         timestamps: client.options?.timestamps === true && server.options?.timestamps === true,
       },
       teardown: {
-        client: sideClose(client),
-        server: sideClose(server),
+        client: this.#sideClose(client, 0),
+        server: this.#sideClose(server, 1),
         halfClose: this.halfClose,
         rstAfterFin: this.rstAfterFin,
         state: client.rstCount + server.rstCount > 0 ? 'reset'
-          : client.fin && server.fin ? 'closed'
-          : client.fin || server.fin ? 'half-closed'
+          : this.hasRef(RefSlot.FIN) && this.hasRef(RefSlot.FIN + 1) ? 'closed'
+          : this.hasRef(RefSlot.FIN) || this.hasRef(RefSlot.FIN + 1) ? 'half-closed'
           : 'open',
       },
       analysis,
@@ -173,9 +261,12 @@ export class TcpConnectionState {
       badChecksumFrames: this.badChecksumFrames ?? [],
     };
     const h = c.handshake;
-    if (this.syn) h.syn = this.syn;
-    if (this.synAck) h.synAck = this.synAck;
-    if (this.handshakeAck) h.ack = this.handshakeAck;
+    const syn = this.ref(RefSlot.SYN);
+    const synAck = this.ref(RefSlot.SYN_ACK);
+    const ack = this.ref(RefSlot.HANDSHAKE_ACK);
+    if (syn) h.syn = syn;
+    if (synAck) h.synAck = synAck;
+    if (ack) h.ack = ack;
     if (this.synToSynAckNs !== undefined) h.synToSynAckNs = this.synToSynAckNs;
     if (this.synAckToAckNs !== undefined) h.synAckToAckNs = this.synAckToAckNs;
     if (this.analyzer.firstRttNs !== 0) h.initialRttNs = this.analyzer.firstRttNs;
@@ -185,6 +276,9 @@ export class TcpConnectionState {
     const figures = this.streams ? [this.streams.sinks[0].figures, this.streams.sinks[1].figures] : this.streamFigures;
     if (figures) c.reassembly = { client: figures[0]!, server: figures[1]! };
     return c;
+  }
+  #sideClose(flow: FlowState, d: Direction): TcpSideClose {
+    return sideClose(flow, this.ref(RefSlot.FIN + d), this.ref(RefSlot.FIN_ACKED_BY + d), this.ref(RefSlot.RST + d));
   }
 }
 
@@ -219,9 +313,12 @@ if (Object.keys(analysisCounts(NO_COUNTS)).join() !== TCP_ANALYSIS_NAMES.map(([,
   throw new Error('TcpConnectionState: analysisCounts() is out of step with TCP_ANALYSIS_NAMES');
 }
 
-function sideClose(flow: FlowState): TcpSideClose {
+function sideClose(flow: FlowState, fin: TcpSideClose['fin'], finAckedBy: TcpSegmentRef | undefined, rst: TcpSegmentRef | undefined): TcpSideClose {
   const out: TcpSideClose = { finRetransmissions: flow.finRetransmissions ?? [], rstCount: flow.rstCount };
-  if (flow.fin) out.fin = flow.fin;
-  if (flow.rst) out.rst = flow.rst;
+  if (fin) {
+    if (finAckedBy) fin.ackedBy = finAckedBy;
+    out.fin = fin;
+  }
+  if (rst) out.rst = rst;
   return out;
 }

@@ -32,8 +32,8 @@ import { SegmentAnalysis } from './SequenceAnalyzer.js';
 import { seq32, seqAdd, seqDiff, seqRelative } from './sequence.js';
 import type { ConnectionStart, Direction, StreamConsumerFactory, StreamEnd } from './StreamEvents.js';
 import { StreamReassembler, type ReassemblyLimits } from './StreamReassembler.js';
-import { CountingSink, MAX_LISTED_FRAMES, TcpConnectionState } from './TcpConnectionState.js';
-import type { ChecksumStatus, HandshakeRole, TcpConnection, TcpSegmentRef, TcpSegmentView, TcpSideOptions } from './TcpModel.js';
+import { CountingSink, MAX_LISTED_FRAMES, RefSlot, TcpConnectionState } from './TcpConnectionState.js';
+import type { ChecksumStatus, HandshakeRole, TcpConnection, TcpSegmentView, TcpSideOptions } from './TcpModel.js';
 import { TcpAnalysis } from './TcpModel.js';
 
 const SYN = TcpFlag.SYN;
@@ -315,7 +315,7 @@ export class TcpStage {
       }
     }
 
-    if ((flags & (SYN | ACK)) !== ACK || conn.handshakeAck === undefined) view.handshake = this.#handshake(conn, d, packet, tcp, view, now);
+    if ((flags & (SYN | ACK)) !== ACK || !conn.hasRef(RefSlot.HANDSHAKE_ACK)) view.handshake = this.#handshake(conn, d, packet, tcp, view, now);
     // Teardown bookkeeping only once a FIN or RST has been seen (`finOrRst`): off the hot path.
     if ((flags & (FIN | RST)) !== 0 || conn.finOrRst) this.#teardown(conn, d, packet, tcp, view);
 
@@ -441,25 +441,25 @@ export class TcpStage {
     const syn = (flags & SYN) !== 0;
     const ack = (flags & ACK) !== 0;
     if (syn && !ack) {
-      if (conn.syn === undefined) conn.syn = this.#ref(conn, d, packet, tcp, view);
-      else if (conn.syn.seqRaw === tcp.seq) listFrame((conn.synRetransmissions ??= []), packet.frame.no);
+      if (!conn.hasRef(RefSlot.SYN)) this.#ref(conn, RefSlot.SYN, d, packet, tcp, view);
+      else if (conn.refSeqRaw(RefSlot.SYN) === tcp.seq) listFrame((conn.synRetransmissions ??= []), packet.frame.no);
       conn.synTime = now;
       return 'SYN';
     }
-    if (conn.syn === undefined || conn.handshakeAck !== undefined) return undefined;
-    const synDirection: Direction = conn.syn.from === 'client' ? 0 : 1;
-    if (syn && ack && d !== synDirection && tcp.ack === seqAdd(conn.syn.seqRaw, 1)) {
-      if (conn.synAck === undefined) {
-        conn.synAck = this.#ref(conn, d, packet, tcp, view);
+    if (!conn.hasRef(RefSlot.SYN) || conn.hasRef(RefSlot.HANDSHAKE_ACK)) return undefined;
+    const synDirection = conn.refDirection(RefSlot.SYN);
+    if (syn && ack && d !== synDirection && tcp.ack === seqAdd(conn.refSeqRaw(RefSlot.SYN), 1)) {
+      if (!conn.hasRef(RefSlot.SYN_ACK)) {
+        this.#ref(conn, RefSlot.SYN_ACK, d, packet, tcp, view);
         conn.synToSynAckNs = now - conn.synTime;
-      } else if (conn.synAck.seqRaw === tcp.seq) {
+      } else if (conn.refSeqRaw(RefSlot.SYN_ACK) === tcp.seq) {
         listFrame((conn.synAckRetransmissions ??= []), packet.frame.no);
       }
       conn.synAckTime = now;
       return 'SYN/ACK';
     }
-    if (!syn && ack && conn.synAck !== undefined && d === synDirection && tcp.ack === seqAdd(conn.synAck.seqRaw, 1)) {
-      conn.handshakeAck = this.#ref(conn, d, packet, tcp, view);
+    if (!syn && ack && conn.hasRef(RefSlot.SYN_ACK) && d === synDirection && tcp.ack === seqAdd(conn.refSeqRaw(RefSlot.SYN_ACK), 1)) {
+      this.#ref(conn, RefSlot.HANDSHAKE_ACK, d, packet, tcp, view);
       conn.synAckToAckNs = now - conn.synAckTime;
       return 'ACK';
     }
@@ -469,18 +469,21 @@ export class TcpStage {
   /** FIN and RST frames of each side, and the ACK that completes each FIN. */
   #teardown(conn: TcpConnectionState, d: Direction, packet: Packet, tcp: TcpInfo, view: TcpSegmentView): void {
     const flags = tcp.flags;
+    const other: Direction = d === 0 ? 1 : 0;
     const mine = conn.analyzer.flows[d];
-    const peer = conn.analyzer.flows[d === 0 ? 1 : 0];
+    const peer = conn.analyzer.flows[other];
     conn.finOrRst = true;
+    const myFin = conn.hasRef(RefSlot.FIN + d);
+    const peerFin = conn.hasRef(RefSlot.FIN + other);
     // Data after the peer's FIN: this side still uses its half of a half-closed connection.
-    if (tcp.length > 0 && peer.fin !== undefined && mine.fin === undefined) conn.halfClose = true;
-    if ((flags & ACK) !== 0 && peer.fin !== undefined && peer.fin.ackedBy === undefined && seqDiff(tcp.ack, peer.finSeq) > 0) {
-      peer.fin.ackedBy = this.#ref(conn, d, packet, tcp, view);
+    if (tcp.length > 0 && peerFin && !myFin) conn.halfClose = true;
+    if ((flags & ACK) !== 0 && peerFin && !conn.hasRef(RefSlot.FIN_ACKED_BY + other) && seqDiff(tcp.ack, peer.finSeq) > 0) {
+      this.#ref(conn, RefSlot.FIN_ACKED_BY + other, d, packet, tcp, view);
     }
     if ((flags & FIN) !== 0) {
       const finSeq = seqAdd(tcp.seq, tcp.length);
-      if (mine.fin === undefined) {
-        mine.fin = this.#ref(conn, d, packet, tcp, view);
+      if (!myFin) {
+        this.#ref(conn, RefSlot.FIN + d, d, packet, tcp, view);
         mine.finSeq = finSeq;
         conn.activeCloser ??= d;
       } else if (finSeq === mine.finSeq) {
@@ -488,42 +491,32 @@ export class TcpStage {
       }
     }
     if ((flags & RST) !== 0) {
-      mine.rst ??= this.#ref(conn, d, packet, tcp, view);
+      if (!conn.hasRef(RefSlot.RST + d)) this.#ref(conn, RefSlot.RST + d, d, packet, tcp, view);
       mine.rstCount++;
-      if (mine.fin !== undefined || peer.fin !== undefined) conn.rstAfterFin = true;
+      if (conn.hasRef(RefSlot.FIN + d) || peerFin) conn.rstAfterFin = true;
       conn.activeCloser ??= d;
     }
     // FINs both ways or an RST: the table may drop it once it has been quiet for a while; once
     // both FINs were acknowledged or after an RST (nothing more is expected) it is among the
     // first to go when too many linger.
     if (conn.lingerQueue !== 2) {
-      if (mine.rstCount + peer.rstCount > 0 || (mine.fin?.ackedBy !== undefined && peer.fin?.ackedBy !== undefined)) {
+      if (mine.rstCount + peer.rstCount > 0 || (conn.hasRef(RefSlot.FIN_ACKED_BY) && conn.hasRef(RefSlot.FIN_ACKED_BY + 1))) {
         conn.closed = true;
         this.#table.done(conn);
         // It lingers with (nearly always) nothing in flight: no need to hold the stores.
         mine.unacked.releaseIfEmpty();
         peer.unacked.releaseIfEmpty();
-      } else if (!conn.closed && mine.fin !== undefined && peer.fin !== undefined) {
+      } else if (!conn.closed && conn.hasRef(RefSlot.FIN) && conn.hasRef(RefSlot.FIN + 1)) {
         conn.closed = true;
         this.#table.closing(conn);
       }
     }
   }
 
-  #ref(conn: TcpConnectionState, d: Direction, packet: Packet, tcp: TcpInfo, view: TcpSegmentView): TcpSegmentRef {
-    void conn;
-    return {
-      frame: packet.frame.no,
-      from: d === 0 ? 'client' : 'server',
-      flags: tcp.flags,
-      seq: view.seq,
-      ack: view.ack,
-      seqRaw: tcp.seq,
-      ackRaw: tcp.ack,
-      len: tcp.length,
-      tsSec: packet.frame.tsSec,
-      tsNsec: packet.frame.tsNsec,
-    };
+  /** Records the segment in `slot` of the connection's refs. */
+  #ref(conn: TcpConnectionState, slot: number, d: Direction, packet: Packet, tcp: TcpInfo, view: TcpSegmentView): void {
+    const frame = packet.frame;
+    conn.setRef(slot, frame.no, d, tcp.flags, view.seq, view.ack, tcp.seq, tcp.ack, tcp.length, frame.tsSec, frame.tsNsec);
   }
 
   /** Feeds the reassemblers of a connection a consumer follows, and ends its streams. */
@@ -550,10 +543,10 @@ export class TcpStage {
           streams.consumer.conflict?.({ direction: d, ...result.conflict });
         }
       }
-      if (r.finReached) this.#end(conn, d, 'fin', conn.analyzer.flows[d].fin?.frame ?? frame.no);
+      if (r.finReached) this.#end(conn, d, 'fin', conn.refFrame(RefSlot.FIN + d) || frame.no);
     }
     if (!streams.ended[other] && streams.reassemblers[other].finReached) {
-      this.#end(conn, other, 'fin', conn.analyzer.flows[other].fin?.frame ?? frame.no);
+      this.#end(conn, other, 'fin', conn.refFrame(RefSlot.FIN + other) || frame.no);
     }
   }
 
@@ -579,7 +572,7 @@ export class TcpStage {
     conn.retired = true;
     if (conn.streams !== undefined) {
       for (const d of [0, 1] as const) {
-        const fin = conn.streams?.reassemblers[d].finOffset !== undefined ? conn.analyzer.flows[d].fin?.frame : undefined;
+        const fin = conn.streams?.reassemblers[d].finOffset !== undefined ? conn.refFrame(RefSlot.FIN + d) || undefined : undefined;
         if (fin !== undefined) this.#end(conn, d, 'fin', fin);
         else this.#end(conn, d, reason, undefined);
       }
