@@ -12,7 +12,7 @@ import { readCaptures } from '../../src/capture/mergeCaptures.js';
 import type { Frame } from '../../src/capture/Frame.js';
 import { renderReportJson } from '../../src/report/ftpJson.js';
 import { LINKTYPE, timestampUnits, writePcap, writePcapng } from '../helpers/captureWriter.js';
-import { FIXTURES, fixtureCaptures, ROOT } from '../helpers/captures.js';
+import { FIXTURES, fixtureCaptures, hasPublicCaptures, publicCaptures, ROOT, skipWithoutPublicCaptures } from '../helpers/captures.js';
 import { seededRandom } from '../helpers/random.js';
 import { hasTshark, tsharkFields } from '../helpers/tshark.js';
 
@@ -173,6 +173,24 @@ async function asRawIp(file: string, out: string): Promise<string> {
   writeFileSync(out, writePcapng([{ blocks: [{ type: 'idb', linkType: 101, tsresol: 9 }, ...records] }]));
   return out;
 }
+
+describe(`every public capture at once${peerNote}`, () => {
+  skipWithoutPublicCaptures();
+  if (!hasPublicCaptures) return;
+  it.skipIf(!hasMergecap)('frame numbers, times and lengths equal tshark\'s on mergecap\'s output of all of them; the report is that of mergecap\'s file', async () => {
+    const files = publicCaptures();
+    const merged = mergecap(files);
+    const r = spawnSync(process.execPath, [CLI, 'packets', ...files, '--format', 'json'], { maxBuffer: 1 << 30 });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const rows = JSON.parse(r.stdout.toString()) as Array<{ frame: number; time: string | null; length: number }>;
+    const peer = tsharkFields(merged, ['frame.number', 'frame.time_epoch', 'frame.len']);
+    expect(rows.length).toBeGreaterThan(1000);
+    expect(rows.map((x) => `${x.frame} ${x.time ?? ''} ${x.length}`)).toEqual(peer.map((p) => `${p['frame.number']} ${p['frame.time_epoch']} ${p['frame.len']}`));
+    const report = await analyze(files);
+    expect(report.sessions.length).toBeGreaterThan(10);
+    expect(body(report)).toEqual(body(await analyze(merged)));
+  }, 300_000);
+});
 
 describe('bad inputs among several', () => {
   it('a file that is not a capture stops the run with one line naming it', () => {
