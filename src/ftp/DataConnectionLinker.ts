@@ -119,7 +119,10 @@ export class DataConnectionLinker {
       (s.client.ip === start.client.ip && s.server.ip === start.server.ip) || (s.client.ip === start.server.ip && s.server.ip === start.client.ip);
     const port20 = start.client.port === FTP_DATA_PORT || start.server.port === FTP_DATA_PORT;
     const candidates = this.#sessions.filter((s) => hosts(s) && s.session.end.frame >= 0);
-    const waiting = [...candidates].reverse().find((s) => s.waitingForConnection || s.session.encrypted);
+    // An encrypted session's commands cannot be read, so any new connection between its hosts
+    // may be its data connection — but only while its control connection is open: after it,
+    // a connection between the same hosts is another session's (or nobody's).
+    const waiting = [...candidates].reverse().find((s) => s.waitingForConnection || (s.session.encrypted && s.controlOpen));
     const chosen = waiting ?? (port20 ? candidates[candidates.length - 1] : undefined);
     if (chosen) {
       const fromFtpServer = this.#ftpServerSide(start, chosen);

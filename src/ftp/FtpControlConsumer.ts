@@ -16,14 +16,16 @@ export class FtpControlConsumer implements StreamConsumer {
   readonly #parser: ControlChannelParser;
   readonly #swap: boolean;
   readonly #onClosed: (() => void) | undefined;
+  readonly #onEnd: (() => void) | undefined;
   #closed = false;
   #conflicts = 0;
   #lastConflictFrame = -1;
 
-  constructor(builder: FtpSessionBuilder, options: ControlChannelParserOptions & { swapDirections?: boolean; onClosed?: () => void } = {}) {
+  constructor(builder: FtpSessionBuilder, options: ControlChannelParserOptions & { swapDirections?: boolean; onClosed?: () => void; onEnd?: () => void } = {}) {
     this.builder = builder;
     this.#swap = options.swapDirections === true;
     this.#onClosed = options.onClosed;
+    this.#onEnd = options.onEnd;
     this.#parser = new ControlChannelParser(builder, options);
   }
 
@@ -56,6 +58,7 @@ export class FtpControlConsumer implements StreamConsumer {
     const e = this.#swap ? { ...end, direction: flip(end.direction) } : end;
     if (e.frame !== undefined) this.builder.touch(e.frame, -Infinity, 0);
     this.#parser.end(e);
+    this.#onEnd?.();
   }
 
   closed(): void {

@@ -47,6 +47,7 @@ interface OpenTransfer {
 }
 
 export class SessionTransfers implements SessionObserver {
+  #controlOpen = true;
   #session: FtpSession | undefined;
   readonly #register: (owner: SessionTransfers, a: DataChannelAnnouncement) => Expectation<SessionTransfers>;
   readonly #withdraw: (e: Expectation<SessionTransfers>, reason: 'refused') => void;
@@ -114,6 +115,19 @@ export class SessionTransfers implements SessionObserver {
 
   get server(): FtpEndpoint {
     return this.session.server;
+  }
+
+  /**
+   * The control connection's FIN or RST came (either side): no command can start a transfer
+   * any more, so the timing rule for an encrypted session, which cannot see its commands, stops
+   * taking new connections between the same hosts as its data connections.
+   */
+  controlEnded(): void {
+    this.#controlOpen = false;
+  }
+
+  get controlOpen(): boolean {
+    return this.#controlOpen;
   }
 
   /** A transfer command is waiting for its connection (the timing rule asks). */

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/analyze.js';
+import { analyze, analyzeAll } from '../../src/analyze.js';
 import { FileSink } from '../../src/extract/FileSink.js';
 import { isTlsRecordHeader } from '../../src/ftp/TlsDataGate.js';
 import { renderSessionsText } from '../../src/report/ftpSessionText.js';
@@ -37,6 +37,21 @@ describe('AUTH TLS data connections', () => {
     expect(manifest.files).toEqual([]);
     expect(readdirSync(dir)).toEqual(['manifest.json']);
     expect(renderSessionsText(report)).toMatch(/status\s+ENCRYPTED: 10290 bytes/);
+  });
+
+  it('after an encrypted session ends, a new connection between the same hosts is a session of its own, not its data', async () => {
+    // Merged (as mergecap would), auth-tls-accepted's session ends (its FINs) two
+    // seconds before nonstandard-port-2121's control connection opens from the same client to
+    // the same server. The encrypted session cannot show which connection its commands asked
+    // for, so it takes new connections between its hosts — but only while its control
+    // connection is open; the later one must be found as FTP by its content (port 2121).
+    const report = await analyzeAll([join(FIXTURES, 'auth-tls-accepted.pcap'), join(FIXTURES, 'nonstandard-port-2121.pcap')]);
+    expect(report.sessions.map((s) => [s.server.port, s.encrypted, s.transfers.map((t) => t.status)])).toEqual([
+      [21, true, ['encrypted']],
+      [2121, false, ['complete']],
+    ]);
+    const alone = await analyze(join(FIXTURES, 'nonstandard-port-2121.pcap'));
+    expect(report.sessions[1]!.commands.map((c) => `${c.command} ${c.arg}`)).toEqual(alone.sessions[0]!.commands.map((c) => `${c.command} ${c.arg}`));
   });
 
   it('isTlsRecordHeader: content types 20-23, version 3.x, a record length', () => {
