@@ -232,7 +232,9 @@ export class ConnectionTable {
 
   #remember(c: TcpConnectionState): void {
     if (this.#rememberLimit === 0) return;
-    const [client, server] = c.analyzer.flows;
+    // Indexed, not destructured: destructuring an array goes through its iterator.
+    const client = c.analyzer.flows[0];
+    const server = c.analyzer.flows[1];
     const entry: DroppedConnection = {
       stream: c.stream,
       ipVersion: c.ipVersion,

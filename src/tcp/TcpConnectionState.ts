@@ -221,7 +221,8 @@ export class TcpConnectionState {
    */
   summary(): TcpConnection {
     const analysis = analysisCounts(this.analysisCounts ?? NO_COUNTS);
-    const [client, server] = this.analyzer.flows;
+    const client = this.analyzer.flows[0];
+    const server = this.analyzer.flows[1];
     const c: TcpConnection = {
       stream: this.stream,
       ipVersion: this.ipVersion,

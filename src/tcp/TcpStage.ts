@@ -41,6 +41,8 @@ const ACK = TcpFlag.ACK;
 const FIN = TcpFlag.FIN;
 const RST = TcpFlag.RST;
 
+const DIRECTIONS: readonly Direction[] = [0, 1];
+
 /** Checksums of a direction verified in full before sampling starts (see `process`). */
 export const CHECKSUM_ALL_SEGMENTS = 4096;
 export const CHECKSUM_ALL_BYTES = 4 * 1024 * 1024;
@@ -397,12 +399,13 @@ export class TcpStage {
     conn.continuation = true;
     conn.closed = true;
     this.#table.done(conn);
-    dropped.bases.forEach((base, d) => {
-      if (base === undefined) return;
-      const flow = conn.analyzer.flows[d as Direction];
+    for (const d of DIRECTIONS) {
+      const base = dropped.bases[d];
+      if (base === undefined) continue;
+      const flow = conn.analyzer.flows[d];
       flow.base = base;
       flow.baseSet = true;
-    });
+    }
     return conn;
   }
 
@@ -571,7 +574,7 @@ export class TcpStage {
   #retire(conn: TcpConnectionState, reason: 'end-of-capture'): void {
     conn.retired = true;
     if (conn.streams !== undefined) {
-      for (const d of [0, 1] as const) {
+      for (const d of DIRECTIONS) {
         const fin = conn.streams?.reassemblers[d].finOffset !== undefined ? conn.refFrame(RefSlot.FIN + d) || undefined : undefined;
         if (fin !== undefined) this.#end(conn, d, 'fin', fin);
         else this.#end(conn, d, reason, undefined);
