@@ -35,7 +35,7 @@ const slim = (l: FtpListing) => l.entries.map(({ raw: _r, line: _l, ...e }) => e
 
 interface FixtureManifest {
   files: Array<{ role: string; path: string; size: number }>;
-  captures: Array<{ file: string; decode_as: string[]; data_connections: Array<{ tcp_stream: number; listing?: string[] }> }>;
+  captures: Array<{ file: string; decode_as: string[]; data_connections: Array<{ tcp_stream: number; listing?: string[]; listing_format?: 'unix' | 'mlsd' }> }>;
 }
 
 describe('listings of the recorded fixtures (fixtures/manifest.json)', () => {
@@ -50,10 +50,22 @@ describe('listings of the recorded fixtures (fixtures/manifest.json)', () => {
         const t = listings.find((x) => x.connection?.stream === d.tcp_stream);
         expect(t?.listing, `stream ${d.tcp_stream}`).toBeDefined();
         const l = t!.listing!;
-        expect(l.format).toBe('unix');
+        expect(l.format).toBe(d.listing_format ?? 'unix');
         expect(l.unparsed).toEqual([]);
         expect(l.entries.map((e) => e.raw)).toEqual(d.listing);
         expect(l.entries.map((e) => e.line)).toEqual(d.listing!.map((_, i) => i + 1));
+        if (l.format === 'mlsd') {
+          // MLSD (mlsd-epsv-all.pcap, pure-ftpd): facts, not ls columns. The lab's files with their
+          // sizes, the directories (cdir ".", pdir "..", uploads), modify= in UTC (RFC 3659 §2.3).
+          for (const e of l.entries) {
+            const f = m.files.find((x) => x.role === 'home' && x.path === e.name);
+            if (e.type === 'file') expect(e.size, e.name).toBe(f?.size);
+            else expect([e.facts?.type, e.name]).toSatisfy(([type, name]: [string, string]) => (type === 'cdir' && name === '.') || (type === 'pdir' && name === '..') || (type === 'dir' && name === 'uploads'));
+            expect(e.modified).toBe('2026-01-15T12:00:00Z');
+          }
+          expect(l.entries.filter((e) => e.type === 'file').map((e) => e.name).sort()).toEqual(m.files.filter((x) => x.role === 'home' && !x.path.includes('/')).map((x) => x.path).sort());
+          continue;
+        }
         for (const e of l.entries) {
           // Files the lab made (fixtures/README.md "Files"), with their sizes; directories are the rest.
           const f = m.files.find((x) => x.path === e.name || x.path.endsWith(`/${e.name}`));
