@@ -184,7 +184,8 @@ function extractionSummary(manifest: Manifest, dir: string, manifestName: string
   for (const f of manifest.files) {
     const what = f.command ? `${f.command}${f.argument ? ` ${f.argument}` : ''}` : 'orphan data connection';
     const state = f.complete ? 'complete' : `INCOMPLETE, missing ${f.missing.map(([a, b]) => `${a}-${b ?? 'end'}`).join(', ')}`;
-    lines.push(`  ${escapeControls(f.name)}  ${f.size} bytes  sha256 ${f.sha256}  ${escapeControls(what)}  (stream ${f.stream ?? '?'}, ${state})`);
+    const where = f.pieces ? `whole file from ${f.pieces.length} pieces: ${f.pieces.map((p) => `${escapeControls(p.name)} ${p.start}-${p.end}`).join(', ')}` : `stream ${f.stream ?? '?'}`;
+    lines.push(`  ${escapeControls(f.name)}  ${f.size} bytes  sha256 ${f.sha256}  ${escapeControls(what)}  (${where}, ${state})`);
   }
   return lines.join('\n');
 }

@@ -35,6 +35,7 @@ import {
   type MissingReason,
   warningLine,
 } from './Manifest.js';
+import { reassemblePieces } from './Reassembly.js';
 import { NameAllocator, listingName, orphanName, remotePathParts, sanitizeComponent } from './SafeName.js';
 
 export interface FileSinkOptions {
@@ -81,6 +82,15 @@ export interface TransferInfo {
    * up to the file's end().
    */
   expectedSize?: number;
+  /**
+   * Same key = pieces of one remote file (server, direction, full path): resumed (REST) or
+   * appended (APPE) transfers that FileSink.close() puts together when they cover it all.
+   */
+  pieceKey?: string;
+  /** The transfer was judged complete: its last byte is the remote file's last byte. */
+  endsAtFileEnd?: boolean;
+  /** The transfer was aborted (ABOR, 426, a reset before the sender's FIN): more of the file may have followed. */
+  aborted?: boolean;
 }
 
 const DEFAULT_MAX_BUFFERED = 32 * 1024 * 1024;
@@ -106,6 +116,8 @@ export class FileSink {
    * it is closed (a closed file's decoders, hash and buffers are not kept).
    */
   #files: Array<ExtractedFile | ManifestEntry> = [];
+  /** Each file's TransferInfo, kept after the file closed (the linker adds its judgement later; reassembly reads it). */
+  #infos: TransferInfo[] = [];
   /** Files not closed yet (the ones onChunkEnd must look at). */
   #active = new Set<ExtractedFile>();
   #buffered = 0;
@@ -160,6 +172,7 @@ export class FileSink {
     const file = new ExtractedFile(this, info, dirs, base, this.#names.allocate(dirs, base));
     const slot = this.#files.length;
     this.#files.push(file);
+    this.#infos.push(file.info);
     this.#active.add(file);
     void file.closed.then((entry) => {
       this.#active.delete(file);
@@ -209,6 +222,18 @@ export class FileSink {
     await Promise.all(unfinished.map((f) => f.decoderSettled()));
     for (const f of unfinished) if (!f.ended) f.end();
     const files = await Promise.all(this.#files.map((f) => (f instanceof ExtractedFile ? f.closed : f)));
+    files.forEach((e, i) => {
+      // Every byte that came is there, but the transfer was cut: what followed is unknown.
+      if (this.#infos[i]!.aborted === true && !e.missingDetail.some((m) => m.end === null || m.end >= e.size)) {
+        e.missingDetail.push({ start: e.size, end: null, reason: 'aborted' });
+        e.missing.push([e.size, null]);
+        e.complete = false;
+      }
+    });
+    if (this.holes === 'zero') {
+      const pieces = files.map((entry, i) => ({ info: this.#infos[i]!, entry }));
+      files.push(...(await reassemblePieces(this.dir, pieces, (dirs, base) => this.#names.allocate(dirs, base))));
+    }
     const manifest: Manifest = { format: MANIFEST_FORMAT, layout: this.layout, holes: this.holes, files };
     const text = `${JSON.stringify(manifest, null, 1)}\n`;
     let name = MANIFEST_NAME;

@@ -22,13 +22,19 @@
 // that could not be decoded past a gap, or a transfer cut short with no announced size.
 // `complete` is true only when nothing is missing — a REST transfer that starts at N lists
 // [0, N] as missing (those bytes were not part of it) — and no write failed.
+//
+// Resumed and appended transfers: when the pieces of one remote file (same server, same
+// path, same direction; REST or APPE offsets) cover it from 0 to the end of a piece that
+// was a complete transfer, and agree byte for byte where they overlap, one more entry of
+// kind "reassembled" is written (holes "zero" only): the whole file, with `pieces` saying
+// which range came from which extracted file.
 
 import type { DataWarning } from '../ftp/data/DataDecoder.js';
 import type { WireRepresentation } from '../ftp/data/TransferDecoder.js';
 
 export const MANIFEST_FORMAT = 'ftp-inspect-extract/1';
 
-export type ExtractKind = 'file' | 'listing' | 'orphan';
+export type ExtractKind = 'file' | 'listing' | 'orphan' | 'reassembled';
 export type ExtractDirection = 'download' | 'upload' | 'listing' | 'unknown';
 
 /** Why a range is missing. */
@@ -37,7 +43,8 @@ export type MissingReason =
   | 'undecodable' // after a gap or damage, a compressed/framed stream could not go on
   | 'before-rest' // bytes before a REST offset: not part of this transfer
   | 'short' // fewer bytes than the announced size (150 "(N bytes)" or SIZE)
-  | 'skipped'; // the stream jumped forward without a gap being announced
+  | 'skipped' // the stream jumped forward without a gap being announced
+  | 'aborted'; // the transfer was aborted (ABOR, 426, reset): the rest, of unknown size, never came
 
 export interface MissingRange {
   start: number;
@@ -71,8 +78,18 @@ export interface ManifestEntry {
   missing: Array<[number, number | null]>;
   /** The same ranges with the reason for each. */
   missingDetail: MissingRange[];
-  /** REST offset the transfer resumed at (the file's first byte is there). */
+  /**
+   * Offset in the remote file of this transfer's first byte: the REST offset it resumed at,
+   * or for APPE the remote file's size before the append (the SIZE reply just before it).
+   */
   restOffset?: number;
+  /**
+   * kind 'reassembled': the whole remote file put together from resumed or appended pieces
+   * (REST/APPE transfers of the same path on the same server), which range came from which
+   * extracted file. Written only when the pieces cover every byte, agree where they overlap,
+   * and the piece that reaches the end was a complete transfer.
+   */
+  pieces?: Array<{ name: string; start: number; end: number }>;
   /** Size announced by the server (150 "(N bytes)", SIZE), when the caller knew it. */
   expectedSize?: number;
   /** How the bytes were on the wire and what was undone. */

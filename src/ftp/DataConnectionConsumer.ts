@@ -38,6 +38,7 @@ export class DataConnectionConsumer implements StreamConsumer {
   #held: Held[] = [];
   #heldBytes = 0;
   #ended: [boolean, boolean] = [false, false];
+  #endReason: [StreamEnd['reason'] | undefined, StreamEnd['reason'] | undefined] = [undefined, undefined];
   #sinkEnded = false;
   #closed = false;
   #firstByteDir: Direction | undefined;
@@ -80,6 +81,11 @@ export class DataConnectionConsumer implements StreamConsumer {
   /** The first (up to five) bytes the connection carried in `direction`. */
   firstBytes(direction: Direction): Uint8Array {
     return this.#head[direction];
+  }
+
+  /** How the transferring direction ended: 'fin' (the sender closed), 'rst', 'end-of-capture'; undefined while open. */
+  get dataEndReason(): StreamEnd['reason'] | undefined {
+    return this.#dataDirection === undefined ? undefined : this.#endReason[this.#dataDirection];
   }
 
   /** Whether the transferring direction has ended (FIN/RST/end of capture). */
@@ -172,6 +178,7 @@ export class DataConnectionConsumer implements StreamConsumer {
   }
 
   end(end: StreamEnd): void {
+    if (!this.#ended[end.direction]) this.#endReason[end.direction] = end.reason;
     this.#ended[end.direction] = true;
     if (end.frame !== undefined) this.#lastFrame = Math.max(this.#lastFrame, end.frame);
     if (end.direction === this.#dataDirection) this.#endSink();

@@ -248,6 +248,12 @@ export class DataConnectionLinker {
     };
     if (t.frame !== null) info.commandFrame = t.frame;
     if (t.rest !== null && t.rest > 0) info.restOffset = t.rest;
+    // APPE writes after what the remote file holds; a SIZE reply for it just before tells how much.
+    else if (t.command === 'APPE' && t.size !== null && t.size.value > 0) info.restOffset = t.size.value;
+    // Pieces of one remote file (REST/APPE) on one server are put together when extraction ends.
+    if (kind === 'file' && t.path !== null && (t.direction === 'download' || t.direction === 'upload')) {
+      info.pieceKey = `${session.server.ip}|${t.direction}|${t.path}`;
+    }
     const rep = representationOf(t);
     let file: ExtractedFile | undefined;
     const sink = this.#fileFor(info, rep, t, (f) => (file = f), session, tap);
@@ -270,8 +276,14 @@ export class DataConnectionLinker {
       // The transfer's own account (bytes, status, missing) is made when its session is judged;
       // a file that closes before that waits for it, so the result does not depend on timing.
       if (!('status' in target)) return;
-      if (owner) owner.afterJudging(() => fileFacts(target, e));
-      else fileFacts(target, e);
+      const judged = () => {
+        fileFacts(target, e);
+        // What a reassembly of REST/APPE pieces needs (FileSink.close): did this piece end where the file ends?
+        file.info.endsAtFileEnd = target.status === 'complete';
+        file.info.aborted = target.status === 'aborted';
+      };
+      if (owner) owner.afterJudging(judged);
+      else judged();
     });
     return decoder;
   }
@@ -287,11 +299,15 @@ function fileFacts(target: FtpTransfer, e: ManifestEntry): void {
   // The file's own account (decoded offsets, the announced size) is the more exact one.
   if (e.missing.length > 0) target.missing = e.missing.filter((_, i) => e.missingDetail[i]?.reason !== 'before-rest');
   if (e.dataBytes !== target.bytes) target.notes.push(`${e.dataBytes} bytes after decoding (${e.wire.decoding ?? 'as on the wire'})`);
-  if (!e.complete && target.status === 'complete') {
+  // Bytes before a REST/APPE offset were never part of this transfer: they do not make it incomplete.
+  const incomplete = e.error !== undefined || e.missingDetail.some((m) => m.reason !== 'before-rest');
+  if (incomplete && target.status === 'complete') {
     target.status = 'incomplete';
     target.notes.push('extraction found bytes missing: see missing');
   }
   for (const w of e.warnings.slice(0, 5)) target.notes.push(`extract: ${w}`);
+  // An aborted transfer's file has every byte that came, but not the file (FileSink.close lists the rest as missing).
+  if (target.status === 'aborted' && target.extracted) target.extracted.complete = false;
 }
 
 function newFacts(start: ConnectionStart, fromFtpServer: Direction, rule: BindingRule, expectationFrame: number | null, note: string | null): DataConnectionFacts {

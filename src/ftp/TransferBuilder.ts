@@ -392,7 +392,12 @@ function judge(o: OpenTransfer, session: FtpSession): void {
   const dir = c.dataDirection ?? 1;
   t.bytes = c.bytes[dir];
   const missingWire = f.missing;
-  const announced = t.preliminary?.announcedSize ?? t.size?.value ?? null;
+  // A size the server announced is the download's; before an upload a SIZE reply is what the
+  // remote file held (APPE appends after it), not what this transfer carries.
+  const announced = t.direction === 'download' ? (t.preliminary?.announcedSize ?? t.size?.value ?? null) : null;
+  if (t.command === 'APPE' && t.size !== null && t.size.value > 0 && t.rest === null) {
+    notes.push(`appends at offset ${t.size.value}: the remote file's size in the SIZE reply (frame ${t.size.frame})`);
+  }
   const rest = t.rest ?? 0;
   const byteExact = t.transmissionMode === 'S' && t.type !== 'A' && t.type !== 'E';
   t.missing = mergeRanges(missingWire.map((m) => [m.start + (byteExact ? rest : 0), m.end + (byteExact ? rest : 0)]));
@@ -401,6 +406,12 @@ function judge(o: OpenTransfer, session: FtpSession): void {
   if (o.aborted !== null) aborted.push(`ABOR in frame ${o.aborted}`);
   if (final && (final.code === 426 || final.code === 451 || final.code === 425)) aborted.push(`${final.code} in frame ${final.frame}`);
   if (f.teardown.reset && !(final && final.code < 300)) aborted.push(`RST in frame ${f.teardown.rstFrame}`);
+  else if (f.teardown.reset && c.dataEndReason === 'rst') {
+    // The sender never closed its side: the connection was reset with the transfer still open.
+    // A success reply does not undo that — a server may answer 226 once the file is in its
+    // socket buffer (pure-ftpd does), and what was still queued there never reached the wire.
+    aborted.push(`RST in frame ${f.teardown.rstFrame} before the sender's FIN (the ${final!.code} in frame ${final!.frame} only says the server handed the data to its TCP stack)`);
+  }
   // RFC 4217 §9 (PROT P): the data connection carried TLS records. The file is in there,
   // encrypted: nothing of it can be recovered from the capture, and nothing was extracted.
   const tls = (session.tls?.accepted === true || session.encrypted) && isTlsRecordHeader(c.firstBytes(dir));
