@@ -141,11 +141,6 @@ export class DataConnectionLinker {
   onSummary(summary: ControlConnectionSummary): void {
     const entry = this.#byStream.get(summary.stream);
     if (!entry) return;
-    if (this.#releasing) {
-      // The connection is done with: its session may be over now.
-      this.#byStream.delete(summary.stream);
-      if (entry.session) this.#connectionDone(entry.session);
-    }
     const f = entry.consumer.facts;
     const h = summary.handshake;
     f.handshake = { syn: h.syn?.frame ?? null, synAck: h.synAck?.frame ?? null, ack: h.ack?.frame ?? null };
@@ -158,6 +153,12 @@ export class DataConnectionLinker {
     };
     f.lastFrame = Math.max(f.lastFrame ?? 0, summary.lastFrame);
     f.duration = (summary.durationNs / 1e9).toFixed(9);
+    if (this.#releasing) {
+      // The connection is done with: its session may be over now — judged with the teardown
+      // facts above (a reset data connection is an aborted transfer).
+      this.#byStream.delete(summary.stream);
+      if (entry.session) this.#connectionDone(entry.session);
+    }
   }
 
   /** Ends the linking: judges every transfer and returns what belongs to no session. */
