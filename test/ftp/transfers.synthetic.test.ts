@@ -137,3 +137,60 @@ describe('data connections on synthetic captures', () => {
     expect(manifest.files[0]!.name).toBe('up.txt');
   });
 });
+
+describe('completeness and rarer announcements on synthetic captures (issue #5)', () => {
+  function retrPassive(records: PcapRecord[], ctl: Conn, dataPort: number, announce: string, preliminary: string): Conn {
+    ctl.send(0, 'TYPE I\r\n').send(1, '200 ok\r\n').send(0, announce.startsWith('228') ? 'LPSV\r\n' : 'PASV\r\n').send(1, announce);
+    const d = new Conn(records, [C, 50100], [S, dataPort]).open();
+    ctl.send(0, 'RETR f.bin\r\n').send(1, preliminary);
+    return d;
+  }
+
+  it('fewer bytes than the 150 announced, on a cleanly closed connection: size-mismatch, the short end listed as missing', async () => {
+    const records: PcapRecord[] = [];
+    const ctl = session(records);
+    const d = retrPassive(records, ctl, 117 * 256 + 48, '227 Entering Passive Mode (10,0,0,1,117,48)\r\n', '150 Opening BINARY mode data connection for f.bin (100 bytes)\r\n');
+    d.send(1, 'x'.repeat(60)).close(1);
+    ctl.send(1, '226 done\r\n').send(0, 'QUIT\r\n').send(1, '221 bye\r\n').close(0);
+    const { report, manifest } = await run(records);
+    const t = report.sessions[0]!.transfers[0]!;
+    expect(t.status).toBe('size-mismatch');
+    expect(t.notes.join(' ')).toMatch(/60 bytes seen but 100 announced/);
+    expect(manifest.files[0]!.missingDetail).toEqual([{ start: 60, end: 100, reason: 'short' }]);
+    expect(manifest.files[0]!.complete).toBe(false);
+  });
+
+  it('a data frame cut by the snaplen: truncated, with the cut bytes as the missing range', async () => {
+    const records: PcapRecord[] = [];
+    const ctl = session(records);
+    const d = retrPassive(records, ctl, 117 * 256 + 49, '227 Entering Passive Mode (10,0,0,1,117,49)\r\n', '150 go\r\n');
+    d.send(1, 'a'.repeat(40));
+    // The second data segment was captured with only its first 10 payload bytes (caplen < len).
+    d.send(1, 'b'.repeat(40));
+    const r = records[records.length - 1]!;
+    records[records.length - 1] = { ...r, data: r.data.subarray(0, r.data.length - 30), originalLength: r.data.length };
+    d.send(1, 'c'.repeat(40)).close(1);
+    ctl.send(1, '226 done\r\n').send(0, 'QUIT\r\n').send(1, '221 bye\r\n').close(0);
+    const { report, manifest } = await run(records);
+    const t = report.sessions[0]!.transfers[0]!;
+    expect(t.status).toBe('truncated');
+    expect(t.notes.join(' ')).toMatch(/snaplen/);
+    expect(t.missing).toEqual([[50, 80]]);
+    expect(manifest.files[0]!.missing).toEqual([[50, 80]]);
+    expect(manifest.files[0]!.size).toBe(120);
+  });
+
+  it('LPSV (RFC 1639): the 228 reply\'s long address is linked like PASV', async () => {
+    const records: PcapRecord[] = [];
+    const ctl = session(records);
+    const d = retrPassive(records, ctl, 117 * 256 + 50, '228 Entering Long Passive Mode (4,4,10,0,0,1,2,117,50)\r\n', '150 go\r\n');
+    d.send(1, 'long passive\n').close(1);
+    ctl.send(1, '226 done\r\n').send(0, 'QUIT\r\n').send(1, '221 bye\r\n').close(0);
+    const { report, manifest } = await run(records);
+    const t = report.sessions[0]!.transfers[0]!;
+    expect(t.connection?.binding.rule).toBe('address+port');
+    expect(t.announcement?.port).toBe(117 * 256 + 50);
+    expect(t.status).toBe('complete');
+    expect(manifest.files[0]!.size).toBe(13);
+  });
+});
