@@ -39,6 +39,7 @@ export class DataConnectionConsumer implements StreamConsumer {
   #heldBytes = 0;
   #ended: [boolean, boolean] = [false, false];
   #endReason: [StreamEnd['reason'] | undefined, StreamEnd['reason'] | undefined] = [undefined, undefined];
+  #endFrame: [number | undefined, number | undefined] = [undefined, undefined];
   #sinkEnded = false;
   #closed = false;
   #firstByteDir: Direction | undefined;
@@ -86,6 +87,11 @@ export class DataConnectionConsumer implements StreamConsumer {
   /** How the transferring direction ended: 'fin' (the sender closed), 'rst', 'end-of-capture'; undefined while open. */
   get dataEndReason(): StreamEnd['reason'] | undefined {
     return this.#dataDirection === undefined ? undefined : this.#endReason[this.#dataDirection];
+  }
+
+  /** The frame that ended the transferring direction (its FIN or the RST), when known. */
+  get dataEndFrame(): number | undefined {
+    return this.#dataDirection === undefined ? undefined : this.#endFrame[this.#dataDirection];
   }
 
   /** Whether the transferring direction has ended (FIN/RST/end of capture). */
@@ -178,7 +184,10 @@ export class DataConnectionConsumer implements StreamConsumer {
   }
 
   end(end: StreamEnd): void {
-    if (!this.#ended[end.direction]) this.#endReason[end.direction] = end.reason;
+    if (!this.#ended[end.direction]) {
+      this.#endReason[end.direction] = end.reason;
+      this.#endFrame[end.direction] = end.frame;
+    }
     this.#ended[end.direction] = true;
     if (end.frame !== undefined) this.#lastFrame = Math.max(this.#lastFrame, end.frame);
     if (end.direction === this.#dataDirection) this.#endSink();

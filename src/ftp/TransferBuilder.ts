@@ -406,11 +406,13 @@ function judge(o: OpenTransfer, session: FtpSession): void {
   if (o.aborted !== null) aborted.push(`ABOR in frame ${o.aborted}`);
   if (final && (final.code === 426 || final.code === 451 || final.code === 425)) aborted.push(`${final.code} in frame ${final.frame}`);
   if (f.teardown.reset && !(final && final.code < 300)) aborted.push(`RST in frame ${f.teardown.rstFrame}`);
-  else if (f.teardown.reset && c.dataEndReason === 'rst') {
+  else if (c.dataEndReason === 'rst') {
     // The sender never closed its side: the connection was reset with the transfer still open.
     // A success reply does not undo that — a server may answer 226 once the file is in its
     // socket buffer (pure-ftpd does), and what was still queued there never reached the wire.
-    aborted.push(`RST in frame ${f.teardown.rstFrame} before the sender's FIN (the ${final!.code} in frame ${final!.frame} only says the server handed the data to its TCP stack)`);
+    // (From the stream's own end, so also where the connection's TCP summary is not waited for.)
+    const why = final ? ` (the ${final.code} in frame ${final.frame} only says the server handed the data to its TCP stack)` : '';
+    aborted.push(`RST in frame ${c.dataEndFrame ?? f.teardown.rstFrame ?? '?'} before the sender's FIN${why}`);
   }
   // RFC 4217 §9 (PROT P): the data connection carried TLS records. The file is in there,
   // encrypted: nothing of it can be recovered from the capture, and nothing was extracted.

@@ -36,13 +36,13 @@ describe('ftp-inspect sessions', () => {
     // nonstandard-port-2121 follows auth-tls-accepted between the same two hosts: it stays a
     // session of its own (an encrypted session takes unannounced connections only while its
     // control connection is open).
-    const distinct = files.filter((f) => !/session/.test(basename(f)));
+    const distinct = files.filter((f) => !/^session/.test(basename(f)));
     expect(distinct.map((f) => basename(f))).toContain('nonstandard-port-2121.pcap');
     const merged = (JSON.parse(run(['sessions', ...distinct, '--format', 'json']).stdout) as { sessions: SessionLine[] }).sessions;
     const separate = (JSON.parse(run(['sessions', '--separate', ...distinct, '--format', 'json']).stdout) as { sessions: SessionLine[] }).sessions;
     const key = (s: SessionLine) => `${s.client} ${s.server} ${s.user} ${s.commands} ${s.transfers} ${s.bytes} ${s.outcome}`;
     expect(merged.map(key).sort()).toEqual(separate.map(key).sort());
-    const copies = files.filter((f) => /session|pasv-download/.test(basename(f)));
+    const copies = files.filter((f) => /^session|^pasv-download/.test(basename(f)));
     expect(copies).toHaveLength(5);
     const once = (JSON.parse(run(['sessions', ...copies, '--format', 'json']).stdout) as { sessions: SessionLine[] }).sessions;
     expect(once.map(key)).toEqual(separate.filter((s) => s.capture?.endsWith('pasv-download.pcap')).map(key));
