@@ -97,8 +97,6 @@ const DEFAULT_MAX_BUFFERED = 32 * 1024 * 1024;
 const DEFAULT_BATCH = 1024 * 1024;
 const ZEROS = new Uint8Array(1024 * 1024);
 const MANIFEST_NAME = 'manifest.json';
-/** Written batch buffers kept for reuse (FileSink.giveBack). */
-const MAX_SPARE_BUFFERS = 8;
 // O_NOFOLLOW is POSIX; where it does not exist (Windows) O_EXCL alone still refuses an existing path.
 const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
@@ -124,8 +122,10 @@ export class FileSink {
   #peak = 0;
   #waiters: Array<{ below: number; resolve: () => void }> = [];
   /**
-   * Batch buffers whose bytes were written, kept for the next tails: a fresh 1 MiB buffer per
-   * batch costs page faults and garbage-collector pressure (a 1 GB file is a thousand of them).
+   * Batch buffers whose bytes were written, kept for the next tails (up to maxBufferedBytes of
+   * them): a fresh 1 MiB buffer per batch costs page faults and garbage-collector pressure (a
+   * 1 GB file is a thousand of them), and garbage buffers waiting for a collection raise the
+   * peak RSS.
    */
   #spare: Buffer[] = [];
   #closed = false;
@@ -265,7 +265,8 @@ export class FileSink {
 
   /** @internal The bytes of `b` are written (and hashed): its memory may hold another batch. */
   giveBack(b: Uint8Array): void {
-    if (b.byteOffset === 0 && b.buffer.byteLength === this.batchBytes && this.#spare.length < MAX_SPARE_BUFFERS) {
+    // As many as maxBufferedBytes can hold: memory the queues were allowed to use anyway.
+    if (b.byteOffset === 0 && b.buffer.byteLength === this.batchBytes && this.#spare.length * this.batchBytes < this.maxBufferedBytes) {
       this.#spare.push(Buffer.from(b.buffer, 0, this.batchBytes));
     }
   }
