@@ -1,5 +1,5 @@
 // Stage "extract": the real CLI, `node dist/cli.js extract CAPTURE -o DIR` — the whole pipeline
-// (read, decode, TCP, FTP, statistics, report model) plus writing every transferred file with
+// (read, decode, TCP, FTP in files-only mode: sessions dropped once over) plus writing every transferred file with
 // its sha256 and DIR/manifest.json. Its summary goes to /dev/null. Measured from the outside
 // like the baselines: wall time spawn to exit (node start-up included), peak RSS from GNU time.
 // Afterwards the files are checked against the originals (bench/lib/verifyFiles.mjs).

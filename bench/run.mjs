@@ -39,7 +39,7 @@ const STAGES = [
   { id: 'ftp-inspect-read', script: 'measure-ftp-inspect-read.mjs', role: 'ours', label: 'ftp-inspect read only' },
   { id: 'pcap-parser', script: 'measure-pcap-parser.mjs', role: 'baseline', label: 'pcap-parser read (JS, no decoding)' },
   { id: 'tcpdump', script: 'measure-tcpdump.mjs', role: 'baseline', countsPackets: false, label: 'tcpdump -r F -w /dev/null (native)' },
-  { id: 'extract', script: 'measure-extract.mjs', role: 'ours', group: 'pipeline', countsPackets: false, label: 'ftp-inspect extract (CLI: full analysis + every file)', tool: '**ftp-inspect extract** (full analysis + every file written)' },
+  { id: 'extract', script: 'measure-extract.mjs', role: 'ours', group: 'pipeline', countsPackets: false, label: 'ftp-inspect extract (CLI: FTP analysis + every file)', tool: '**ftp-inspect extract** (FTP analysis + every file written)' },
   { id: 'tshark-export', script: 'measure-tshark-export.mjs', role: 'baseline', group: 'pipeline', countsPackets: false, label: 'tshark --export-objects ftp-data', tool: 'tshark `--export-objects ftp-data`' },
   { id: 'tcpflow', script: 'measure-tcpflow.mjs', role: 'baseline', group: 'pipeline', countsPackets: false, label: 'tcpflow -r F -o DIR (reassembly, no FTP)', tool: 'tcpflow (TCP reassembly only, no FTP, C++)' },
 ];
