@@ -1,11 +1,13 @@
 // `ftp-inspect extract` and `--extract DIR` as a user runs them (the built CLI).
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/extract/Manifest.js';
-import { FIXTURES, ROOT } from '../helpers/captures.js';
+import { FIXTURES, PUBLIC_CAPTURES, ROOT, hasPublicCaptures } from '../helpers/captures.js';
+import { hasTshark } from '../helpers/tshark.js';
 
 const CLI = join(ROOT, 'dist/cli.js');
 const run = (args: string[]) => {
@@ -48,5 +50,28 @@ describe('ftp-inspect extract', () => {
     expect(json.sessions[0]!.transfers.map((t) => [t.command, t.status])).toEqual([['LIST', 'complete'], ['RETR', 'complete']]);
     expect(json.orphans).toEqual([]);
     expect(json.unusedExpectations).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasPublicCaptures || !hasTshark)(`ftp-inspect extract: a data connection without its control session${hasPublicCaptures && hasTshark ? '' : ' [SKIPPED: needs ../shared/captures/public and tshark]'}`, () => {
+  it('ppa-markofu/ftp-uploadfailed.pcap: the orphan is extracted under a made-up name, byte for byte what tshark follows', () => {
+    const file = join(PUBLIC_CAPTURES, 'ppa-markofu/ftp-uploadfailed.pcap');
+    const dir = mkdtempSync(join(tmpdir(), 'ftp-inspect-cli-orphan-'));
+    const r = run(['extract', file, '-o', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.files).toHaveLength(1);
+    const f = m.files[0]!;
+    expect([f.kind, f.session, f.command]).toEqual(['orphan', null, null]);
+    // Named after the stream and the listening side, since no command named it.
+    expect(f.name).toBe(`orphan-stream-0-67.169.189.180-2662.bin`);
+    expect(r.stdout).toContain('orphan data connection');
+    // tshark's follow of the same stream: the data all came from the second node (tab-indented lines).
+    const follow = spawnSync('tshark', ['-n', '-r', file, '-q', '-z', 'follow,tcp,raw,0'], { maxBuffer: 1 << 28 }).stdout.toString('utf8');
+    const bytes = Buffer.from(follow.split('\n').filter((l) => l.startsWith('\t')).map((l) => l.trim()).join(''), 'hex');
+    expect(bytes.length).toBeGreaterThan(1_000_000);
+    expect(f.size).toBe(bytes.length);
+    expect(f.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(createHash('sha256').update(readFileSync(join(dir, f.name))).digest('hex')).toBe(f.sha256);
   });
 });
