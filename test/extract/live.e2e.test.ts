@@ -14,7 +14,7 @@ import type { Report } from '../../src/analyze.js';
 import type { Manifest } from '../../src/extract/Manifest.js';
 import { ROOT } from '../helpers/captures.js';
 
-const TOOLS = ['ip', 'ethtool', 'tcpdump', 'capinfos', 'pure-ftpd', 'curl', 'lftp', 'openssl', 'ping', 'unshare', 'ss'];
+const TOOLS = ['ip', 'ethtool', 'tcpdump', 'capinfos', 'pure-ftpd', 'curl', 'lftp', 'openssl', 'ping', 'unshare', 'ss', 'sysctl'];
 const missing = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
 if (spawnSync('test', ['-x', '/usr/bin/python3']).status !== 0) missing.push('/usr/bin/python3');
 const isRoot = process.getuid?.() === 0;
