@@ -2,7 +2,7 @@ import type { PcapInfo, ResolvedReaderOptions } from './CaptureInfo.js';
 import { captureFormatError, describeBytes, hex32 } from './errors.js';
 import type { FormatReader, ReaderContext } from './FormatReader.js';
 import type { Frame } from './Frame.js';
-import type { StreamBuffer } from './StreamBuffer.js';
+import { frameView, type StreamBuffer } from './StreamBuffer.js';
 import type { WarningLog } from './WarningLog.js';
 
 const FILE_HEADER_BYTES = 24;
@@ -118,7 +118,7 @@ export class PcapReader implements FormatReader {
       originalLength: original,
       linkType: this.#linkType,
       interfaceId: 0,
-      data: buf.bytes.subarray(start, end),
+      data: frameView(buf.bytes, start, end),
     };
   }
 

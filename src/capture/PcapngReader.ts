@@ -2,7 +2,7 @@ import type { PcapngInfo, PcapngInterface, ResolvedReaderOptions } from './Captu
 import { captureFormatError, describeBytes, hex32 } from './errors.js';
 import type { FormatReader, ReaderContext } from './FormatReader.js';
 import type { Frame } from './Frame.js';
-import type { StreamBuffer } from './StreamBuffer.js';
+import { frameView, type StreamBuffer } from './StreamBuffer.js';
 import { TimestampScale } from './TimestampScale.js';
 import type { WarningLog } from './WarningLog.js';
 
@@ -325,7 +325,7 @@ export class PcapngReader implements FormatReader {
       originalLength: view.getUint32(p + 24, le),
       linkType: iface.linkType,
       interfaceId,
-      data: buf.bytes.subarray(start, start + captured),
+      data: frameView(buf.bytes, start, start + captured),
     };
   }
 
@@ -351,7 +351,7 @@ export class PcapngReader implements FormatReader {
       originalLength: original,
       linkType: iface.linkType,
       interfaceId: 0,
-      data: buf.bytes.subarray(start, start + captured),
+      data: frameView(buf.bytes, start, start + captured),
       timestampMissing: true,
     };
   }
