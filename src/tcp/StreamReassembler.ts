@@ -197,7 +197,15 @@ export class StreamReassembler {
   readonly #sink: ReassemblySink;
   readonly #budget: ReassemblyBudget;
   readonly #maxBuffered: number;
-  readonly #history: DeliveredHistory | undefined;
+  /**
+   * Made at the first delivery of a byte (see #recordDelivered): a direction that only ever
+   * acknowledges — half of nearly every data connection — never needs one. Until then it is
+   * empty, and an empty history compares, settles and clears nothing.
+   */
+  #history: DeliveredHistory | undefined;
+  readonly #historyBytes: number;
+  readonly #historySegments: number;
+  readonly #views: ViewRegistry | undefined;
 
   #baseKnown = false;
   /** Raw sequence number of offset 0. */
@@ -233,7 +241,20 @@ export class StreamReassembler {
     this.#maxBuffered = checkLimit('maxBufferedBytesPerDirection', limits.maxBufferedBytesPerDirection, DEFAULT_MAX_BUFFERED_BYTES_PER_DIRECTION);
     const historyBytes = checkLimit('historyBytes', limits.historyBytes, DEFAULT_HISTORY_BYTES);
     const historySegments = checkLimit('historySegments', limits.historySegments, DEFAULT_HISTORY_SEGMENTS);
-    this.#history = historyBytes > 0 && historySegments > 0 ? new DeliveredHistory(historyBytes, historySegments, views) : undefined;
+    // 0 in either turns the history off: it is then never made.
+    this.#historyBytes = historySegments > 0 ? historyBytes : 0;
+    this.#historySegments = historySegments;
+    this.#views = views;
+  }
+
+  /** Keeps delivered bytes for the retransmission check, making the history at the first. */
+  #recordDelivered(offset: number, bytes: Uint8Array, frame: number): void {
+    let history = this.#history;
+    if (history === undefined) {
+      if (this.#historyBytes === 0 || bytes.length === 0) return;
+      history = this.#history = new DeliveredHistory(this.#historyBytes, this.#historySegments, this.#views);
+    }
+    history.append(offset, bytes, frame);
   }
 
   /** Next stream offset to be handed on. */
@@ -292,7 +313,7 @@ export class StreamReassembler {
         const end = start + len;
         this.#next = this.#highest = end;
         this.#nextSeq = seqAdd(this.#nextSeq, len);
-        this.#history?.append(start, payload, frame);
+        this.#recordDelivered(start, payload, frame);
         this.#sink.data({ direction: this.direction, offset: start, bytes: payload, frames: [frame], tsSec, tsNsec });
         return RESULT.new;
       }
@@ -519,7 +540,7 @@ export class StreamReassembler {
     if (piece.bytes === null) {
       this.#sink.gap({ direction: this.direction, start, end: piece.end, reason: 'snaplen', frame: piece.frame });
     } else {
-      this.#history?.append(start, piece.bytes, piece.frame);
+      this.#recordDelivered(start, piece.bytes, piece.frame);
       this.#sink.data({ direction: this.direction, offset: start, bytes: piece.bytes, frames: [piece.frame], tsSec: piece.tsSec, tsNsec: piece.tsNsec });
     }
   }
