@@ -35,7 +35,7 @@ interface MergeInput {
  * input's index) and `captureFrame` (its number in its own file). Link types stay per frame,
  * so pcap and pcapng inputs of different link types mix freely.
  *
- * Memory: one read buffer pair per input (together about 8 MiB at most, 64 KiB each beyond 64
+ * Memory: three read buffers per input (together about 8 MiB at most, 64 KiB each beyond 42
  * inputs) and one frame of look-ahead; nothing grows with the size of the captures. An input
  * that is not a capture rejects the whole read with a CaptureFormatError naming it; damage
  * inside an input is a warning in its summary (frame numbers there are the file's own) and the
@@ -53,7 +53,7 @@ export async function readCaptures(
   if (sources.length === 1) return [await readCapture(sources[0]!, onFrame, options)];
   if (sources.filter((s) => s === '-').length > 1) throw new RangeError('standard input (-) can be read only once');
 
-  const chunkSize = options.chunkSize ?? Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.floor(MERGE_BUFFER_BUDGET / (2 * sources.length))));
+  const chunkSize = options.chunkSize ?? Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.floor(MERGE_BUFFER_BUDGET / (3 * sources.length))));
   const inputOptions: ReadCaptureOptions = { ...options, chunkSize };
   const inputs: MergeInput[] = sources.map((source, index) => {
     const reader = new CaptureReader({ ...options, name: sourceName(source) });

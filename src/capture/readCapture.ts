@@ -102,28 +102,35 @@ export async function* captureChunks(
   state: { gzip: boolean },
 ): AsyncGenerator<Uint8Array, void, undefined> {
   if (typeof source === 'string' && source !== '-') {
-    // A plain file is read into two buffers used in turn rather than through a stream: a
+    // A plain file is read into three buffers used in turn rather than through a stream: a
     // stream allocates a new chunk for every read, and those chunks live outside the JS heap
-    // until a rare full collection, which made peak memory grow with the capture. Two buffers
-    // suffice because the reader is drained after every chunk, and it copies the unread tail
-    // of the previous chunk on the next append — before that chunk's buffer is read into again.
+    // until a rare full collection, which made peak memory grow with the capture. The next
+    // chunk is read (by libuv's thread pool) while the consumer works on this one. Three
+    // buffers make that safe: the reader copies the unread tail of the previous chunk when the
+    // next one is appended, and a consumer may hold views of a chunk's frames until its
+    // onChunkEnd, so the buffer being filled is always the one two chunks back, long done with.
     const handle = await open(source, 'r');
+    const size = options.chunkSize ?? 1024 * 1024;
+    const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] as const;
+    let pending: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[0], 0, size, 0);
     try {
-      const size = options.chunkSize ?? 1024 * 1024;
-      const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] as const;
       let turn = 0;
       let position = 0;
       for (;;) {
         const buffer = buffers[turn]!;
-        turn ^= 1;
-        const { bytesRead } = await handle.read(buffer, 0, size, position);
+        const { bytesRead } = await pending!;
+        pending = undefined;
         if (bytesRead === 0) return;
         if (position === 0 && bytesRead >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) break; // gzip: stream it
         position += bytesRead;
+        turn = (turn + 1) % 3;
+        pending = handle.read(buffers[turn]!, 0, size, position);
         options.onInputBytes?.(bytesRead);
         yield buffer.subarray(0, bytesRead);
       }
     } finally {
+      // A read still in flight (the consumer stopped early, or an error) ends before the file closes.
+      await pending?.catch(() => undefined);
       await handle.close();
     }
   }
