@@ -80,7 +80,8 @@ export function decorate(text: string, traits: OutputTraits): string {
   let section = '';
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const heading = line !== '' && !/^\s/.test(line) && (i === 0 || lines[i - 1] === '' || /^=+$/.test(lines[i + 1] ?? ''));
+    // A boxed table drawn at column 0 (the creds command's) is not a heading, though its top border opens the text.
+    const heading = line !== '' && !/^\s/.test(line) && !BOX.test(line) && (i === 0 || lines[i - 1] === '' || /^=+$/.test(lines[i + 1] ?? ''));
     if (heading) section = line;
     const pieces = traits.width === undefined ? [line] : wrapLine(line, traits.width);
     for (const piece of pieces) {

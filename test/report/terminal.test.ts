@@ -123,6 +123,12 @@ describe('boxed tables on a narrow terminal (boxFit.ts)', () => {
     }
   });
 
+  it('colour never touches a boxed table, also one that opens the text at column 0 (creds)', () => {
+    const table = boxed(['Session', 'User'], [['1', 'student']]).split('\n').map((l) => l.slice(2)).join('\n');
+    expect(decorate(table, { width: undefined, color: true })).toBe(table);
+    expect(decorate(`Title\n\n${table}`, { width: 80, color: true })).toBe(`\u001b[1mTitle\u001b[22m\n\n${table}`);
+  });
+
   it('leaves a table that fits, one that cannot fit, and one whose cell holds the border character as they were', () => {
     const small = boxed(['a', 'b'], [['1', '2']]);
     expect(decorate(small, { width: 40, color: false })).toBe(small);
