@@ -98,6 +98,8 @@ const DEFAULT_BATCH = 1024 * 1024;
 const ZEROS = new Uint8Array(1024 * 1024);
 const MANIFEST_NAME = 'manifest.json';
 // O_NOFOLLOW is POSIX; where it does not exist (Windows) O_EXCL alone still refuses an existing path.
+/** Names tried for one file before giving up (` (2)`, ` (3)` …). */
+const MAX_NAME_TRIES = 1000;
 const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
 export class FileSink {
@@ -696,101 +698,114 @@ export class ExtractedFile implements DataSink {
     }
   }
 
+  // Opening the file on disk, asynchronously (#openOnDisk) or at once for small files
+  // (#openOnDiskSync): the same steps and checks, with the shared ones below them.
+
   async #openOnDisk(): Promise<void> {
     const root = this.#sink.dir;
-    for (let attempt = 0; attempt < 1000; attempt++) {
-      const parts = this.#rel.split('/');
-      const abs = join(root, ...parts);
-      const back = relative(root, abs);
-      if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
-        // Cannot happen with sanitised names; checked all the same.
-        this.#openFailed = true;
-        this.#fail(`refused: "${this.#rel}" resolves outside the output directory`);
-        return;
-      }
-      if (parts.length > 1 && !(await this.#makeDirs(root, parts.slice(0, -1)))) {
-        // A directory on the way is not ours (a symlink, a file): fall back to the top level.
-        this.warn(`directory "${parts.slice(0, -1).join('/')}" could not be used safely; file written at the top level`);
-        this.#dirs = [];
-        this.#rel = this.#sink.rename([], this.#base);
+    for (let attempt = 0; attempt < MAX_NAME_TRIES; attempt++) {
+      const target = this.#target();
+      if (!target) return;
+      if (target.dirs.length > 0 && !(await this.#makeDirs(root, target.dirs))) {
+        this.#dirsRefused(target.dirs);
         continue;
       }
       try {
-        this.#fh = await open(abs, CREATE_FLAGS, 0o644);
+        this.#fh = await open(target.abs, CREATE_FLAGS, 0o644);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST' || code === 'ELOOP' || code === 'EISDIR') {
-          // Something is already there (an earlier run, a planted symlink): never touch it.
-          this.#rel = this.#sink.rename(this.#dirs, this.#base);
-          continue;
-        }
-        this.#openFailed = true;
-        this.#fail(`cannot create "${this.#rel}": ${(err as Error).message}`);
+        if (this.#nameTaken(err)) continue;
         return;
       }
       // The directory the file landed in must still be the one we checked.
-      const parent = join(root, ...parts.slice(0, -1));
-      if ((await realpath(parent)) !== parent) {
+      if ((await realpath(target.parent)) !== target.parent) {
         await this.#fh.close();
         this.#fh = undefined;
-        this.#openFailed = true;
-        this.#fail(`refused: the directory of "${this.#rel}" is not where it should be (changed while writing?)`);
-        return;
+        this.#failMoved();
       }
       return;
     }
+    this.#failNoName();
+  }
+
+  /** Where the file goes: its path and folders under the output directory; undefined (and failed) should it ever lead outside. */
+  #target(): { abs: string; parent: string; dirs: string[] } | undefined {
+    const root = this.#sink.dir;
+    const parts = this.#rel.split('/');
+    const abs = join(root, ...parts);
+    const back = relative(root, abs);
+    if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
+      // Cannot happen with sanitised names; checked all the same.
+      this.#openFailed = true;
+      this.#fail(`refused: "${this.#rel}" resolves outside the output directory`);
+      return undefined;
+    }
+    const dirs = parts.slice(0, -1);
+    return { abs, parent: join(root, ...dirs), dirs };
+  }
+
+  /** A directory on the way is not ours (a symlink, a file): the file goes to the top level instead. */
+  #dirsRefused(dirs: string[]): void {
+    this.warn(`directory "${dirs.join('/')}" could not be used safely; file written at the top level`);
+    this.#dirs = [];
+    this.#rel = this.#sink.rename([], this.#base);
+  }
+
+  /**
+   * After a failed open: true when something is already there (an earlier run, a planted
+   * symlink) — never touched, the next free name is tried; otherwise the file fails.
+   */
+  #nameTaken(err: unknown): boolean {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ELOOP' || code === 'EISDIR') {
+      this.#rel = this.#sink.rename(this.#dirs, this.#base);
+      return true;
+    }
     this.#openFailed = true;
-    this.#fail(`no free name for "${this.#base}" after 1000 tries`);
+    this.#fail(`cannot create "${this.#rel}": ${(err as Error).message}`);
+    return false;
+  }
+
+  #failMoved(): void {
+    this.#openFailed = true;
+    this.#fail(`refused: the directory of "${this.#rel}" is not where it should be (changed while writing?)`);
+  }
+
+  #failNoName(): void {
+    this.#openFailed = true;
+    this.#fail(`no free name for "${this.#base}" after ${MAX_NAME_TRIES} tries`);
   }
 
   /** #openOnDisk, synchronously (small files: #writeSmallNow); the same checks. Undefined when it failed (#fail says why). */
   #openOnDiskSync(): number | undefined {
     const root = this.#sink.dir;
-    for (let attempt = 0; attempt < 1000; attempt++) {
-      const parts = this.#rel.split('/');
-      const abs = join(root, ...parts);
-      const back = relative(root, abs);
-      if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
-        this.#openFailed = true;
-        this.#fail(`refused: "${this.#rel}" resolves outside the output directory`);
-        return undefined;
-      }
-      if (parts.length > 1 && !this.#makeDirsSync(root, parts.slice(0, -1))) {
-        this.warn(`directory "${parts.slice(0, -1).join('/')}" could not be used safely; file written at the top level`);
-        this.#dirs = [];
-        this.#rel = this.#sink.rename([], this.#base);
+    for (let attempt = 0; attempt < MAX_NAME_TRIES; attempt++) {
+      const target = this.#target();
+      if (!target) return undefined;
+      if (target.dirs.length > 0 && !this.#makeDirsSync(root, target.dirs)) {
+        this.#dirsRefused(target.dirs);
         continue;
       }
       let fd: number;
       try {
-        fd = openSync(abs, CREATE_FLAGS, 0o644);
+        fd = openSync(target.abs, CREATE_FLAGS, 0o644);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST' || code === 'ELOOP' || code === 'EISDIR') {
-          this.#rel = this.#sink.rename(this.#dirs, this.#base);
-          continue;
-        }
-        this.#openFailed = true;
-        this.#fail(`cannot create "${this.#rel}": ${(err as Error).message}`);
+        if (this.#nameTaken(err)) continue;
         return undefined;
       }
-      const parent = join(root, ...parts.slice(0, -1));
       let where: string | undefined;
       try {
-        where = realpathSync.native(parent);
+        where = realpathSync.native(target.parent);
       } catch {
         where = undefined;
       }
-      if (where !== parent) {
+      if (where !== target.parent) {
         closeSync(fd);
-        this.#openFailed = true;
-        this.#fail(`refused: the directory of "${this.#rel}" is not where it should be (changed while writing?)`);
+        this.#failMoved();
         return undefined;
       }
       return fd;
     }
-    this.#openFailed = true;
-    this.#fail(`no free name for "${this.#base}" after 1000 tries`);
+    this.#failNoName();
     return undefined;
   }
 
