@@ -10,6 +10,10 @@
 
 import stringWidth from 'string-width';
 
+/** Display width; printable ASCII (nearly every cell) is one column per character without asking string-width. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const widthOf = (text: string): number => (PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text));
+
 const MIN_COLUMN = 4;
 /** A word longer than this may be cut inside a cell before shorter columns are narrowed. */
 const LONG_WORD = 14;
@@ -32,7 +36,8 @@ export function fitBoxes(lines: readonly string[], width: number): string[] {
       continue;
     }
     const block = lines.slice(i, end + 1);
-    out.push(...(stringWidth(lines[i]!) > width ? refit(block, indent, width) ?? block : block));
+    // A loop, not push(...): a table of a hundred thousand credentials is as many lines.
+    for (const line of widthOf(lines[i]!) > width ? refit(block, indent, width) ?? block : block) out.push(line);
     i = end;
   }
   return out;
@@ -58,10 +63,19 @@ function refit(block: readonly string[], indent: string, width: number): string[
   }
   // Each cell's text: its lines as cli-table3 drew them (a cell's own line breaks), blank tail dropped.
   const rows = groups.map((g) => g.map((cellLines) => trimBlankTail(cellLines)));
-  const natural = Array.from({ length: columns }, (_, k) => Math.max(1, ...rows.map((r) => Math.max(0, ...r[k]!.map((l) => stringWidth(l))))));
+  // Widest line and longest word per column, by loops (no spreading of per-row arrays).
+  const natural = new Array<number>(columns).fill(1);
+  const longestWord = new Array<number>(columns).fill(1);
+  for (const row of rows) {
+    for (let k = 0; k < columns; k++) {
+      for (const line of row[k]!) {
+        natural[k] = Math.max(natural[k]!, widthOf(line));
+        for (const word of line.split(' ')) longestWord[k] = Math.max(longestWord[k]!, widthOf(word));
+      }
+    }
+  }
   // indent + one border per column and the closing one + a space of padding on each side.
-  const room = width - stringWidth(indent) - (columns + 1) - 2 * columns;
-  const longestWord = Array.from({ length: columns }, (_, k) => Math.max(1, ...rows.flatMap((r) => r[k]!.flatMap((l) => l.split(' ').map((w) => stringWidth(w))))));
+  const room = width - widthOf(indent) - (columns + 1) - 2 * columns;
   const widths = capWidths(natural, room, longestWord);
   if (!widths) return undefined;
   const rule = (l: string, m: string, r: string) => `${indent}${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
@@ -119,19 +133,19 @@ export function capWidths(natural: readonly number[], room: number, longestWord:
 
 /** One line of a cell broken at spaces into pieces of at most `width` columns (long words cut). */
 export function wrapCell(text: string, width: number): string[] {
-  if (stringWidth(text) <= width) return [text];
+  if (widthOf(text) <= width) return [text];
   const out: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
     const candidate = line === '' ? word : `${line} ${word}`;
-    if (stringWidth(candidate) <= width) {
+    if (widthOf(candidate) <= width) {
       line = candidate;
       continue;
     }
     if (line !== '') out.push(line);
     line = '';
     let rest = word;
-    while (stringWidth(rest) > width) {
+    while (widthOf(rest) > width) {
       const [head, tail] = cutAt(rest, width);
       out.push(head);
       rest = tail;
@@ -148,7 +162,7 @@ function cutAt(text: string, width: number): [string, string] {
   let used = 0;
   let k = 0;
   while (k < chars.length) {
-    const w = stringWidth(chars[k]!);
+    const w = widthOf(chars[k]!);
     if (used + w > width && k > 0) break;
     used += w;
     k++;
@@ -157,5 +171,5 @@ function cutAt(text: string, width: number): [string, string] {
 }
 
 function pad(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+  return text + ' '.repeat(Math.max(0, width - widthOf(text)));
 }

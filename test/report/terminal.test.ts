@@ -138,6 +138,16 @@ describe('boxed tables on a narrow terminal (boxFit.ts)', () => {
     expect(decorate(tricky, { width: 50, color: false })).toBe(tricky);
   });
 
+  it('a table of 200,000 rows (a brute-force capture\'s credentials) is fitted, not a stack overflow', () => {
+    const row = `│ 7 │ ${'x y '.repeat(24).padEnd(99)}│`;
+    const lines = [`┌───┬${'─'.repeat(100)}┐`, `│ # │ ${'Result'.padEnd(99)}│`, `├───┼${'─'.repeat(100)}┤`];
+    for (let i = 0; i < 200_000; i++) lines.push(row);
+    lines.push(`└───┴${'─'.repeat(100)}┘`);
+    const out = decorate(lines.join('\n'), { width: 60, color: false }).split('\n');
+    expect(out.length).toBe(3 + 200_000 * 2 + 1); // each row's 96 characters of text now take two lines
+    for (const l of [out[0]!, out[5]!, out.at(-1)!]) expect(stringWidth(l)).toBeLessThanOrEqual(60);
+  });
+
   it('capWidths: short columns keep their width, the long text column takes the narrowing', () => {
     expect(capWidths([1, 7, 60, 2], 40, [1, 7, 10, 2])).toEqual([1, 7, 30, 2]);
     expect(capWidths([3, 3], 10)).toEqual([3, 3]);
