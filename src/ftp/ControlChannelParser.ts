@@ -77,11 +77,11 @@ export class ControlChannelParser {
   /** A gap came last in this direction: the next line may be the tail of one whose start was lost. */
   readonly #afterGap: [boolean, boolean] = [false, false];
 
-  constructor(handler: ControlChannelHandler, options: ControlChannelParserOptions = {}) {
+  constructor(handler: ControlChannelHandler, options: ControlChannelParserOptions = {}, startEncrypted = options.startEncrypted === true) {
     this.#handler = handler;
     this.#readers = [new TelnetLineReader(options), new TelnetLineReader(options)];
     this.#replies = new ReplyAssembler(options.maxReplyLines !== undefined ? { maxLines: options.maxReplyLines } : {});
-    if (options.startEncrypted) this.#mode.fill('tls');
+    if (startEncrypted) this.#mode.fill('tls');
   }
 
   /** How each direction is being read: 0 client, 1 server. */
@@ -246,7 +246,12 @@ export class ControlChannelParser {
 
   #emitReply(reply: AssembledReply): void {
     const last = reply.lines[reply.lines.length - 1];
-    const parsed: ParsedReply = { ...reply, endFrame: last?.endFrame ?? -1, tsSec: last?.tsSec ?? 0, tsNsec: last?.tsNsec ?? 0 };
+    // A literal, not `{ ...reply, endFrame, … }`: V8 (Node 20) takes a slow path, several µs,
+    // for a spread followed by more properties — a tenth of the FTP stage on many short sessions.
+    const parsed: ParsedReply = {
+      code: reply.code, text: reply.text, lines: reply.lines, notes: reply.notes,
+      endFrame: last?.endFrame ?? -1, tsSec: last?.tsSec ?? 0, tsNsec: last?.tsNsec ?? 0,
+    };
     this.#handler.reply(parsed);
     // 234 and 334 answer AUTH only (RFC 2228 §4), so the last AUTH sent is the one answered,
     // whatever other replies a pipelining client has pending.

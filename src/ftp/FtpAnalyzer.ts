@@ -160,7 +160,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
         if (e.transfers.openConnections === 0) release(e);
       }
       : undefined;
-    const consumer = new FtpControlConsumer(builder, { ...parserOptions, swapDirections: swap, startEncrypted: implicitTls, onClosed, onEnd: () => transfers.controlEnded() });
+    const consumer = new FtpControlConsumer(builder, parserOptions, { swapDirections: swap, startEncrypted: implicitTls, onClosed, onEnd: () => transfers.controlEnded() });
     const entry: Entry = { consumer, builder, transfers };
     if (keep) entries.push(entry);
     else {

@@ -70,6 +70,8 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   #startSec: number;
   #startNsec: number;
   #closed = false;
+  /** The end time moved since session.end.time and duration were written (they are text: written at close). */
+  #endMoved = false;
   /** Frame of the last gap in the client's bytes: commands may have been lost there. */
   #clientGapFrame: number | undefined;
   readonly #segmentHeader: SessionBuilderInit['segmentHeader'];
@@ -125,15 +127,21 @@ export class FtpSessionBuilder implements ControlChannelHandler {
 
   /** Notes that a frame of this connection was seen (for the session's end time). */
   touch(frame: number, tsSec: number, tsNsec: number): void {
-    if (frame > this.session.end.frame || (tsSec > this.#endSec || (tsSec === this.#endSec && tsNsec > this.#endNsec))) {
-      if (frame > this.session.end.frame) this.session.end.frame = frame;
-      if (tsSec > this.#endSec || (tsSec === this.#endSec && tsNsec > this.#endNsec)) {
-        this.#endSec = tsSec;
-        this.#endNsec = tsNsec;
-        this.session.end.time = epochText(tsSec, tsNsec);
-      }
-      this.session.duration = secondsBetween(this.#startSec, this.#startNsec, this.#endSec, this.#endNsec);
+    if (frame > this.session.end.frame) this.session.end.frame = frame;
+    if (tsSec > this.#endSec || (tsSec === this.#endSec && tsNsec > this.#endNsec)) {
+      this.#endSec = tsSec;
+      this.#endNsec = tsNsec;
+      // Formatted once when the connection closes, not at every segment (a late touch after it: at once).
+      this.#endMoved = true;
+      if (this.#closed) this.#writeEnd();
     }
+  }
+
+  #writeEnd(): void {
+    if (!this.#endMoved) return;
+    this.#endMoved = false;
+    this.session.end.time = epochText(this.#endSec, this.#endNsec);
+    this.session.duration = secondsBetween(this.#startSec, this.#startNsec, this.#endSec, this.#endNsec);
   }
 
   textBytes(direction: Direction, bytes: number): void {
@@ -145,6 +153,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#writeEnd();
     for (const p of this.#pending.splice(0)) this.#noReply(p, 'no reply seen before the connection ended');
   }
 
@@ -570,7 +579,11 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   }
 
   #announcement(a: DataPortAnnouncement, frame: number, commandFrame: number, by: 'client' | 'server'): DataChannelAnnouncement {
-    const announcement: DataChannelAnnouncement = { ...a, frame, commandFrame, by, replyCode: null, accepted: null };
+    // Literals (see ControlChannelParser#emitReply on spreads with more properties).
+    const announcement: DataChannelAnnouncement = a.address !== undefined
+      ? { kind: a.kind, address: a.address, port: a.port, frame, commandFrame, by, replyCode: null, accepted: null }
+      : { kind: a.kind, port: a.port, frame, commandFrame, by, replyCode: null, accepted: null };
+    if (a.portBytes !== undefined) announcement.portBytes = a.portBytes;
     if (a.address === undefined) announcement.impliedAddress = this.session.server.ip;
     const explanation = explainAnnouncement(a);
     if (explanation) announcement.explanation = explanation;
