@@ -37,6 +37,7 @@ import {
 } from './Manifest.js';
 import { reassemblePieces } from './Reassembly.js';
 import { NameAllocator, listingName, orphanName, remotePathParts, sanitizeComponent } from './SafeName.js';
+import { WriterThread, type WriterPart, type WriterResult } from './WriterThread.js';
 
 export interface FileSinkOptions {
   /** 'flat' (default): every file in DIR under its base name; 'tree': DIR/session-N/remote/dirs/name. */
@@ -49,6 +50,12 @@ export interface FileSinkOptions {
   batchBytes?: number;
   /** Warnings kept per file. Default 100. */
   maxWarnings?: number;
+  /**
+   * Small files (one batch or less, ended before their first write) are written by a thread
+   * of their own, so that creating them does not hold up the analysis (default true). False:
+   * on the main thread, synchronously. A WriterThread: that one (tests).
+   */
+  writerThread?: boolean | WriterThread;
 }
 
 export interface Endpoint {
@@ -100,7 +107,7 @@ const MANIFEST_NAME = 'manifest.json';
 // O_NOFOLLOW is POSIX; where it does not exist (Windows) O_EXCL alone still refuses an existing path.
 /** Names tried for one file before giving up (` (2)`, ` (3)` …). */
 const MAX_NAME_TRIES = 1000;
-const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
+export const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
 export class FileSink {
   /** The output directory, resolved (realpath). */
@@ -132,6 +139,8 @@ export class FileSink {
   #spare: Buffer[] = [];
   #closed = false;
   #manifestName: string | undefined;
+  /** Writes small files off the main thread (undefined: options.writerThread false). */
+  readonly #writer: WriterThread | undefined;
 
   private constructor(dir: string, options: FileSinkOptions) {
     this.dir = dir;
@@ -141,6 +150,8 @@ export class FileSink {
     this.batchBytes = Math.max(1, options.batchBytes ?? DEFAULT_BATCH);
     this.maxWarnings = options.maxWarnings ?? 100;
     this.#names = new NameAllocator([MANIFEST_NAME]);
+    const w = options.writerThread;
+    this.#writer = w === false ? undefined : w instanceof WriterThread ? w : new WriterThread(CREATE_FLAGS);
   }
 
   /** Creates DIR if needed (the user chose it: it may be anywhere) and resolves it once. */
@@ -191,6 +202,8 @@ export class FileSink {
     // Input an attached decoder still holds (MODE Z waits for zlib's thread pool) counts too.
     let held = this.#buffered;
     for (const f of this.#active) held += f.decoderHeldBytes;
+    // Files handed to the writer thread are counted in #buffered until it answers; their number is bounded too.
+    if (this.#writer?.busy) return this.#writer.drained(Math.floor(this.#writer.pending / 2));
     if (held <= this.maxBufferedBytes) return undefined;
     return (async () => {
       await Promise.all([...this.#active].map((f) => f.decoderSettled()));
@@ -224,6 +237,8 @@ export class FileSink {
     await Promise.all(unfinished.map((f) => f.decoderSettled()));
     for (const f of unfinished) if (!f.ended) f.end();
     const files = await Promise.all(this.#files.map((f) => (f instanceof ExtractedFile ? f.closed : f)));
+    // Every file has its answer: the writer thread has nothing left to do.
+    await this.#writer?.close();
     files.forEach((e, i) => {
       // Every byte that came is there, but the transfer was cut: what followed is unknown.
       if (this.#infos[i]!.aborted === true && !e.missingDetail.some((m) => m.end === null || m.end >= e.size)) {
@@ -259,6 +274,11 @@ export class FileSink {
   }
 
   // --- for ExtractedFile ---------------------------------------------------------------
+
+  /** @internal The writer thread for small files, if one is used. */
+  get writer(): WriterThread | undefined {
+    return this.#writer;
+  }
 
   /** @internal A buffer of batchBytes for a file's tail, when one was given back. */
   takeBuffer(): Buffer | undefined {
@@ -354,7 +374,10 @@ export class ExtractedFile implements DataSink {
   #pump: Promise<void> | undefined;
   #fh: FileHandle | undefined;
   #openFailed = false;
-  #hash: Hash = createHash('sha256');
+  /** Made at the first byte hashed here (a file the writer thread writes is hashed there). */
+  #hash: Hash | undefined;
+  /** The writer thread's sha256 of the file. */
+  #sha256: string | undefined;
   #pos = 0;
   /** Remote-file offset of the next byte (REST + decoded bytes and holes). */
   #logical: number;
@@ -525,12 +548,135 @@ export class ExtractedFile implements DataSink {
     let total = 0;
     for (const op of this.#ops) total += op.kind === 'data' ? op.bytes.length : op.kind === 'hole' ? op.length : Infinity;
     if (total > this.#sink.batchBytes) return false;
+    const writer = this.#sink.writer;
+    if (writer === undefined || !this.#writeOnThread(writer, 0)) this.#writeSmallSync();
+    return true;
+  }
+
+  #h(): Hash {
+    return (this.#hash ??= createHash('sha256'));
+  }
+
+  /**
+   * #writeSmallSync's work, on the writer thread: the same path checks here (#target), the
+   * same system calls there, and the same outcomes from its answer. The queued bytes are
+   * copied into one buffer of their exact size (the tail buffers go back at once), which is
+   * given to the thread, and stay counted as held until the answer. False when the thread is
+   * not available.
+   */
+  #writeOnThread(writer: WriterThread, tries: number): boolean {
+    const target = this.#target();
+    if (!target) {
+      this.#ops = [];
+      this.#resolve(this.#entry(0));
+      return true;
+    }
+    if (tries === 0) this.#compactOps();
+    const parts: WriterPart[] = [];
+    for (const op of this.#ops) {
+      if (op.kind === 'data') parts.push(op.bytes);
+      else if (op.kind === 'hole') parts.push(op.length);
+    }
+    const dirs: string[] = [];
+    let path = this.#sink.dir;
+    for (const d of target.dirs) dirs.push((path = join(path, d)));
+    const job = { abs: target.abs, parent: target.parent, dirs, parts, truncate: this.#sink.holes === 'zero' };
+    let answered!: () => void;
+    const pump = new Promise<void>((resolve) => (answered = resolve));
+    const submitted = writer.submit(job, (r) => {
+      this.#pump = undefined;
+      this.#onThreadAnswer(writer, r, target.dirs, tries);
+      answered();
+    });
+    if (submitted) this.#pump = pump;
+    return submitted;
+  }
+
+  /** The queued data ops as one exact-size copy between the holes; the tail buffers go back. */
+  #compactOps(): void {
+    const ops: Op[] = [];
+    for (let i = 0; i < this.#ops.length; ) {
+      const op = this.#ops[i]!;
+      if (op.kind !== 'data') {
+        ops.push(op);
+        i++;
+        continue;
+      }
+      let n = 0;
+      let j = i;
+      for (; j < this.#ops.length; j++) {
+        const o = this.#ops[j]!;
+        if (o.kind !== 'data') break;
+        n += o.bytes.length;
+      }
+      // Buffer.allocUnsafeSlow: its own memory, never the shared pool (which would be cloned whole).
+      const copy = Buffer.allocUnsafeSlow(n);
+      let at = 0;
+      for (; i < j; i++) {
+        const b = (this.#ops[i] as { bytes: Buffer }).bytes;
+        copy.set(b, at);
+        at += b.length;
+        this.#sink.giveBack(b);
+      }
+      ops.push({ kind: 'data', bytes: copy });
+    }
+    this.#ops = ops;
+  }
+
+  #onThreadAnswer(writer: WriterThread, r: WriterResult, dirs: string[], tries: number): void {
+    if (r.status === 'taken' || r.status === 'dirs-refused') {
+      // Nothing was written; the bytes come back with the answer, for the next try.
+      this.#ops = r.parts.map((p): Op => (typeof p === 'number' ? { kind: 'hole', length: p } : { kind: 'data', bytes: Buffer.from(p.buffer, p.byteOffset, p.byteLength) }));
+      if (r.status === 'taken') this.#rel = this.#sink.rename(this.#dirs, this.#base);
+      else this.#dirsRefused(dirs);
+      if (tries + 1 < MAX_NAME_TRIES) {
+        if (!this.#writeOnThread(writer, tries + 1)) this.#writeSmallSync();
+        return;
+      }
+      this.#failNoName();
+      this.#ops = [];
+      this.#resolve(this.#entry(0));
+      return;
+    }
+    // A thread that died before this job was posted left its bytes here: written on this thread instead.
+    if (r.status === 'thread-failed' && this.#ops.every((op) => op.kind !== 'data' || op.bytes.length > 0)) {
+      this.warn(`${r.message}; written by the main thread`);
+      this.#writeSmallSync();
+      return;
+    }
+    // The bytes went to the thread (their buffers are detached here): what they held is #opsBytes.
+    this.#sink.release(this.#opsBytes);
+    this.#opsBytes = 0;
+    this.#ops = [];
+    let size = 0;
+    switch (r.status) {
+      case 'written':
+        size = this.#pos = r.size;
+        this.#sha256 = r.sha256;
+        if (r.error !== undefined) this.#fail(r.error);
+        break;
+      case 'moved':
+        this.#failMoved();
+        break;
+      case 'open-failed':
+        this.#openFailed = true;
+        this.#fail(`cannot create "${this.#rel}": ${r.message}`);
+        break;
+      case 'thread-failed':
+        this.#fail(`not written: ${r.message}`);
+        break;
+    }
+    this.#resolve(this.#entry(size));
+  }
+
+  /** A small file, written at once on this thread (see #writeSmallNow). */
+  #writeSmallSync(): void {
     const fd = this.#openOnDiskSync();
     if (fd === undefined) {
       // #fail dropped the queue: the entry says why nothing was written.
       this.#ops = [];
       this.#resolve(this.#entry(0));
-      return true;
+      return;
     }
     const ops = this.#ops;
     this.#ops = [];
@@ -538,7 +684,7 @@ export class ExtractedFile implements DataSink {
       for (const op of ops) {
         if (op.kind === 'hole') {
           // As the pump does: zeros into the hash, a hole on disk.
-          for (let left = op.length; left > 0; left -= ZEROS.length) this.#hash.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+          for (let left = op.length; left > 0; left -= ZEROS.length) this.#h().update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
           this.#pos += op.length;
           if (op.length > 0) this.#endsInHole = true;
           continue;
@@ -547,7 +693,7 @@ export class ExtractedFile implements DataSink {
         const b = op.bytes;
         try {
           if (this.#error === undefined) {
-            this.#hash.update(b);
+            this.#h().update(b);
             for (let off = 0; off < b.length; ) {
               const n = writeSync(fd, b, off, b.length - off, this.#pos + off);
               if (n <= 0) throw new Error('no progress writing');
@@ -579,7 +725,6 @@ export class ExtractedFile implements DataSink {
       }
     }
     this.#resolve(this.#entry(this.#pos));
-    return true;
   }
 
   /** @internal Starts the pump if it is not running. */
@@ -655,7 +800,7 @@ export class ExtractedFile implements DataSink {
         // Zeros go into the hash, not onto the disk: the file gets a hole, read back as zeros.
         for (let left = op.length; left > 0; ) {
           const n = Math.min(left, ZEROS.length);
-          this.#hash.update(ZEROS.subarray(0, n));
+          this.#h().update(ZEROS.subarray(0, n));
           left -= n;
           if (left > 0) await new Promise<void>((r) => setImmediate(r));
         }
@@ -670,7 +815,7 @@ export class ExtractedFile implements DataSink {
         if (next.kind !== 'data' || (n > 0 && n + next.bytes.length > this.#sink.batchBytes)) break;
         this.#ops.shift();
         bufs.push(next.bytes);
-        this.#hash.update(next.bytes);
+        this.#h().update(next.bytes);
         n += next.bytes.length;
       }
       try {
@@ -866,7 +1011,7 @@ export class ExtractedFile implements DataSink {
     const rep = this.info.representation ?? d?.representation;
     const warnings = [...(d?.warnings.map(warningLine) ?? []), ...this.#warnings];
     if (this.#droppedWarnings > 0) warnings.push(`${this.#droppedWarnings} more warnings not listed`);
-    const sha256 = this.#fh === undefined && this.#openFailed ? createHash('sha256').digest('hex') : this.#hash.digest('hex');
+    const sha256 = this.#sha256 ?? (this.#fh === undefined && this.#openFailed ? createHash('sha256').digest('hex') : this.#h().digest('hex'));
     const entry: ManifestEntry = {
       name: this.#rel,
       originalPath: this.info.remotePath ?? null,

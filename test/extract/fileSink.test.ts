@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileSink, type TransferInfo } from '../../src/extract/FileSink.js';
+import { CREATE_FLAGS, FileSink, type FileSinkOptions, type TransferInfo } from '../../src/extract/FileSink.js';
+import { WriterThread } from '../../src/extract/WriterThread.js';
 import type { Manifest } from '../../src/extract/Manifest.js';
 import { TransferDecoder } from '../../src/ftp/data/TransferDecoder.js';
 
@@ -77,255 +78,261 @@ const hostile = [
   '../same.txt',
 ];
 
-describe('FileSink: hostile names never leave the output directory', () => {
-  for (const layout of ['flat', 'tree'] as const) {
-    it(`${layout} layout: every hostile name lands inside, unique, with its own content`, async () => {
-      const { parent, dir } = fresh();
-      const before = tree(parent);
-      const sink = await FileSink.create(dir, { layout });
-      hostile.forEach((remotePath, i) =>
-        writeAll(sink, { kind: 'file', remotePath, session: 1 + (i % 2), command: 'RETR', direction: 'download' }, [enc.encode(`file ${i}`)]),
-      );
-      const manifest = await sink.close();
-      // outside: exactly what was there, plus the output directory
-      expect(tree(parent).filter((p) => !p.startsWith('out'))).toEqual(before);
-      expect(readFileSync(join(parent, 'sentinel.txt'), 'utf8')).toBe('untouched');
-      // inside: one file per transfer + manifest.json, nothing else, no symlink
-      const files = tree(dir).filter((p) => lstatSync(join(dir, p)).isFile());
-      expect(files.sort()).toEqual([...manifest.files.map((f) => f.name), 'manifest.json'].sort());
-      expect(new Set(manifest.files.map((f) => f.name.toLowerCase())).size).toBe(hostile.length);
-      for (const [i, f] of manifest.files.entries()) {
-        expect(readFileSync(join(dir, f.name), 'utf8')).toBe(`file ${i}`);
-        expect(f.originalPath).toBe(hostile[i]);
-        for (const part of f.name.split('/')) {
-          expect(Buffer.byteLength(part)).toBeLessThanOrEqual(255);
-          expect(part).not.toMatch(/^(\.|\.\.)$|[\u0000-\u001f\u007f\u202e\\:]/);
+// Small files are written by the writer thread by default; every case here runs that way and
+// on the main thread (writerThread: false), which must give the same files and manifests.
+for (const writerThread of [true, false]) {
+  const mode = writerThread ? '' : ' (main thread)';
+  const create = (dir: string, options: FileSinkOptions = {}): Promise<FileSink> => FileSink.create(dir, { writerThread, ...options });
+  describe(`FileSink${mode}: hostile names never leave the output directory`, () => {
+    for (const layout of ['flat', 'tree'] as const) {
+      it(`${layout} layout: every hostile name lands inside, unique, with its own content`, async () => {
+        const { parent, dir } = fresh();
+        const before = tree(parent);
+        const sink = await create(dir, { layout });
+        hostile.forEach((remotePath, i) =>
+          writeAll(sink, { kind: 'file', remotePath, session: 1 + (i % 2), command: 'RETR', direction: 'download' }, [enc.encode(`file ${i}`)]),
+        );
+        const manifest = await sink.close();
+        // outside: exactly what was there, plus the output directory
+        expect(tree(parent).filter((p) => !p.startsWith('out'))).toEqual(before);
+        expect(readFileSync(join(parent, 'sentinel.txt'), 'utf8')).toBe('untouched');
+        // inside: one file per transfer + manifest.json, nothing else, no symlink
+        const files = tree(dir).filter((p) => lstatSync(join(dir, p)).isFile());
+        expect(files.sort()).toEqual([...manifest.files.map((f) => f.name), 'manifest.json'].sort());
+        expect(new Set(manifest.files.map((f) => f.name.toLowerCase())).size).toBe(hostile.length);
+        for (const [i, f] of manifest.files.entries()) {
+          expect(readFileSync(join(dir, f.name), 'utf8')).toBe(`file ${i}`);
+          expect(f.originalPath).toBe(hostile[i]);
+          for (const part of f.name.split('/')) {
+            expect(Buffer.byteLength(part)).toBeLessThanOrEqual(255);
+            expect(part).not.toMatch(/^(\.|\.\.)$|[\u0000-\u001f\u007f\u202e\\:]/);
+          }
+          if (layout === 'tree') expect(f.name).toMatch(/^session-[12]\//);
+          else expect(f.name.includes('/')).toBe(false);
         }
-        if (layout === 'tree') expect(f.name).toMatch(/^session-[12]\//);
-        else expect(f.name.includes('/')).toBe(false);
-      }
-      expect(manifest.files.map((f) => f.name).slice(14, 17)).toEqual(
-        layout === 'flat' ? ['same.txt', 'same (2).txt', 'SAME (3).TXT'] : ['session-1/same.txt', 'session-2/same.txt', 'session-1/SAME (2).TXT'],
-      );
+        expect(manifest.files.map((f) => f.name).slice(14, 17)).toEqual(
+          layout === 'flat' ? ['same.txt', 'same (2).txt', 'SAME (3).TXT'] : ['session-1/same.txt', 'session-2/same.txt', 'session-1/SAME (2).TXT'],
+        );
+      });
+    }
+
+    it('never follows a planted symlink or overwrites what exists: the next suffix is used', async () => {
+      const { parent, dir } = fresh();
+      mkdirSync(dir);
+      const outsideFile = join(parent, 'sentinel.txt');
+      const outsideDir = join(parent, 'elsewhere');
+      mkdirSync(outsideDir);
+      symlinkSync(outsideFile, join(dir, 'x.bin')); // a file name pointing outside
+      symlinkSync(join(parent, 'missing-target'), join(dir, 'dangling.bin')); // dangling: O_CREAT would create the target
+      symlinkSync(outsideDir, join(dir, 'session-1')); // a directory name pointing outside
+      writeFileSync(join(dir, 'report.pdf'), 'old report');
+      const sink = await create(dir, { layout: 'tree' });
+      const flatSink = await create(dir);
+      writeAll(flatSink, { kind: 'file', remotePath: 'x.bin' }, [enc.encode('new x')]);
+      writeAll(flatSink, { kind: 'file', remotePath: 'dangling.bin' }, [enc.encode('new d')]);
+      writeAll(flatSink, { kind: 'file', remotePath: 'report.pdf' }, [enc.encode('new report')]);
+      writeAll(sink, { kind: 'file', remotePath: '/pub/in-session.txt', session: 1 }, [enc.encode('tree file')]);
+      const m1 = await flatSink.close();
+      const m2 = await sink.close();
+      expect(m1.files.map((f) => f.name)).toEqual(['x (2).bin', 'dangling (2).bin', 'report (2).pdf']);
+      expect(readFileSync(outsideFile, 'utf8')).toBe('untouched');
+      expect(existsSync(join(parent, 'missing-target'))).toBe(false);
+      expect(readdirSync(outsideDir)).toEqual([]);
+      expect(readlinkSync(join(dir, 'x.bin'))).toBe(outsideFile);
+      expect(readFileSync(join(dir, 'report.pdf'), 'utf8')).toBe('old report');
+      // the symlinked session-1 is not used: the directory gets another name (or the file the top level)
+      const treeName = m2.files[0]!.name;
+      expect(treeName.startsWith('session-1/')).toBe(false);
+      expect(readFileSync(join(dir, treeName), 'utf8')).toBe('tree file');
+      expect(m2.files[0]!.warnings.join(' ')).toMatch(/could not be used safely/);
+      // the second sink found manifest.json taken by the first
+      expect(flatSink.manifestName).toBe('manifest.json');
+      expect(sink.manifestName).toBe('manifest (2).json');
     });
-  }
-
-  it('never follows a planted symlink or overwrites what exists: the next suffix is used', async () => {
-    const { parent, dir } = fresh();
-    mkdirSync(dir);
-    const outsideFile = join(parent, 'sentinel.txt');
-    const outsideDir = join(parent, 'elsewhere');
-    mkdirSync(outsideDir);
-    symlinkSync(outsideFile, join(dir, 'x.bin')); // a file name pointing outside
-    symlinkSync(join(parent, 'missing-target'), join(dir, 'dangling.bin')); // dangling: O_CREAT would create the target
-    symlinkSync(outsideDir, join(dir, 'session-1')); // a directory name pointing outside
-    writeFileSync(join(dir, 'report.pdf'), 'old report');
-    const sink = await FileSink.create(dir, { layout: 'tree' });
-    const flatSink = await FileSink.create(dir);
-    writeAll(flatSink, { kind: 'file', remotePath: 'x.bin' }, [enc.encode('new x')]);
-    writeAll(flatSink, { kind: 'file', remotePath: 'dangling.bin' }, [enc.encode('new d')]);
-    writeAll(flatSink, { kind: 'file', remotePath: 'report.pdf' }, [enc.encode('new report')]);
-    writeAll(sink, { kind: 'file', remotePath: '/pub/in-session.txt', session: 1 }, [enc.encode('tree file')]);
-    const m1 = await flatSink.close();
-    const m2 = await sink.close();
-    expect(m1.files.map((f) => f.name)).toEqual(['x (2).bin', 'dangling (2).bin', 'report (2).pdf']);
-    expect(readFileSync(outsideFile, 'utf8')).toBe('untouched');
-    expect(existsSync(join(parent, 'missing-target'))).toBe(false);
-    expect(readdirSync(outsideDir)).toEqual([]);
-    expect(readlinkSync(join(dir, 'x.bin'))).toBe(outsideFile);
-    expect(readFileSync(join(dir, 'report.pdf'), 'utf8')).toBe('old report');
-    // the symlinked session-1 is not used: the directory gets another name (or the file the top level)
-    const treeName = m2.files[0]!.name;
-    expect(treeName.startsWith('session-1/')).toBe(false);
-    expect(readFileSync(join(dir, treeName), 'utf8')).toBe('tree file');
-    expect(m2.files[0]!.warnings.join(' ')).toMatch(/could not be used safely/);
-    // the second sink found manifest.json taken by the first
-    expect(flatSink.manifestName).toBe('manifest.json');
-    expect(sink.manifestName).toBe('manifest (2).json');
-  });
-});
-
-describe('FileSink: sizes, hashes, holes', () => {
-  it('sha256 and size on the fly, first and last data frames, listing and orphan names', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    const data = new Uint8Array(3_000_000).map((_, i) => (i * 31 + (i >> 9)) & 255);
-    const parts: Uint8Array[] = [];
-    for (let o = 0; o < data.length; o += 1448) parts.push(data.subarray(o, o + 1448));
-    writeAll(sink, { kind: 'file', remotePath: '/pub/data.bin', session: 1, command: 'RETR', direction: 'download', stream: 4 }, parts);
-    writeAll(sink, { kind: 'listing', session: 1, commandFrame: 45, command: 'LIST' }, [enc.encode('-rw-r--r-- 1 u g 3 Jan 1 00:00 a\r\n')]);
-    writeAll(sink, { kind: 'orphan', stream: 12, server: { ip: '198.51.100.1', port: 30017 } }, [enc.encode('??')]);
-    writeAll(sink, { kind: 'file', remotePath: 'empty.txt', session: 1 }, []);
-    const m = await sink.close();
-    const [f, l, o, e] = m.files;
-    expect(f).toMatchObject({ name: 'data.bin', size: data.length, dataBytes: data.length, sha256: sha(data), complete: true, missing: [], stream: 4 });
-    expect(f!.frames).toEqual({ first: 100, last: 100 + parts.length - 1 });
-    expect(sha(readFileSync(join(dir, 'data.bin')))).toBe(sha(data));
-    expect(l).toMatchObject({ name: 'listing-session1-frame45.txt', kind: 'listing', direction: 'listing' });
-    expect(o).toMatchObject({ name: 'orphan-stream-12-198.51.100.1-30017.bin', kind: 'orphan', session: null });
-    expect(e).toMatchObject({ name: 'empty.txt', size: 0, complete: true, sha256: sha(new Uint8Array(0)) });
-    const onDisk = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    expect(onDisk).toEqual(m);
-    expect(onDisk.format).toBe('ftp-inspect-extract/1');
   });
 
-  it('holes "zero" (default): missing ranges keep their size, read as zeros, and are listed', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    writeAll(sink, { kind: 'file', remotePath: 'holes.bin' }, [enc.encode('AAAA'), 1000, enc.encode('BBBB'), 5]);
-    const m = await sink.close();
-    const f = m.files[0]!;
-    const disk = readFileSync(join(dir, 'holes.bin'));
-    expect(disk.length).toBe(1013);
-    expect(disk.subarray(4, 1004).every((b) => b === 0)).toBe(true);
-    expect(disk.subarray(1004, 1008).toString()).toBe('BBBB');
-    expect(f).toMatchObject({ size: 1013, dataBytes: 8, complete: false, missing: [[4, 1004], [1008, 1013]] });
-    expect(f.missingDetail.map((x) => x.reason)).toEqual(['gap', 'gap']);
-    expect(f.sha256).toBe(sha(disk));
-  });
+  describe(`FileSink${mode}: sizes, hashes, holes`, () => {
+    it('sha256 and size on the fly, first and last data frames, listing and orphan names', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      const data = new Uint8Array(3_000_000).map((_, i) => (i * 31 + (i >> 9)) & 255);
+      const parts: Uint8Array[] = [];
+      for (let o = 0; o < data.length; o += 1448) parts.push(data.subarray(o, o + 1448));
+      writeAll(sink, { kind: 'file', remotePath: '/pub/data.bin', session: 1, command: 'RETR', direction: 'download', stream: 4 }, parts);
+      writeAll(sink, { kind: 'listing', session: 1, commandFrame: 45, command: 'LIST' }, [enc.encode('-rw-r--r-- 1 u g 3 Jan 1 00:00 a\r\n')]);
+      writeAll(sink, { kind: 'orphan', stream: 12, server: { ip: '198.51.100.1', port: 30017 } }, [enc.encode('??')]);
+      writeAll(sink, { kind: 'file', remotePath: 'empty.txt', session: 1 }, []);
+      const m = await sink.close();
+      const [f, l, o, e] = m.files;
+      expect(f).toMatchObject({ name: 'data.bin', size: data.length, dataBytes: data.length, sha256: sha(data), complete: true, missing: [], stream: 4 });
+      expect(f!.frames).toEqual({ first: 100, last: 100 + parts.length - 1 });
+      expect(sha(readFileSync(join(dir, 'data.bin')))).toBe(sha(data));
+      expect(l).toMatchObject({ name: 'listing-session1-frame45.txt', kind: 'listing', direction: 'listing' });
+      expect(o).toMatchObject({ name: 'orphan-stream-12-198.51.100.1-30017.bin', kind: 'orphan', session: null });
+      expect(e).toMatchObject({ name: 'empty.txt', size: 0, complete: true, sha256: sha(new Uint8Array(0)) });
+      const onDisk = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+      expect(onDisk).toEqual(m);
+      expect(onDisk.format).toBe('ftp-inspect-extract/1');
+    });
 
-  it('holes "omit": only the bytes that came, the cuts still listed in remote-file offsets', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir, { holes: 'omit' });
-    writeAll(sink, { kind: 'file', remotePath: 'compact.bin' }, [enc.encode('AAAA'), 1000, enc.encode('BBBB')]);
-    const m = await sink.close();
-    expect(readFileSync(join(dir, 'compact.bin')).toString()).toBe('AAAABBBB');
-    expect(m.files[0]).toMatchObject({ size: 8, complete: false, missing: [[4, 1004]] });
-    expect(m.holes).toBe('omit');
-  });
+    it('holes "zero" (default): missing ranges keep their size, read as zeros, and are listed', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      writeAll(sink, { kind: 'file', remotePath: 'holes.bin' }, [enc.encode('AAAA'), 1000, enc.encode('BBBB'), 5]);
+      const m = await sink.close();
+      const f = m.files[0]!;
+      const disk = readFileSync(join(dir, 'holes.bin'));
+      expect(disk.length).toBe(1013);
+      expect(disk.subarray(4, 1004).every((b) => b === 0)).toBe(true);
+      expect(disk.subarray(1004, 1008).toString()).toBe('BBBB');
+      expect(f).toMatchObject({ size: 1013, dataBytes: 8, complete: false, missing: [[4, 1004], [1008, 1013]] });
+      expect(f.missingDetail.map((x) => x.reason)).toEqual(['gap', 'gap']);
+      expect(f.sha256).toBe(sha(disk));
+    });
 
-  it('an undecodable rest (gap of unknown size) is [start, null], or up to the announced size', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    writeAll(sink, { kind: 'file', remotePath: 'z1.bin' }, [enc.encode('abc'), null, enc.encode('ignored')]);
-    writeAll(sink, { kind: 'file', remotePath: 'z2.bin', expectedSize: 100 }, [enc.encode('abc'), null]);
-    const m = await sink.close();
-    expect(m.files[0]).toMatchObject({ size: 3, complete: false, missing: [[3, null]] });
-    expect(m.files[0]!.warnings.join()).toMatch(/7 bytes after the end/);
-    expect(m.files[1]).toMatchObject({ size: 3, complete: false, missing: [[3, 100]], expectedSize: 100 });
-    expect(m.files[1]!.missingDetail[0]!.reason).toBe('undecodable');
-  });
+    it('holes "omit": only the bytes that came, the cuts still listed in remote-file offsets', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir, { holes: 'omit' });
+      writeAll(sink, { kind: 'file', remotePath: 'compact.bin' }, [enc.encode('AAAA'), 1000, enc.encode('BBBB')]);
+      const m = await sink.close();
+      expect(readFileSync(join(dir, 'compact.bin')).toString()).toBe('AAAABBBB');
+      expect(m.files[0]).toMatchObject({ size: 8, complete: false, missing: [[4, 1004]] });
+      expect(m.holes).toBe('omit');
+    });
 
-  it('a transfer shorter than announced is incomplete; a longer one is kept with a warning', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    writeAll(sink, { kind: 'file', remotePath: 'short.bin', expectedSize: 10 }, [enc.encode('abc')]);
-    writeAll(sink, { kind: 'file', remotePath: 'long.bin', expectedSize: 2 }, [enc.encode('abc')]);
-    const m = await sink.close();
-    expect(m.files[0]).toMatchObject({ size: 3, complete: false, missing: [[3, 10]] });
-    expect(m.files[0]!.missingDetail[0]!.reason).toBe('short');
-    expect(m.files[1]).toMatchObject({ size: 3, complete: true });
-    expect(m.files[1]!.warnings).toEqual(['1 bytes more than the 2 announced']);
-  });
+    it('an undecodable rest (gap of unknown size) is [start, null], or up to the announced size', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      writeAll(sink, { kind: 'file', remotePath: 'z1.bin' }, [enc.encode('abc'), null, enc.encode('ignored')]);
+      writeAll(sink, { kind: 'file', remotePath: 'z2.bin', expectedSize: 100 }, [enc.encode('abc'), null]);
+      const m = await sink.close();
+      expect(m.files[0]).toMatchObject({ size: 3, complete: false, missing: [[3, null]] });
+      expect(m.files[0]!.warnings.join()).toMatch(/7 bytes after the end/);
+      expect(m.files[1]).toMatchObject({ size: 3, complete: false, missing: [[3, 100]], expectedSize: 100 });
+      expect(m.files[1]!.missingDetail[0]!.reason).toBe('undecodable');
+    });
 
-  it('REST N: the first byte lands at offset N; [0, N] is listed as not part of the transfer', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    writeAll(sink, { kind: 'file', remotePath: 'resumed.bin', restOffset: 5000, expectedSize: 5010 }, [enc.encode('0123456789')]);
-    const omit = await FileSink.create(join(dir, 'omit'), { holes: 'omit' });
-    writeAll(omit, { kind: 'file', remotePath: 'resumed.bin', restOffset: 5000 }, [enc.encode('0123456789')]);
-    const m = await sink.close();
-    const mo = await omit.close();
-    const disk = readFileSync(join(dir, 'resumed.bin'));
-    expect(disk.length).toBe(5010);
-    expect(disk.subarray(0, 5000).every((b) => b === 0)).toBe(true);
-    expect(disk.subarray(5000).toString()).toBe('0123456789');
-    expect(m.files[0]).toMatchObject({ size: 5010, restOffset: 5000, complete: false, missing: [[0, 5000]], sha256: sha(disk) });
-    expect(m.files[0]!.missingDetail[0]!.reason).toBe('before-rest');
-    expect(readFileSync(join(dir, 'omit', 'resumed.bin')).toString()).toBe('0123456789');
-    expect(mo.files[0]).toMatchObject({ size: 10, restOffset: 5000, missing: [[0, 5000]] });
-  });
+    it('a transfer shorter than announced is incomplete; a longer one is kept with a warning', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      writeAll(sink, { kind: 'file', remotePath: 'short.bin', expectedSize: 10 }, [enc.encode('abc')]);
+      writeAll(sink, { kind: 'file', remotePath: 'long.bin', expectedSize: 2 }, [enc.encode('abc')]);
+      const m = await sink.close();
+      expect(m.files[0]).toMatchObject({ size: 3, complete: false, missing: [[3, 10]] });
+      expect(m.files[0]!.missingDetail[0]!.reason).toBe('short');
+      expect(m.files[1]).toMatchObject({ size: 3, complete: true });
+      expect(m.files[1]!.warnings).toEqual(['1 bytes more than the 2 announced']);
+    });
 
-  it('bytes that skip ahead without a gap, or arrive twice, are not taken silently', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    const f = sink.open({ kind: 'file', remotePath: 'odd.bin' });
-    f.data(enc.encode('abcd'), { offset: 0 });
-    f.data(enc.encode('cdef'), { offset: 2 }); // overlap of 2
-    f.data(enc.encode('XY'), { offset: 10 }); // skipped 6..10
-    f.end();
-    const m = await sink.close();
-    expect(readFileSync(join(dir, 'odd.bin')).toString('latin1')).toBe('abcdef\0\0\0\0XY');
-    expect(m.files[0]).toMatchObject({ complete: false, missing: [[6, 10]] });
-    expect(m.files[0]!.missingDetail[0]!.reason).toBe('skipped');
-    expect(m.files[0]!.warnings.length).toBe(2);
-  });
+    it('REST N: the first byte lands at offset N; [0, N] is listed as not part of the transfer', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      writeAll(sink, { kind: 'file', remotePath: 'resumed.bin', restOffset: 5000, expectedSize: 5010 }, [enc.encode('0123456789')]);
+      const omit = await create(join(dir, 'omit'), { holes: 'omit' });
+      writeAll(omit, { kind: 'file', remotePath: 'resumed.bin', restOffset: 5000 }, [enc.encode('0123456789')]);
+      const m = await sink.close();
+      const mo = await omit.close();
+      const disk = readFileSync(join(dir, 'resumed.bin'));
+      expect(disk.length).toBe(5010);
+      expect(disk.subarray(0, 5000).every((b) => b === 0)).toBe(true);
+      expect(disk.subarray(5000).toString()).toBe('0123456789');
+      expect(m.files[0]).toMatchObject({ size: 5010, restOffset: 5000, complete: false, missing: [[0, 5000]], sha256: sha(disk) });
+      expect(m.files[0]!.missingDetail[0]!.reason).toBe('before-rest');
+      expect(readFileSync(join(dir, 'omit', 'resumed.bin')).toString()).toBe('0123456789');
+      expect(mo.files[0]).toMatchObject({ size: 10, restOffset: 5000, missing: [[0, 5000]] });
+    });
 
-  it('a decoder chain writes straight into a file: MODE Z + TYPE A native, and its warnings reach the manifest', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    const text = 'one\ntwo\nthree\n'.repeat(500);
-    const z = zlib.deflateSync(Buffer.from(text.replaceAll('\n', '\r\n')));
-    const good = sink.open({ kind: 'file', remotePath: '/t/notes.txt', session: 1, command: 'RETR', direction: 'download' });
-    const dec = new TransferDecoder({ mode: 'Z', type: 'A' }, good, { ascii: 'native' });
-    good.attach(dec);
-    for (let o = 0; o < z.length; o += 100) dec.data(z.subarray(o, o + 100), { offset: o, frames: [o / 100 + 1] });
-    dec.end();
-    const cut = sink.open({ kind: 'file', remotePath: '/t/cut.txt', session: 1, command: 'RETR', direction: 'download' });
-    const dec2 = new TransferDecoder({ mode: 'Z', type: 'I' }, cut);
-    cut.attach(dec2);
-    expect(z.length).toBeGreaterThan(40);
-    dec2.data(z.subarray(0, 30), { offset: 0, frames: [1] });
-    dec2.gap(10, { offset: 30, frames: [2] });
-    dec2.data(z.subarray(40), { offset: 40, frames: [3] });
-    dec2.end();
-    await dec.settled();
-    await dec2.settled();
-    const m = await sink.close();
-    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe(text);
-    expect(m.files[0]).toMatchObject({ complete: true, wire: { mode: 'Z', type: 'A', bytes: z.length, decoding: 'MODE Z, TYPE A (CR LF -> LF)' }, warnings: [] });
-    expect(m.files[1]!.complete).toBe(false);
-    expect(m.files[1]!.missing).toEqual([[m.files[1]!.size, null]]);
-    expect(m.files[1]!.warnings[0]).toMatch(/^mode-z: gap of 10 bytes at wire offset 30-40 .* \(frame 2\)$/);
-  });
+    it('bytes that skip ahead without a gap, or arrive twice, are not taken silently', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      const f = sink.open({ kind: 'file', remotePath: 'odd.bin' });
+      f.data(enc.encode('abcd'), { offset: 0 });
+      f.data(enc.encode('cdef'), { offset: 2 }); // overlap of 2
+      f.data(enc.encode('XY'), { offset: 10 }); // skipped 6..10
+      f.end();
+      const m = await sink.close();
+      expect(readFileSync(join(dir, 'odd.bin')).toString('latin1')).toBe('abcdef\0\0\0\0XY');
+      expect(m.files[0]).toMatchObject({ complete: false, missing: [[6, 10]] });
+      expect(m.files[0]!.missingDetail[0]!.reason).toBe('skipped');
+      expect(m.files[0]!.warnings.length).toBe(2);
+    });
 
-  it('a file whose data connection never ended is closed at close(), with a warning', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    const f = sink.open({ kind: 'file', remotePath: 'open.bin' });
-    f.data(enc.encode('partial'), { offset: 0 });
-    const m = await sink.close();
-    expect(m.files[0]!.warnings[0]).toMatch(/had not ended/);
-    expect(readFileSync(join(dir, 'open.bin'), 'utf8')).toBe('partial');
-  });
-  it('close() ends an unfinished transfer through its decoder: MODE Z says the stream had no end marker', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir);
-    const z = zlib.deflateSync(Buffer.from('x'.repeat(100_000)));
-    const f = sink.open({ kind: 'file', remotePath: 'unfinished.txt' });
-    const dec = new TransferDecoder({ mode: 'Z', type: 'I' }, f);
-    f.attach(dec);
-    dec.data(z.subarray(0, z.length - 6), { offset: 0, frames: [5] });
-    const m = await sink.close(); // no dec.end(), no await dec.settled(): close() does both
-    const e = m.files[0]!;
-    // everything the bytes that came can give (the cut took the last deflate codes with the trailer)
-    const most = zlib.inflateSync(z.subarray(0, z.length - 6), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length;
-    expect(most).toBeGreaterThan(99_000);
-    expect(e.size).toBe(most);
-    expect(e.complete).toBe(false);
-    expect(e.missing).toEqual([[most, null]]);
-    expect(e.warnings.some((w) => w.startsWith('mode-z: MODE Z stream ends before its end marker'))).toBe(true);
-    expect(e.warnings.some((w) => w.includes('had not ended'))).toBe(true);
-  });
+    it('a decoder chain writes straight into a file: MODE Z + TYPE A native, and its warnings reach the manifest', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      const text = 'one\ntwo\nthree\n'.repeat(500);
+      const z = zlib.deflateSync(Buffer.from(text.replaceAll('\n', '\r\n')));
+      const good = sink.open({ kind: 'file', remotePath: '/t/notes.txt', session: 1, command: 'RETR', direction: 'download' });
+      const dec = new TransferDecoder({ mode: 'Z', type: 'A' }, good, { ascii: 'native' });
+      good.attach(dec);
+      for (let o = 0; o < z.length; o += 100) dec.data(z.subarray(o, o + 100), { offset: o, frames: [o / 100 + 1] });
+      dec.end();
+      const cut = sink.open({ kind: 'file', remotePath: '/t/cut.txt', session: 1, command: 'RETR', direction: 'download' });
+      const dec2 = new TransferDecoder({ mode: 'Z', type: 'I' }, cut);
+      cut.attach(dec2);
+      expect(z.length).toBeGreaterThan(40);
+      dec2.data(z.subarray(0, 30), { offset: 0, frames: [1] });
+      dec2.gap(10, { offset: 30, frames: [2] });
+      dec2.data(z.subarray(40), { offset: 40, frames: [3] });
+      dec2.end();
+      await dec.settled();
+      await dec2.settled();
+      const m = await sink.close();
+      expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe(text);
+      expect(m.files[0]).toMatchObject({ complete: true, wire: { mode: 'Z', type: 'A', bytes: z.length, decoding: 'MODE Z, TYPE A (CR LF -> LF)' }, warnings: [] });
+      expect(m.files[1]!.complete).toBe(false);
+      expect(m.files[1]!.missing).toEqual([[m.files[1]!.size, null]]);
+      expect(m.files[1]!.warnings[0]).toMatch(/^mode-z: gap of 10 bytes at wire offset 30-40 .* \(frame 2\)$/);
+    });
 
-  it('onChunkEnd also waits for input a MODE Z decoder still holds', async () => {
-    const { dir } = fresh();
-    const sink = await FileSink.create(dir, { maxBufferedBytes: 1000 });
-    const f = sink.open({ kind: 'file', remotePath: 'held.bin' });
-    const dec = new TransferDecoder({ mode: 'Z', type: 'I' }, f);
-    f.attach(dec);
-    const z = zlib.deflateSync(randomBytes(4000));
-    dec.data(z, { offset: 0 });
-    expect(dec.heldBytes).toBeGreaterThan(1000);
-    const wait = sink.onChunkEnd();
-    expect(wait).toBeDefined();
-    await wait;
-    expect(dec.heldBytes).toBe(0);
-    dec.end();
-    const m = await sink.close();
-    expect(m.files[0]).toMatchObject({ size: 4000, complete: true });
+    it('a file whose data connection never ended is closed at close(), with a warning', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      const f = sink.open({ kind: 'file', remotePath: 'open.bin' });
+      f.data(enc.encode('partial'), { offset: 0 });
+      const m = await sink.close();
+      expect(m.files[0]!.warnings[0]).toMatch(/had not ended/);
+      expect(readFileSync(join(dir, 'open.bin'), 'utf8')).toBe('partial');
+    });
+    it('close() ends an unfinished transfer through its decoder: MODE Z says the stream had no end marker', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      const z = zlib.deflateSync(Buffer.from('x'.repeat(100_000)));
+      const f = sink.open({ kind: 'file', remotePath: 'unfinished.txt' });
+      const dec = new TransferDecoder({ mode: 'Z', type: 'I' }, f);
+      f.attach(dec);
+      dec.data(z.subarray(0, z.length - 6), { offset: 0, frames: [5] });
+      const m = await sink.close(); // no dec.end(), no await dec.settled(): close() does both
+      const e = m.files[0]!;
+      // everything the bytes that came can give (the cut took the last deflate codes with the trailer)
+      const most = zlib.inflateSync(z.subarray(0, z.length - 6), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length;
+      expect(most).toBeGreaterThan(99_000);
+      expect(e.size).toBe(most);
+      expect(e.complete).toBe(false);
+      expect(e.missing).toEqual([[most, null]]);
+      expect(e.warnings.some((w) => w.startsWith('mode-z: MODE Z stream ends before its end marker'))).toBe(true);
+      expect(e.warnings.some((w) => w.includes('had not ended'))).toBe(true);
+    });
+
+    it('onChunkEnd also waits for input a MODE Z decoder still holds', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir, { maxBufferedBytes: 1000 });
+      const f = sink.open({ kind: 'file', remotePath: 'held.bin' });
+      const dec = new TransferDecoder({ mode: 'Z', type: 'I' }, f);
+      f.attach(dec);
+      const z = zlib.deflateSync(randomBytes(4000));
+      dec.data(z, { offset: 0 });
+      expect(dec.heldBytes).toBeGreaterThan(1000);
+      const wait = sink.onChunkEnd();
+      expect(wait).toBeDefined();
+      await wait;
+      expect(dec.heldBytes).toBe(0);
+      dec.end();
+      const m = await sink.close();
+      expect(m.files[0]).toMatchObject({ size: 4000, complete: true });
+    });
   });
-});
+}
 
 describe('FileSink: batch buffers reused across files', () => {
   it('files written in turn, in batches, small and large, each keep their own bytes (written batches lend their memory to the next)', async () => {
@@ -391,4 +398,74 @@ describe('FileSink: memory stays bounded', () => {
     expect(maxRss - rss0).toBeLessThan(256 * 1024 * 1024);
     rmSync(join(dir, 'huge.bin'));
   }, 300_000);
+});
+
+describe('FileSink: the writer thread', () => {
+  const files = (n: number, tag: string): Array<{ info: TransferInfo; bytes: Uint8Array }> =>
+    Array.from({ length: n }, (_, i) => ({ info: { kind: 'file', remotePath: `/pub/${tag}-${i}.bin`, command: 'RETR', direction: 'download' }, bytes: enc.encode(`${tag} ${i} `.repeat(i + 1)) }));
+
+  it('writes the same files and manifest as the main thread, names taken on disk included', async () => {
+    const manifests: Manifest[] = [];
+    for (const writerThread of [true, false]) {
+      const { dir } = fresh();
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'a-3.bin'), 'there before');
+      const sink = await FileSink.create(dir, { writerThread });
+      for (const { info, bytes } of files(40, 'a')) writeAll(sink, info, [bytes.subarray(0, 5), 7, bytes.subarray(5)]);
+      const m = await sink.close();
+      for (const f of m.files) expect(sha(readFileSync(join(dir, f.name)))).toBe(f.sha256);
+      expect(readFileSync(join(dir, 'a-3.bin'), 'utf8')).toBe('there before');
+      manifests.push(m);
+    }
+    expect(manifests[0]).toEqual(manifests[1]);
+    expect(manifests[0]!.files[3]!.name).toBe('a-3 (2).bin');
+  });
+
+  it('bounds the files waiting for it: onChunkEnd waits while more than 1,024 are unanswered', async () => {
+    const { dir } = fresh();
+    const sink = await FileSink.create(dir);
+    const writer = sink.writer!;
+    for (const { info } of files(3000, 'b')) writeAll(sink, info, [enc.encode('8 bytes.')]);
+    expect(writer.pending).toBe(3000);
+    const wait = sink.onChunkEnd();
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    expect(writer.pending).toBeLessThanOrEqual(1500);
+    const m = await sink.close();
+    expect(m.files).toHaveLength(3000);
+    expect(m.files.every((f) => f.complete && f.size === 8)).toBe(true);
+  });
+
+  it('a thread that dies: the files it had are failed, saying so; later files are written on the main thread', async () => {
+    const { dir } = fresh();
+    // Says it is ready, then dies at its first batch of jobs, before writing anything.
+    const dying = new WriterThread(CREATE_FLAGS, {
+      source: "const { parentPort } = require('node:worker_threads'); parentPort.on('message', () => process.exit(7)); parentPort.postMessage('ready');",
+    });
+    const sink = await FileSink.create(dir, { writerThread: dying });
+    for (const { info, bytes } of files(3, 'c')) writeAll(sink, info, [bytes]);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const { info, bytes } of files(2, 'd')) writeAll(sink, info, [bytes]);
+    const m = await sink.close();
+    expect(m.files.slice(0, 3).map((f) => [f.complete, f.size, f.error])).toEqual(Array(3).fill([false, 0, 'not written: the writer thread exited (code 7)']));
+    for (const f of m.files.slice(3)) {
+      expect(f.complete).toBe(true);
+      expect(sha(readFileSync(join(dir, f.name)))).toBe(f.sha256);
+    }
+  });
+
+  it('a thread that cannot start: every file is written on the main thread', async () => {
+    const { dir } = fresh();
+    const broken = new WriterThread(CREATE_FLAGS, { source: "throw new Error('no thread today');" });
+    const sink = await FileSink.create(dir, { writerThread: broken });
+    for (const { info, bytes } of files(3, 'e')) writeAll(sink, info, [bytes]);
+    const m = await sink.close();
+    // No job is posted before the thread says it is ready: none was lost.
+    for (const f of m.files) {
+      expect(f.complete).toBe(true);
+      expect(sha(readFileSync(join(dir, f.name)))).toBe(f.sha256);
+      expect(f.warnings).toEqual(['the writer thread failed: no thread today; written by the main thread']);
+    }
+    expect(readdirSync(dir).sort()).toEqual([...m.files.map((f) => f.name), 'manifest.json'].sort());
+  });
 });
