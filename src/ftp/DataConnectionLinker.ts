@@ -282,8 +282,7 @@ export class DataConnectionLinker {
       const judged = () => {
         fileFacts(target, e);
         // What a reassembly of REST/APPE pieces needs (FileSink.close): did this piece end where the file ends?
-        file.info.endsAtFileEnd = target.status === 'complete';
-        file.info.aborted = target.status === 'aborted';
+        file.judged(target.status === 'complete', target.status === 'aborted');
       };
       if (owner) owner.afterJudging(judged);
       else judged();
