@@ -55,6 +55,20 @@ const PATTERNS: Pattern[] = [
 
 /** The server software a banner, SYST, HELP or STAT text names, if any. */
 export function recogniseServerSoftware(text: string): SoftwareMatch | undefined {
+  // Every session with one server sends the same greeting: answered from the last ones seen.
+  const known = recent.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const match = recognise(text);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  recent.set(text, match ?? null);
+  return match;
+}
+
+/** Texts recognised lately (null: no match), oldest first; a match is never modified by its users. */
+const recent = new Map<string, SoftwareMatch | null>();
+const RECENT_MAX = 64;
+
+function recognise(text: string): SoftwareMatch | undefined {
   for (const p of PATTERNS) {
     const m = p.re.exec(text);
     if (!m) continue;
