@@ -37,7 +37,7 @@ import {
 } from './Manifest.js';
 import { reassemblePieces } from './Reassembly.js';
 import { NameAllocator, listingName, orphanName, remotePathParts, sanitizeComponent } from './SafeName.js';
-import { WriterThread, type WriterPart, type WriterResult } from './WriterThread.js';
+import { MAX_PENDING_JOBS, WriterThread, type WriterPart, type WriterResult } from './WriterThread.js';
 
 export interface FileSinkOptions {
   /** 'flat' (default): every file in DIR under its base name; 'tree': DIR/session-N/remote/dirs/name. */
@@ -212,7 +212,7 @@ export class FileSink {
     let held = this.#buffered;
     for (const f of this.#active) held += f.decoderHeldBytes;
     // Files handed to the writer thread are counted in #buffered until it answers; their number is bounded too.
-    if (this.#writer?.busy) return this.#writer.drained(Math.floor(this.#writer.pending / 2));
+    if (this.#writer?.busy) return this.#writer.drained(Math.floor(MAX_PENDING_JOBS / 2));
     if (held <= this.maxBufferedBytes) return undefined;
     return (async () => {
       await Promise.all([...this.#active].map((f) => f.decoderSettled()));

@@ -5,7 +5,7 @@ import { join, relative, sep } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CREATE_FLAGS, FileSink, type FileSinkOptions, type TransferInfo } from '../../src/extract/FileSink.js';
-import { WriterThread } from '../../src/extract/WriterThread.js';
+import { MAX_PENDING_JOBS, WriterThread } from '../../src/extract/WriterThread.js';
 import type { Manifest } from '../../src/extract/Manifest.js';
 import { TransferDecoder } from '../../src/ftp/data/TransferDecoder.js';
 
@@ -421,7 +421,7 @@ describe('FileSink: the writer thread', () => {
     expect(manifests[0]!.files[3]!.name).toBe('a-3 (2).bin');
   });
 
-  it('bounds the files waiting for it: onChunkEnd waits while more than 1,024 are unanswered', async () => {
+  it(`bounds the files waiting for it: onChunkEnd waits while more than ${MAX_PENDING_JOBS} are unanswered, until half of that`, async () => {
     const { dir } = fresh();
     const sink = await FileSink.create(dir);
     const writer = sink.writer!;
@@ -430,7 +430,7 @@ describe('FileSink: the writer thread', () => {
     const wait = sink.onChunkEnd();
     expect(wait).toBeInstanceOf(Promise);
     await wait;
-    expect(writer.pending).toBeLessThanOrEqual(1500);
+    expect(writer.pending).toBeLessThanOrEqual(MAX_PENDING_JOBS / 2);
     const m = await sink.close();
     expect(m.files).toHaveLength(3000);
     expect(m.files.every((f) => f.complete && f.size === 8)).toBe(true);
