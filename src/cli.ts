@@ -163,8 +163,9 @@ function addExtractOptions(command: Command): Command {
 /**
  * Analyses the captures while every transfer is written under `dir`; manifest.json at the end.
  * `filesOnly` (the extract command): only the files and the capture warnings are wanted, so each
- * session is dropped once it is over and no statistics, listings or TCP analysis are made —
- * memory stays flat however many sessions the capture has.
+ * session is dropped once it is over and no statistics, listings, TCP analysis or checksum
+ * verification (whose results only the report shows) are made — memory stays flat however many
+ * sessions the capture has.
  */
 async function analyzeExtracting(
   captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string, capture: ReadCaptureOptions, filesOnly = false,
@@ -173,7 +174,7 @@ async function analyzeExtracting(
   const base = { ...analyzeOptions(opts), capture };
   const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } };
   const report = await analyzeCaptures(captures, opts, filesOnly
-    ? { ...base, ftp: { ...ftp, keepSessions: false, releaseOn: 'close', listings: false }, statistics: false, tcp: { analysis: false } }
+    ? { ...base, ftp: { ...ftp, keepSessions: false, releaseOn: 'close', listings: false }, statistics: false, tcp: { analysis: false, checksums: false } }
     : { ...base, ftp });
   const manifest = await sink.close();
   return { report, manifest, manifestName: sink.manifestName ?? 'manifest.json' };
