@@ -140,8 +140,9 @@ export const MAX_PENDING_JOBS = 256;
 
 /**
  * The writer thread, started at the first job. If it cannot start or dies, every job still
- * waiting is answered `thread-failed` and later jobs are refused at once (`submit` returns
- * false), so the caller writes on the main thread as before.
+ * waiting is answered `thread-failed` — one not posted yet with its bytes still in the caller's
+ * hands (the caller writes it itself), one posted with its bytes gone with the thread — and
+ * later jobs are refused at once (`submit` returns false): the caller writes on the main thread.
  */
 export class WriterThread {
   readonly #flags: number;
