@@ -637,7 +637,7 @@ export class ExtractedFile implements DataSink {
         if (o.kind !== 'data') break;
         n += o.bytes.length;
       }
-      // Buffer.allocUnsafeSlow: its own memory, never the shared pool (which would be cloned whole).
+      // Buffer.allocUnsafeSlow: memory of its own, never Node's shared pool, whose buffer cannot be given to another thread.
       const copy = Buffer.allocUnsafeSlow(n);
       let at = 0;
       for (; i < j; i++) {
