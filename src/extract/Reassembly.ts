@@ -24,8 +24,9 @@ import { remotePathParts, sanitizeComponent } from './SafeName.js';
 const CHUNK = 1024 * 1024;
 const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
-interface Piece {
-  info: TransferInfo;
+/** A file that may be a piece of a remote file: what reassembly needs of its TransferInfo, and its entry. */
+export interface Piece {
+  info: Pick<TransferInfo, 'pieceKey' | 'endsAtFileEnd'>;
   entry: ManifestEntry;
 }
 
@@ -140,7 +141,7 @@ async function reassembleGroup(dir: string, group: Piece[], allocate: (dirs: str
       }
     }
     const last = plan[plan.length - 1]!.p;
-    const base = reassembledBase(sanitizeComponent(remotePathParts(last.info.remotePath ?? last.entry.name).base));
+    const base = reassembledBase(sanitizeComponent(remotePathParts(last.entry.originalPath ?? last.entry.name).base));
     const dirs = last.entry.name.split('/').slice(0, -1);
     const hash = createHash('sha256');
     let out: FileHandle | undefined;
