@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { EntryStore } from '../../src/extract/EntryStore.js';
+import type { ManifestEntry } from '../../src/extract/Manifest.js';
+
+function entry(name: string, extra: Partial<ManifestEntry> = {}): ManifestEntry {
+  return {
+    name, originalPath: `/pub/${name}`, kind: 'file', session: 1, command: 'RETR', argument: name, direction: 'download', stream: 3,
+    size: 10, dataBytes: 10, sha256: 'ab'.repeat(32), complete: true, missing: [], missingDetail: [],
+    wire: { mode: 'S', type: 'I', bytes: 10, decoding: 'MODE S, TYPE I' }, frames: { first: 1, last: 2 }, warnings: [], ...extra,
+  };
+}
+
+describe('EntryStore', () => {
+  it('gives back every entry as it was put, in any order of slots, across chunks and with multi-byte names', () => {
+    const store = new EntryStore();
+    const put = new Map<number, ManifestEntry>();
+    // Slots put out of order (files close in any order), enough entries to fill several 1 MiB chunks.
+    for (let i = 0; i < 6000; i++) {
+      const slot = (i * 7919) % 6000;
+      const e = entry(`файл-${slot}-😀.bin`, { warnings: [`warning ${'x'.repeat(slot % 300)}`], missing: [[slot, null]], missingDetail: [{ start: slot, end: null, reason: 'gap' }] });
+      store.put(slot, e);
+      put.set(slot, e);
+    }
+    expect(store.heldBytes).toBeGreaterThan(2 * 1024 * 1024);
+    for (const [slot, e] of put) expect(store.get(slot)).toEqual(e);
+    expect(store.get(6000)).toBeUndefined();
+    expect(store.get(1_000_000)).toBeUndefined();
+  });
+
+  it('an entry larger than a chunk (thousands of missing ranges) gets a chunk of its own', () => {
+    const store = new EntryStore();
+    const ranges: Array<[number, number | null]> = Array.from({ length: 100_000 }, (_, i) => [2 * i, 2 * i + 1]);
+    const big = entry('holes.bin', { missing: ranges, complete: false });
+    store.put(0, entry('before.bin'));
+    store.put(1, big);
+    store.put(2, entry('after.bin'));
+    expect(store.get(1)).toEqual(big);
+    expect(store.get(0)!.name).toBe('before.bin');
+    expect(store.get(2)!.name).toBe('after.bin');
+  });
+});
