@@ -8,7 +8,7 @@ import type { CaptureWarning } from './capture/Frame.js';
 import { analyze, analyzeSeparately, type AnalyzeOptions } from './analyze.js';
 import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
-import { renderCredentialsJson, renderReportJson } from './report/ftpJson.js';
+import { renderCredentialsJson, reportJsonChunks } from './report/ftpJson.js';
 import { renderCredentialsText, renderSessionsText } from './report/ftpSessionText.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderHtml } from './report/html.js';
@@ -17,7 +17,7 @@ import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
 import { OutputWriter } from './report/OutputWriter.js';
 import { decorate, outputTraits, type ColorChoice } from './report/terminal.js';
-import { abortOpenOutputs, Output, writeAll } from './cli/output.js';
+import { abortOpenOutputs, Output, writeAll, writeAllPieces } from './cli/output.js';
 import { registerFollow } from './cli/follow.js';
 import { registerSessions } from './cli/sessions.js';
 import { progressFor, type Progress } from './cli/progress.js';
@@ -249,8 +249,13 @@ ${EXIT_STATUS_HELP}`)
     const report = await withProgress(captures, opts, false, async (capture) => extract !== undefined
       ? (await analyzeExtracting(captures, opts, extract, capture)).report
       : analyzeCaptures(captures, opts, { ...analyzeOptions(opts), capture }));
-    const text = opts.format === 'json' ? renderReportJson(report)
-      : opts.format === 'md' ? renderMarkdown(report)
+    if (opts.format === 'json') {
+      // In pieces: the JSON of a capture with many thousand sessions is longer than a string can be.
+      await writeAllPieces(opts.output, reportJsonChunks(report));
+      printReportWarnings(report);
+      return;
+    }
+    const text = opts.format === 'md' ? renderMarkdown(report)
       : opts.format === 'html' ? htmlReport(report, opts)
       : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time });
     await writeText(opts, text, opts.format !== 'text');

@@ -36,7 +36,7 @@ export type { FtpAnalyzer, FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
 export { redactReport } from './ftp/redact.js';
 export type * from './ftp/model.js';
 export { renderSessionsText, renderCredentialsText } from './report/ftpSessionText.js';
-export { renderReportJson, renderCredentialsJson } from './report/ftpJson.js';
+export { renderReportJson, renderCredentialsJson, reportJsonChunks } from './report/ftpJson.js';
 export { TcpAnalysis, TCP_ANALYSIS_NAMES, analysisNames, analysisFieldNames } from './tcp/TcpModel.js';
 export type {
   TcpConnection, TcpSegmentView, TcpSegmentRef, TcpHandshake, TcpTeardown, TcpSideClose, TcpSideOptions, TcpStreamFigures,

@@ -112,6 +112,24 @@ export async function abortOpenOutputs(): Promise<void> {
   for (const output of [...open]) await output.abort();
 }
 
+/**
+ * Writes text made in pieces (a JSON report too large for one string) to `path` or standard
+ * output, safely, waiting for the output every few MB.
+ */
+export async function writeAllPieces(path: string | undefined, pieces: Iterable<string>): Promise<void> {
+  const out = await Output.open(path);
+  let since = 0;
+  for (const piece of pieces) {
+    out.write(piece);
+    since += piece.length;
+    if (since >= 4 * 1024 * 1024) {
+      since = 0;
+      await out.writer.drained();
+    }
+  }
+  await out.commit();
+}
+
 /** Writes `text` (with a final newline) to `path` or standard output, safely. */
 export async function writeAll(path: string | undefined, text: string): Promise<void> {
   const out = await Output.open(path);

@@ -16,6 +16,53 @@ export function renderReportJson(report: FtpReport): string {
   return `${escapeUnsafe(JSON.stringify(report, null, 2))}\n`;
 }
 
+/**
+ * The same text as renderReportJson, in pieces: a report of many thousand sessions is larger
+ * than the longest string V8 can make (about 512 MB), so JSON.stringify of the whole fails
+ * ("Invalid string length"). The outer levels — the report, its arrays, their elements, their
+ * arrays — are written member by member, anything deeper with JSON.stringify, indented to its
+ * place; joined, the pieces are byte for byte what JSON.stringify(report, null, 2) gives.
+ */
+export function* reportJsonChunks(report: FtpReport): Generator<string> {
+  for (const piece of jsonPieces(report, '', 0)) yield escapeUnsafe(piece);
+  yield '\n';
+}
+
+/** Levels written member by member (0 is the report itself). */
+const STREAMED_LEVELS = 4;
+
+function* jsonPieces(value: unknown, pad: string, level: number): Generator<string> {
+  if (level >= STREAMED_LEVELS || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    // Strings hold no raw line breaks (JSON escapes them), so every \n is one of the layout's.
+    yield (JSON.stringify(value, null, 2) ?? 'null').replace(/\n/g, `\n${pad}`);
+    return;
+  }
+  const inner = `${pad}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return yield '[]';
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      yield `${i === 0 ? '' : ','}\n${inner}`;
+      const v: unknown = value[i];
+      // As JSON.stringify: undefined, functions and symbols in arrays are null.
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') yield 'null';
+      else yield* jsonPieces(v, inner, level + 1);
+    }
+    return yield `\n${pad}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let first = true;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    // As JSON.stringify: such members are left out.
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `;
+    first = false;
+    yield* jsonPieces(v, inner, level + 1);
+  }
+  yield first ? '{}' : `\n${pad}}`;
+}
+
 /** The credentials only (`ftp-inspect creds --format json`): { credentials, redacted }. */
 export function renderCredentialsJson(report: FtpReport): string {
   return `${escapeUnsafe(JSON.stringify({ credentials: report.credentials, redacted: report.redacted }, null, 2))}\n`;
