@@ -20,7 +20,7 @@
 // directory, and every path is resolved and checked to stay inside it.
 
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, constants as fsConstants, ftruncateSync, lstatSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { DataPosition, DataSink } from '../ftp/data/DataDecoder.js';
@@ -38,7 +38,7 @@ import {
 import { EntryStore } from './EntryStore.js';
 import { type Piece, reassemblePieces } from './Reassembly.js';
 import { NameAllocator, listingName, orphanName, remotePathParts, sanitizeComponent } from './SafeName.js';
-import { MAX_PENDING_JOBS, WriterThread, type WriterPart, type WriterResult } from './WriterThread.js';
+import { MAX_PENDING_JOBS, runWriterJob, WriterThread, type WriterPart, type WriterResult } from './WriterThread.js';
 
 export interface FileSinkOptions {
   /** 'flat' (default): every file in DIR under its base name; 'tree': DIR/session-N/remote/dirs/name. */
@@ -577,17 +577,16 @@ export class ExtractedFile implements DataSink {
 
   /**
    * A small file that has not started writing yet (most short transfers: all of it is still
-   * queued) is written at once, synchronously: open, write, close — a few system calls, where
-   * the asynchronous pump costs several times more CPU per file in promises and thread-pool
-   * round trips. Larger files, and files already being written, go through the pump.
+   * queued) is written at once, as one job of a few system calls (#writeSmall), where the
+   * asynchronous pump costs several times more CPU per file in promises and thread-pool round
+   * trips. Larger files, and files already being written, go through the pump.
    */
   #writeSmallNow(): boolean {
     if (this.#pump !== undefined || this.#fh !== undefined || this.#openFailed || this.#error !== undefined || this.#pos !== 0) return false;
     let total = 0;
     for (const op of this.#ops) total += op.kind === 'data' ? op.bytes.length : op.kind === 'hole' ? op.length : Infinity;
     if (total > this.#sink.batchBytes) return false;
-    const writer = this.#sink.writer;
-    if (writer === undefined || !this.#writeOnThread(writer, 0)) this.#writeSmallSync();
+    this.#writeSmall(this.#sink.writer, 0);
     return true;
   }
 
@@ -596,20 +595,20 @@ export class ExtractedFile implements DataSink {
   }
 
   /**
-   * #writeSmallSync's work, on the writer thread: the same path checks here (#target), the
-   * same system calls there, and the same outcomes from its answer. The queued bytes are
-   * copied into one buffer of their exact size (the tail buffers go back at once), which is
-   * given to the thread, and stay counted as held until the answer. False when the thread is
-   * not available.
+   * A small file in one job (WriterThread.ts): the path checked here (#target), the directories
+   * made, the file created, written, hashed and closed by the writer thread — its queued bytes
+   * copied into one buffer of their exact size, given to the thread and counted as held until
+   * the answer — or, without a thread (or when it is gone), by the same code right here. Either
+   * answer is taken the same way (#onAnswer).
    */
-  #writeOnThread(writer: WriterThread, tries: number): boolean {
+  #writeSmall(writer: WriterThread | undefined, tries: number): void {
     const target = this.#target();
     if (!target) {
       this.#ops = [];
       this.#resolve(this.#entry(0));
-      return true;
+      return;
     }
-    if (tries === 0) this.#compactOps();
+    if (writer !== undefined && tries === 0) this.#compactOps();
     const parts: WriterPart[] = [];
     for (const op of this.#ops) {
       if (op.kind === 'data') parts.push(op.bytes);
@@ -619,15 +618,20 @@ export class ExtractedFile implements DataSink {
     let path = this.#sink.dir;
     for (const d of target.dirs) dirs.push((path = join(path, d)));
     const job = { abs: target.abs, parent: target.parent, dirs, parts, truncate: this.#sink.holes === 'zero' };
-    let answered!: () => void;
-    const pump = new Promise<void>((resolve) => (answered = resolve));
-    const submitted = writer.submit(job, (r) => {
-      this.#pump = undefined;
-      this.#onThreadAnswer(writer, r, target.dirs, tries);
-      answered();
-    });
-    if (submitted) this.#pump = pump;
-    return submitted;
+    if (writer !== undefined) {
+      let answered!: () => void;
+      const pump = new Promise<void>((resolve) => (answered = resolve));
+      const submitted = writer.submit(job, (r) => {
+        this.#pump = undefined;
+        this.#onAnswer(writer, r, target.dirs, tries);
+        answered();
+      });
+      if (submitted) {
+        this.#pump = pump;
+        return;
+      }
+    }
+    this.#onAnswer(undefined, runWriterJob(job, CREATE_FLAGS), target.dirs, tries);
   }
 
   /** The queued data ops as one exact-size copy between the holes; the tail buffers go back. */
@@ -661,16 +665,14 @@ export class ExtractedFile implements DataSink {
     this.#ops = ops;
   }
 
-  #onThreadAnswer(writer: WriterThread, r: WriterResult, dirs: string[], tries: number): void {
+  /** The answer to #writeSmall's job; `writer` undefined: the job ran on this thread. */
+  #onAnswer(writer: WriterThread | undefined, r: WriterResult, dirs: string[], tries: number): void {
     if (r.status === 'taken' || r.status === 'dirs-refused') {
       // Nothing was written; the bytes come back with the answer, for the next try.
       this.#ops = r.parts.map((p): Op => (typeof p === 'number' ? { kind: 'hole', length: p } : { kind: 'data', bytes: Buffer.from(p.buffer, p.byteOffset, p.byteLength) }));
       if (r.status === 'taken') this.#rel = this.#sink.rename(this.#dirs, this.#base);
       else this.#dirsRefused(dirs);
-      if (tries + 1 < MAX_NAME_TRIES) {
-        if (!this.#writeOnThread(writer, tries + 1)) this.#writeSmallSync();
-        return;
-      }
+      if (tries + 1 < MAX_NAME_TRIES) return this.#writeSmall(writer, tries + 1);
       this.#failNoName();
       this.#ops = [];
       this.#resolve(this.#entry(0));
@@ -679,12 +681,13 @@ export class ExtractedFile implements DataSink {
     // A thread that died before this job was posted left its bytes here: written on this thread instead.
     if (r.status === 'thread-failed' && this.#ops.every((op) => op.kind !== 'data' || op.bytes.length > 0)) {
       this.warn(`${r.message}; written by the main thread`);
-      this.#writeSmallSync();
-      return;
+      return this.#writeSmall(undefined, tries);
     }
-    // The bytes went to the thread (their buffers are detached here): what they held is #opsBytes.
+    // Written (or refused) with these bytes: they are no longer held. Buffers that went to the
+    // thread are detached here; the ones written on this thread may hold another tail.
     this.#sink.release(this.#opsBytes);
     this.#opsBytes = 0;
+    for (const op of this.#ops) if (op.kind === 'data') this.#sink.giveBack(op.bytes);
     this.#ops = [];
     let size = 0;
     switch (r.status) {
@@ -705,64 +708,6 @@ export class ExtractedFile implements DataSink {
         break;
     }
     this.#resolve(this.#entry(size));
-  }
-
-  /** A small file, written at once on this thread (see #writeSmallNow). */
-  #writeSmallSync(): void {
-    const fd = this.#openOnDiskSync();
-    if (fd === undefined) {
-      // #fail dropped the queue: the entry says why nothing was written.
-      this.#ops = [];
-      this.#resolve(this.#entry(0));
-      return;
-    }
-    const ops = this.#ops;
-    this.#ops = [];
-    try {
-      for (const op of ops) {
-        if (op.kind === 'hole') {
-          // As the pump does: zeros into the hash, a hole on disk.
-          for (let left = op.length; left > 0; left -= ZEROS.length) this.#h().update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
-          this.#pos += op.length;
-          if (op.length > 0) this.#endsInHole = true;
-          continue;
-        }
-        if (op.kind !== 'data') continue;
-        const b = op.bytes;
-        try {
-          if (this.#error === undefined) {
-            this.#h().update(b);
-            for (let off = 0; off < b.length; ) {
-              const n = writeSync(fd, b, off, b.length - off, this.#pos + off);
-              if (n <= 0) throw new Error('no progress writing');
-              off += n;
-            }
-            this.#pos += b.length;
-            if (b.length > 0) this.#endsInHole = false;
-          }
-        } catch (err) {
-          this.#fail(`write failed: ${(err as Error).message}`);
-        } finally {
-          this.#opsBytes -= b.length;
-          this.#sink.release(b.length);
-          this.#sink.giveBack(b);
-        }
-      }
-      if (this.#sink.holes === 'zero' && this.#endsInHole && this.#error === undefined) {
-        try {
-          ftruncateSync(fd, this.#pos);
-        } catch (err) {
-          this.#fail(`cannot set the file size: ${(err as Error).message}`);
-        }
-      }
-    } finally {
-      try {
-        closeSync(fd);
-      } catch (err) {
-        this.#fail(`write failed: ${(err as Error).message}`);
-      }
-    }
-    this.#resolve(this.#entry(this.#pos));
   }
 
   /** @internal Starts the pump if it is not running. */
@@ -881,8 +826,8 @@ export class ExtractedFile implements DataSink {
     }
   }
 
-  // Opening the file on disk, asynchronously (#openOnDisk) or at once for small files
-  // (#openOnDiskSync): the same steps and checks, with the shared ones below them.
+  // Opening a large file on disk (#openOnDisk), with the checks shared with small files' answers
+  // below it (a small file's system calls are WriterThread.ts's job).
 
   async #openOnDisk(): Promise<void> {
     const root = this.#sink.dir;
@@ -956,59 +901,6 @@ export class ExtractedFile implements DataSink {
   #failNoName(): void {
     this.#openFailed = true;
     this.#fail(`no free name for "${this.#base}" after ${MAX_NAME_TRIES} tries`);
-  }
-
-  /** #openOnDisk, synchronously (small files: #writeSmallNow); the same checks. Undefined when it failed (#fail says why). */
-  #openOnDiskSync(): number | undefined {
-    const root = this.#sink.dir;
-    for (let attempt = 0; attempt < MAX_NAME_TRIES; attempt++) {
-      const target = this.#target();
-      if (!target) return undefined;
-      if (target.dirs.length > 0 && !this.#makeDirsSync(root, target.dirs)) {
-        this.#dirsRefused(target.dirs);
-        continue;
-      }
-      let fd: number;
-      try {
-        fd = openSync(target.abs, CREATE_FLAGS, 0o644);
-      } catch (err) {
-        if (this.#nameTaken(err)) continue;
-        return undefined;
-      }
-      let where: string | undefined;
-      try {
-        where = realpathSync.native(target.parent);
-      } catch {
-        where = undefined;
-      }
-      if (where !== target.parent) {
-        closeSync(fd);
-        this.#failMoved();
-        return undefined;
-      }
-      return fd;
-    }
-    this.#failNoName();
-    return undefined;
-  }
-
-  #makeDirsSync(root: string, dirs: string[]): boolean {
-    let path = root;
-    for (const d of dirs) {
-      path = join(path, d);
-      try {
-        mkdirSync(path, { mode: 0o755 });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-      }
-      try {
-        const st = lstatSync(path);
-        if (!st.isDirectory() || st.isSymbolicLink()) return false;
-      } catch {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** mkdir each level (never recursive through something that exists) and check it is a real directory. */

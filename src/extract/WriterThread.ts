@@ -14,6 +14,8 @@
 // bytes into one of their exact size), which the thread writes and drops, or hands back with
 // an answer that sends the job round again (the name was taken).
 
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /** What to write: data (copied to the thread) and holes (a length: zeros in the hash, nothing on disk). */
@@ -44,14 +46,11 @@ export type WriterResult =
   /** The thread is gone, and with it the bytes of a job that had been posted (not of one still queued). */
   | { status: 'thread-failed'; message: string };
 
-// The thread's code: plain JavaScript run with `eval`, so it needs no file of its own next to
-// the compiled one (and runs the same under the test runner, which compiles TypeScript in memory).
-const THREAD_SOURCE = `
-'use strict';
-const fs = require('node:fs');
-const { createHash } = require('node:crypto');
-const { parentPort, workerData } = require('node:worker_threads');
-const FLAGS = workerData.flags;
+// What a job does, as plain JavaScript: the thread runs it (with `eval`, so it needs no file of
+// its own next to the compiled one, and runs the same under the test runner, which compiles
+// TypeScript in memory), and so does runWriterJob on the main thread when there is no thread —
+// one implementation of the checks and system calls for both.
+const JOB_SOURCE = `
 const ZEROS = new Uint8Array(1024 * 1024);
 
 function makeDirs(dirs) {
@@ -116,7 +115,15 @@ function run(job) {
   if (error !== undefined) result.error = error;
   return result;
 }
+`;
 
+const THREAD_SOURCE = `
+'use strict';
+const fs = require('node:fs');
+const { createHash } = require('node:crypto');
+const { parentPort, workerData } = require('node:worker_threads');
+const FLAGS = workerData.flags;
+${JOB_SOURCE}
 parentPort.on('message', (jobs) => {
   const results = [];
   const back = [];
@@ -130,6 +137,27 @@ parentPort.on('message', (jobs) => {
 });
 parentPort.postMessage('ready');
 `;
+
+const runners = new Map<number, (job: WriterJob) => WriterResult>();
+
+/**
+ * A job done here, synchronously, by the same code the thread runs (no writer thread, or it
+ * failed). Its answer means what the thread's would; 'taken' and 'dirs-refused' hand the same
+ * parts back.
+ */
+export function runWriterJob(job: WriterJob, flags: number): WriterResult {
+  let run = runners.get(flags);
+  if (run === undefined) {
+    // A constant source of this module's own, compiled once per flag set.
+    run = new Function('fs', 'createHash', 'FLAGS', `'use strict';${JOB_SOURCE}return run;`)(fs, createHash, flags) as (job: WriterJob) => WriterResult;
+    runners.set(flags, run);
+  }
+  try {
+    return run(job);
+  } catch (err) {
+    return { status: 'open-failed', message: String((err as Error)?.message ?? err) };
+  }
+}
 
 /**
  * Jobs not answered yet, at most: past it, `busy` tells the caller to wait. A few dozen already
