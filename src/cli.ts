@@ -424,4 +424,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that went away (`ftp-inspect --help | head -1`) makes writes fail with EPIPE. The
+// commands' outputs notice it and stop (main); text printed by commander itself (help,
+// version, usage errors) has no one listening, and an unheard 'error' event would end the
+// process with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 process.exitCode = await main(process.argv);

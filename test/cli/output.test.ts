@@ -1,6 +1,6 @@
 // -o FILE on every command and format, exit statuses, and what text output assumes about the
 // terminal (width, colour), as a user meets them: the built CLI on real fixtures.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,28 @@ describe('exit statuses', () => {
       const r = run(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.length, args.join(' ')).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('a reader that goes away (| head)', () => {
+  /** Runs the CLI with its standard output a pipe whose reading end is already closed: every write fails with EPIPE. */
+  function closedPipe(args: string[]): Promise<{ status: number | null; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      child.on('close', (status) => resolve({ status, stderr }));
+    });
+  }
+
+  it('ends quietly on every command, --help and --version included: no stack trace, status 0 or its own', async () => {
+    const cases = [...COMMANDS, { args: ['--help'], status: 0 }, { args: ['report', '--help'], status: 0 }, { args: ['--version'], status: 0 }];
+    for (const c of cases) {
+      const r = await closedPipe(c.args);
+      expect(r.stderr, c.args.join(' ')).toBe('');
+      expect([0, c.status], c.args.join(' ')).toContain(r.status);
     }
   });
 });
