@@ -5,13 +5,13 @@
 // Everything that came from the capture goes through escapeControls before it is printed, so
 // no banner or file name can move the cursor, change colours or reorder text on a terminal.
 
-import Table from 'cli-table3';
 import type {
   DataConnectionFacts, FtpCommand, FtpCredential, FtpReply, FtpReport, FtpSession, FtpTransfer, SegmentHeader, TcpSegmentFact,
 } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import { listingEntryLine, listingSummary } from './listingText.js';
 import { escapeControls } from './text.js';
+import { boxedTable, plainTable, type TableCell } from './textTable.js';
 
 export interface SessionsTextOptions {
   /** Show every line of multi-line replies in the timeline (default false: first line and a count). */
@@ -22,28 +22,6 @@ export interface SessionsTextOptions {
 
 /** Capture text made safe for a terminal. */
 const safe = (text: string | null | undefined): string => escapeControls(text ?? '');
-
-const PLAIN = {
-  chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '  ', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-  },
-  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
-};
-const BOXED = { style: { head: [] as string[], border: [] as string[] } };
-
-function plainTable(head: string[]): Table.Table {
-  return new Table({ ...PLAIN, head });
-}
-
-function boxedTable(head: string[]): Table.Table {
-  return new Table({ ...BOXED, head });
-}
-
-/** cli-table3 pads the last column; trailing spaces only get in the way of diffs and copy-paste. */
-function render(table: Table.Table, indent = ''): string {
-  return table.toString().split('\n').map((l) => `${indent}${l.trimEnd()}`).join('\n');
-}
 
 function frames(list: readonly number[], omitted?: number): string {
   if (list.length === 0) return '-';
@@ -178,11 +156,11 @@ function loginText(s: FtpSession): string[] {
     if (s.tls?.accepted) return ['  no USER/PASS in cleartext: a login inside TLS is not visible'];
     return ['  no USER/PASS in the capture'];
   }
-  const t = boxedTable(['#', 'User', 'USER frames', 'Password', 'PASS frames', 'Result', 'Reply frame']);
+  const rows: TableCell[][] = [];
   const notes: string[] = [];
   s.logins.forEach((l, i) => {
     const result = l.replyCode === null ? l.outcome : `${l.outcome} (${l.replyCode} ${safe(l.replyText)})`;
-    t.push([
+    rows.push([
       i + 1,
       l.user === null ? '-' : `${safe(l.user)}${l.anonymous ? ' (anonymous)' : ''}`,
       frames(l.userFrames),
@@ -201,7 +179,7 @@ function loginText(s: FtpSession): string[] {
     if (l.account !== null) notes.push(`  #${i + 1}: account (ACCT) ${safe(l.account)} in frames ${frames(l.accountFrames)}`);
     if (l.endedByRein !== undefined) notes.push(`  #${i + 1}: ended by REIN in frame ${l.endedByRein}`);
   });
-  return [render(t, '  '), ...notes];
+  return [boxedTable(['#', 'User', 'USER frames', 'Password', 'PASS frames', 'Result', 'Reply frame'], rows, '  '), ...notes];
 }
 
 function tlsText(s: FtpSession): string[] {
@@ -246,9 +224,7 @@ function timeline(s: FtpSession, clock: Clock, options: SessionsTextOptions): st
   }
   if (rows.length === 0) return '  nothing';
   rows.sort((a, b) => a.frame - b.frame || a.order - b.order);
-  const t = plainTable(['Frame', 'Time', 'Dir', 'Cmd/Code', 'Argument / Text', 'Answers']);
-  for (const r of rows) t.push(r.cells);
-  return render(t);
+  return plainTable(['Frame', 'Time', 'Dir', 'Cmd/Code', 'Argument / Text', 'Answers'], rows.map((r) => r.cells));
 }
 
 function frameCell(c: FtpCommand): string {
@@ -350,14 +326,12 @@ export function renderCredentialsText(report: FtpReport, options: CredentialsTex
   if (report.credentials.length === 0) return `${indent}No cleartext credentials found.`;
   const multi = report.credentials.some((c) => c.capture !== undefined);
   const head = [...(multi ? ['Capture'] : []), 'Session', 'Server', 'User', 'Password', 'Outcome', 'Frames'];
-  const t = boxedTable(head);
-  for (const c of report.credentials) t.push(credentialRow(c, multi));
-  const lines = [render(t, indent)];
+  const lines = [boxedTable(head, report.credentials.map((c) => credentialRow(c, multi)), indent)];
   if (report.redacted) lines.push(`${indent}Passwords masked (--redact).`);
   return lines.join('\n');
 }
 
-function credentialRow(c: FtpCredential, multi: boolean): Array<string | number> {
+function credentialRow(c: FtpCredential, multi: boolean): TableCell[] {
   const server = `${endpoint(c.server)}${c.serverName ? ` (${safe(c.serverName)})` : ''}`;
   const user = c.user === null ? '-' : `${safe(c.user)}${c.anonymous ? ' (anonymous)' : ''}`;
   const outcome = c.replyCode !== undefined ? `${c.outcome} (${c.replyCode})` : c.outcome;

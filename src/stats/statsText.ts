@@ -6,7 +6,7 @@
 import { escapeControls } from '../report/text.js';
 import type { ConnectionDirection, PacketLengthRow, Statistics, StatsEndpoint } from './model.js';
 import { plenCells } from './packetLengths.js';
-import { plainTable } from './plainTable.js';
+import { plainTable } from '../report/textTable.js';
 import { printfFixed } from './printf.js';
 
 function table(head: string[], rows: string[][], rightFrom = 1): string {
