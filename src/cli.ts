@@ -24,7 +24,7 @@ import { progressFor, type Progress } from './cli/progress.js';
 import type { ReadCaptureOptions } from './capture/readCapture.js';
 import { renderStatisticsJson, renderStatisticsText } from './stats/statsText.js';
 import { FileSink } from './extract/FileSink.js';
-import type { Manifest } from './extract/Manifest.js';
+import type { ManifestEntry } from './extract/Manifest.js';
 import type { Report } from './analyze.js';
 
 const EXIT_USAGE_OR_INPUT = 2;
@@ -161,39 +161,53 @@ function addExtractOptions(command: Command): Command {
 }
 
 /**
- * Analyses the captures while every transfer is written under `dir`; manifest.json at the end.
- * `filesOnly` (the extract command): only the files and the capture warnings are wanted, so each
- * session is dropped once it is over and no statistics, listings, TCP analysis or checksum
- * verification (whose results only the report shows) are made — memory stays flat however many
- * sessions the capture has.
+ * Analyses the captures while every transfer is written under `dir`; the caller ends the sink
+ * (manifest.json). `filesOnly` (the extract command): only the files and the capture warnings
+ * are wanted, so each session is dropped once it is over and no statistics, listings, TCP
+ * analysis or checksum verification (whose results only the report shows) are made — memory
+ * stays flat however many sessions the capture has.
  */
 async function analyzeExtracting(
   captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string, capture: ReadCaptureOptions, filesOnly = false,
-): Promise<{ report: Report; manifest: Manifest; manifestName: string }> {
+): Promise<{ report: Report; sink: FileSink }> {
   const sink = await FileSink.create(dir, { layout: opts.layout });
   const base = { ...analyzeOptions(opts), capture };
   const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } };
   const report = await analyzeCaptures(captures, opts, filesOnly
     ? { ...base, ftp: { ...ftp, keepSessions: false, releaseOn: 'close', listings: false }, statistics: false, tcp: { analysis: false, checksums: false } }
     : { ...base, ftp });
-  const manifest = await sink.close();
-  return { report, manifest, manifestName: sink.manifestName ?? 'manifest.json' };
+  return { report, sink };
 }
 
-function extractionSummary(manifest: Manifest, dir: string, manifestName: string): string {
-  const lines = [`${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'} written to ${dir} (${manifestName}):`];
-  for (const f of manifest.files) {
-    const what = f.command ? `${f.command}${f.argument ? ` ${f.argument}` : ''}` : 'orphan data connection';
-    const state = f.complete ? 'complete' : `INCOMPLETE, missing ${f.missing.map(([a, b]) => `${a}-${b ?? 'end'}`).join(', ')}`;
-    const where = f.pieces ? `whole file from ${f.pieces.length} pieces: ${f.pieces.map((p) => `${escapeControls(p.name)} ${p.start}-${p.end}`).join(', ')}` : `stream ${f.stream ?? '?'}`;
-    lines.push(`  ${escapeControls(f.name)}  ${f.size} bytes  sha256 ${f.sha256}  ${escapeControls(what)}  (${where}, ${state})`);
-  }
-  return lines.join('\n');
+/** One line of `extract`'s summary per file written. */
+function extractionLine(f: ManifestEntry): string {
+  const what = f.command ? `${f.command}${f.argument ? ` ${f.argument}` : ''}` : 'orphan data connection';
+  const state = f.complete ? 'complete' : `INCOMPLETE, missing ${f.missing.map(([a, b]) => `${a}-${b ?? 'end'}`).join(', ')}`;
+  const where = f.pieces ? `whole file from ${f.pieces.length} pieces: ${f.pieces.map((p) => `${escapeControls(p.name)} ${p.start}-${p.end}`).join(', ')}` : `stream ${f.stream ?? '?'}`;
+  return `  ${escapeControls(f.name)}  ${f.size} bytes  sha256 ${f.sha256}  ${escapeControls(what)}  (${where}, ${state})\n`;
 }
 
-async function writeOut(text: string): Promise<void> {
+/**
+ * Ends extraction, writing manifest.json, and prints the summary as the manifest is written,
+ * entry by entry (a capture of a million files has a manifest longer than a string can be):
+ * a line per file, or with `json` the manifest itself.
+ */
+async function finishExtraction(sink: FileSink, dir: string, json: boolean): Promise<void> {
   const out = new OutputWriter(process.stdout);
-  out.write(text.endsWith('\n') ? text : `${text}\n`);
+  let since = 0;
+  const pace = (text: string) => {
+    out.write(text);
+    since += text.length;
+    if (since < 1024 * 1024) return undefined;
+    since = 0;
+    return out.drained();
+  };
+  await sink.finish(json
+    ? { text: pace }
+    : {
+      start: (m) => void out.write(`${m.fileCount} file${m.fileCount === 1 ? '' : 's'} written to ${dir} (${m.name}):\n`),
+      entry: (f) => pace(extractionLine(f)),
+    });
   await out.end();
 }
 
@@ -247,7 +261,10 @@ ${EXIT_STATUS_HELP}`)
     if (opts.format === 'html') opts.plots = true;
     const extract = opts.extract;
     const report = await withProgress(captures, opts, false, async (capture) => extract !== undefined
-      ? (await analyzeExtracting(captures, opts, extract, capture)).report
+      ? analyzeExtracting(captures, opts, extract, capture).then(async ({ report, sink }) => {
+        await sink.finish();
+        return report;
+      })
       : analyzeCaptures(captures, opts, { ...analyzeOptions(opts), capture }));
     if (opts.format === 'json') {
       // In pieces: the JSON of a capture with many thousand sessions is longer than a string can be.
@@ -281,8 +298,8 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & { output: string; format: 'text' | 'json' }) => {
-    const { report, manifest, manifestName } = await withProgress(captures, { quiet: opts.quiet }, false, (capture) => analyzeExtracting(captures, opts, opts.output, capture, true));
-    await writeOut(opts.format === 'json' ? JSON.stringify(manifest, null, 1) : extractionSummary(manifest, opts.output, manifestName));
+    const { report, sink } = await withProgress(captures, { quiet: opts.quiet }, false, (capture) => analyzeExtracting(captures, opts, opts.output, capture, true));
+    await finishExtraction(sink, opts.output, opts.format === 'json');
     printReportWarnings(report);
   });
 

@@ -31,6 +31,8 @@ import {
   MANIFEST_FORMAT,
   type Manifest,
   type ManifestEntry,
+  type ManifestListener,
+  type ManifestWritten,
   type MissingRange,
   type MissingReason,
   warningLine,
@@ -105,6 +107,8 @@ const DEFAULT_MAX_BUFFERED = 32 * 1024 * 1024;
 const DEFAULT_BATCH = 1024 * 1024;
 const ZEROS = new Uint8Array(1024 * 1024);
 const MANIFEST_NAME = 'manifest.json';
+/** manifest.json is written in pieces of about this many characters. */
+const MANIFEST_BATCH = 1024 * 1024;
 // O_NOFOLLOW is POSIX; where it does not exist (Windows) O_EXCL alone still refuses an existing path.
 /** Names tried for one file before giving up (` (2)`, ` (3)` …). */
 const MAX_NAME_TRIES = 1000;
@@ -124,7 +128,7 @@ export class FileSink {
    * buffers are not kept); once closed, its manifest entry is in #entries under the same slot.
    */
   #files: Array<ExtractedFile | null> = [];
-  #entries = new EntryStore();
+  readonly #entries: EntryStore;
   /** Slots of the files that may be pieces of one remote file, by pieceKey (for reassembly). */
   #pieces = new Map<string, number[]>();
   /** Slots of files whose transfer was judged aborted, and of those judged to end where the remote file ends (ExtractedFile.judged). */
@@ -155,6 +159,7 @@ export class FileSink {
     this.batchBytes = Math.max(1, options.batchBytes ?? DEFAULT_BATCH);
     this.maxWarnings = options.maxWarnings ?? 100;
     this.#names = new NameAllocator([MANIFEST_NAME]);
+    this.#entries = new EntryStore(dir);
     const w = options.writerThread;
     this.#writer = w === false ? undefined : w instanceof WriterThread ? w : new WriterThread(CREATE_FLAGS);
   }
@@ -233,9 +238,21 @@ export class FileSink {
   /**
    * Ends every file still open (a data connection the capture did not see end), waits for
    * all writes, writes manifest.json (next to the files, never over an existing one) and
-   * returns it.
+   * returns it. The whole manifest is made in memory: for many thousand files, `finish` with a
+   * listener hears it entry by entry instead.
    */
   async close(): Promise<Manifest> {
+    const files: ManifestEntry[] = [];
+    const written = await this.finish({ entry: (e) => void files.push(e) });
+    return { format: written.format, layout: written.layout, holes: written.holes, files };
+  }
+
+  /**
+   * `close` without holding the manifest: manifest.json is written entry by entry (each read
+   * back from the spool of closed files' entries) and `listener` hears each entry and each
+   * piece of the text as it goes.
+   */
+  async finish(listener: ManifestListener = {}): Promise<ManifestWritten> {
     this.#closed = true;
     const unfinished = [...this.#active];
     // A decoder may still be finishing a transfer whose input has ended (MODE Z is asynchronous).
@@ -249,44 +266,92 @@ export class FileSink {
     }
     await Promise.all(unfinished.map((f) => f.decoderSettled()));
     for (const f of unfinished) if (!f.ended) f.end();
-    const files = await Promise.all(this.#files.map((f, i) => (f ? f.closed : this.#entries.get(i)!)));
+    // Every file is closed and its entry in the spool (put by the reaction open() registered first).
+    await Promise.all(unfinished.map((f) => f.closed));
     // Every file has its answer: the writer thread has nothing left to do.
     await this.#writer?.close();
-    files.forEach((e, i) => {
-      // Every byte that came is there, but the transfer was cut: what followed is unknown.
-      if (this.#aborted.has(i) && !e.missingDetail.some((m) => m.end === null || m.end >= e.size)) {
-        e.missingDetail.push({ start: e.size, end: null, reason: 'aborted' });
-        e.missing.push([e.size, null]);
-        e.complete = false;
+    try {
+      const slots = this.#files.length;
+      const reassembled: ManifestEntry[] = [];
+      // The pieces' entries as reassembly left them (it adds warnings to them).
+      const pieceEntries = new Map<number, ManifestEntry>();
+      if (this.holes === 'zero') {
+        const pieces: Piece[] = [];
+        for (const [pieceKey, list] of this.#pieces) {
+          for (const i of list) {
+            const entry = this.#finalEntry(i);
+            pieceEntries.set(i, entry);
+            pieces.push({ info: { pieceKey, endsAtFileEnd: this.#endsAtFileEnd.has(i) }, entry });
+          }
+        }
+        reassembled.push(...(await reassemblePieces(this.dir, pieces, (dirs, base) => this.#names.allocate(dirs, base))));
       }
-    });
-    if (this.holes === 'zero') {
-      const pieces: Piece[] = [];
-      for (const [pieceKey, slots] of this.#pieces) {
-        for (const i of slots) pieces.push({ info: { pieceKey, endsAtFileEnd: this.#endsAtFileEnd.has(i) }, entry: files[i]! });
+      const { name, handle } = await this.#createManifestFile();
+      this.#manifestName = name;
+      const written: ManifestWritten = { format: MANIFEST_FORMAT, layout: this.layout, holes: this.holes, name, fileCount: slots + reassembled.length };
+      // A listener that fails (a reader of standard output went away) stops hearing; the
+      // manifest is still written whole, and the listener's error thrown at the end.
+      let failed: { error: unknown } | undefined;
+      const tell = async (call: () => void | Promise<void>) => {
+        if (failed) return;
+        try {
+          await call();
+        } catch (error) {
+          failed = { error };
+        }
+      };
+      try {
+        await tell(() => listener.start?.(written));
+        // The text JSON.stringify(manifest, null, 1) gives, made entry by entry.
+        let pending = `{\n "format": ${JSON.stringify(MANIFEST_FORMAT)},\n "layout": ${JSON.stringify(this.layout)},\n "holes": ${JSON.stringify(this.holes)},\n "files": [`;
+        const emit = async (piece: string, force: boolean) => {
+          pending += piece;
+          if (!force && pending.length < MANIFEST_BATCH) return;
+          await handle.write(pending);
+          const text = pending;
+          await tell(() => listener.text?.(text));
+          pending = '';
+        };
+        for (let i = 0; i < written.fileCount; i++) {
+          const entry = i < slots ? pieceEntries.get(i) ?? this.#finalEntry(i) : reassembled[i - slots]!;
+          await tell(() => listener.entry?.(entry));
+          await emit(`${i === 0 ? '\n  ' : ',\n  '}${JSON.stringify(entry, null, 1).replace(/\n/g, '\n  ')}`, false);
+        }
+        await emit(written.fileCount === 0 ? ']\n}\n' : '\n ]\n}\n', true);
+      } finally {
+        await handle.close();
       }
-      files.push(...(await reassemblePieces(this.dir, pieces, (dirs, base) => this.#names.allocate(dirs, base))));
+      if (failed) throw failed.error;
+      return written;
+    } finally {
+      this.#entries.close();
     }
-    const manifest: Manifest = { format: MANIFEST_FORMAT, layout: this.layout, holes: this.holes, files };
-    const text = `${JSON.stringify(manifest, null, 1)}\n`;
+  }
+
+  /** A closed file's manifest entry as it goes into the manifest. */
+  #finalEntry(slot: number): ManifestEntry {
+    const e = this.#entries.get(slot)!;
+    // Every byte that came is there, but the transfer was cut: what followed is unknown.
+    if (this.#aborted.has(slot) && !e.missingDetail.some((m) => m.end === null || m.end >= e.size)) {
+      e.missingDetail.push({ start: e.size, end: null, reason: 'aborted' });
+      e.missing.push([e.size, null]);
+      e.complete = false;
+    }
+    return e;
+  }
+
+  /** manifest.json, created (never over an existing file or through a link) under the first free name. */
+  async #createManifestFile(): Promise<{ name: string; handle: FileHandle }> {
     let name = MANIFEST_NAME;
     for (let attempt = 0; ; attempt++) {
       try {
-        const fh = await open(join(this.dir, name), CREATE_FLAGS, 0o644);
-        try {
-          await fh.writeFile(text);
-        } finally {
-          await fh.close();
-        }
-        break;
+        return { name, handle: await open(join(this.dir, name), CREATE_FLAGS, 0o644) };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if ((code !== 'EEXIST' && code !== 'ELOOP') || attempt > 1000) throw err;
         name = this.#names.allocate([], MANIFEST_NAME);
       }
     }
-    this.#manifestName = name;
-    return manifest;
   }
 
   // --- for ExtractedFile ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 // DIR/manifest.json: what `ftp-inspect extract` wrote, and how much of each file the
-// capture really had. Written once, when extraction ends (FileSink.close).
+// capture really had. Written once, when extraction ends (FileSink.finish or close), entry by
+// entry: the entries of closed files wait in a spool file (EntryStore), not in memory.
 //
 // Format (version "ftp-inspect-extract/1"):
 //
@@ -118,6 +119,30 @@ export interface Manifest {
   layout: 'flat' | 'tree';
   holes: 'zero' | 'omit';
   files: ManifestEntry[];
+}
+
+/** What FileSink.finish says of the manifest it wrote (the entries went to its listener). */
+export interface ManifestWritten {
+  format: typeof MANIFEST_FORMAT;
+  layout: 'flat' | 'tree';
+  holes: 'zero' | 'omit';
+  /** The manifest's file name in the output directory (manifest.json, or ` (2)`… when that was taken). */
+  name: string;
+  /** Entries in the manifest. */
+  fileCount: number;
+}
+
+/**
+ * Hears the manifest while FileSink.finish writes it, entry by entry, so that no one has to
+ * hold all of it. A returned promise is awaited before the next call (backpressure).
+ */
+export interface ManifestListener {
+  /** Before the first entry: the manifest's name and how many entries follow. */
+  start?(manifest: ManifestWritten): void | Promise<void>;
+  /** Each entry, in the manifest's order. */
+  entry?(entry: ManifestEntry): void | Promise<void>;
+  /** Each piece of manifest.json's text as it is written (together: the whole file). */
+  text?(piece: string): void | Promise<void>;
 }
 
 /** One line for a decoder warning: "mode-z: message (frames 12-15)". */

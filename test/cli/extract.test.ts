@@ -1,5 +1,5 @@
 // `ftp-inspect extract` and `--extract DIR` as a user runs them (the built CLI).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,33 @@ describe('ftp-inspect extract', () => {
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
     expect(m.files.map((f) => f.command)).toEqual(['LIST', 'RETR']);
     expect(m.files.every((f) => f.session === 1)).toBe(true);
+  });
+
+  it('--format json prints manifest.json itself; the text summary has a line per file in the manifest\'s order', () => {
+    const file = join(FIXTURES, 'resume-rest.pcap');
+    const dir = mkdtempSync(join(tmpdir(), 'ftp-inspect-cli-extract-'));
+    const r = run(['extract', file, '-o', dir, '--format', 'json']);
+    expect(r.status).toBe(0);
+    const text = readFileSync(join(dir, 'manifest.json'), 'utf8');
+    expect(r.stdout).toBe(text);
+    const m = JSON.parse(text) as Manifest;
+    expect(m.files.some((f) => f.kind === 'reassembled')).toBe(true);
+    const summary = run(['extract', file, '-o', mkdtempSync(join(tmpdir(), 'ftp-inspect-cli-extract-'))]).stdout.split('\n');
+    expect(summary[0]).toBe(`${m.files.length} files written to ${summary[0]!.split(' written to ')[1]!.split(' (')[0]} (manifest.json):`);
+    expect(summary.slice(1, -1).map((l) => l.split('  ')[1])).toEqual(m.files.map((f) => f.name));
+  });
+
+  it('a reader of the summary that goes away (| head) leaves manifest.json whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftp-inspect-cli-extract-'));
+    const child = spawn(process.execPath, [CLI, 'extract', join(FIXTURES, 'resume-rest.pcap'), '-o', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.files.length).toBeGreaterThan(2);
   });
 
   it('--ascii native turns the TYPE A MODE Z copy into the original file', () => {

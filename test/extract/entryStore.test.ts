@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EntryStore } from '../../src/extract/EntryStore.js';
 import type { ManifestEntry } from '../../src/extract/Manifest.js';
 
@@ -10,7 +13,50 @@ function entry(name: string, extra: Partial<ManifestEntry> = {}): ManifestEntry 
   };
 }
 
+const work = mkdtempSync(join(tmpdir(), 'ftp-inspect-entries-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** 6,000 entries (several MiB) put in scrambled slot order, the multi-byte and long ones included. */
+function fill(store: EntryStore): Map<number, ManifestEntry> {
+  const put = new Map<number, ManifestEntry>();
+  for (let i = 0; i < 6000; i++) {
+    const slot = (i * 7919) % 6000;
+    const e = entry(`файл-${slot}-😀.bin`, { warnings: [`warning ${'x'.repeat(slot % 300)}`], missing: [[slot, null]], missingDetail: [{ start: slot, end: null, reason: 'gap' }] });
+    store.put(slot, e);
+    put.set(slot, e);
+  }
+  return put;
+}
+
 describe('EntryStore', () => {
+  it('with a folder: entries go to a spool file that is never seen there, memory stays at one chunk, every entry comes back', () => {
+    const dir = mkdtempSync(join(work, 'spool-'));
+    const store = new EntryStore(dir);
+    const put = fill(store);
+    expect(store.spooling).toBe(true);
+    expect(store.heldBytes).toBe(1024 * 1024);
+    // The spool was unlinked as soon as it was made: the user's folder holds nothing of it.
+    expect(readdirSync(dir)).toEqual([]);
+    for (const [slot, e] of put) expect(store.get(slot)).toEqual(e);
+    // A large entry after the spool started, and entries still in the unspooled chunk.
+    const big = entry('holes.bin', { missing: Array.from({ length: 100_000 }, (_, i): [number, number] => [2 * i, 2 * i + 1]) });
+    store.put(6000, big);
+    store.put(6001, entry('last.bin'));
+    expect(store.get(6000)).toEqual(big);
+    expect(store.get(6001)!.name).toBe('last.bin');
+    expect(store.get(17)).toEqual(put.get(17));
+    store.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('when no spool can be made there (no such folder), keeps the entries in memory and gives every one back', () => {
+    const store = new EntryStore(join(work, 'does-not-exist'));
+    const put = fill(store);
+    expect(store.spooling).toBe(false);
+    expect(store.heldBytes).toBeGreaterThan(2 * 1024 * 1024);
+    for (const [slot, e] of put) expect(store.get(slot)).toEqual(e);
+  });
+
   it('gives back every entry as it was put, in any order of slots, across chunks and with multi-byte names', () => {
     const store = new EntryStore();
     const put = new Map<number, ManifestEntry>();

@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CREATE_FLAGS, FileSink, type FileSinkOptions, type TransferInfo } from '../../src/extract/FileSink.js';
 import { MAX_PENDING_JOBS, WriterThread } from '../../src/extract/WriterThread.js';
-import type { Manifest } from '../../src/extract/Manifest.js';
+import type { Manifest, ManifestEntry, ManifestWritten } from '../../src/extract/Manifest.js';
 import { TransferDecoder } from '../../src/ftp/data/TransferDecoder.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ftp-inspect-extract-'));
@@ -467,5 +467,63 @@ describe('FileSink: the writer thread', () => {
       expect(f.warnings).toEqual(['the writer thread failed: no thread today; written by the main thread']);
     }
     expect(readdirSync(dir).sort()).toEqual([...m.files.map((f) => f.name), 'manifest.json'].sort());
+  });
+});
+
+describe('FileSink.finish: the manifest entry by entry', () => {
+  /** 3,000 small files (their entries, some 1.5 MB, go through the spool file), one of them with a gap. */
+  async function manyFiles(dir: string): Promise<FileSink> {
+    const sink = await FileSink.create(dir);
+    for (let i = 0; i < 3000; i++) {
+      const parts = i === 7 ? [enc.encode('head'), 10, enc.encode('tail')] : [enc.encode(`content of file ${i}`)];
+      writeAll(sink, { kind: 'file', remotePath: `/pub/dir-${i % 5}/file-${i}.bin`, session: 1 + (i % 3), command: 'RETR', direction: 'download' }, parts);
+    }
+    return sink;
+  }
+
+  it('writes manifest.json as JSON.stringify of the whole manifest would, and the listener hears every entry and all the text', async () => {
+    const { dir } = fresh();
+    const sink = await manyFiles(dir);
+    const entries: ManifestEntry[] = [];
+    const pieces: string[] = [];
+    let started: ManifestWritten | undefined;
+    const written = await sink.finish({
+      start: (m) => void (started = m),
+      entry: (e) => void entries.push(e),
+      text: (t) => void pieces.push(t),
+    });
+    expect(started).toEqual(written);
+    expect(written).toEqual({ format: 'ftp-inspect-extract/1', layout: 'flat', holes: 'zero', name: 'manifest.json', fileCount: 3000 });
+    const text = readFileSync(join(dir, 'manifest.json'), 'utf8');
+    expect(text).toBe(`${JSON.stringify({ format: written.format, layout: written.layout, holes: written.holes, files: entries }, null, 1)}\n`);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe(text);
+    expect(entries[7]!.missing).toEqual([[4, 14]]);
+    for (const f of [entries[0]!, entries[2999]!]) expect(sha(readFileSync(join(dir, f.name)))).toBe(f.sha256);
+    // Nothing in the folder but the files and the manifest (the spool was never visible).
+    expect(readdirSync(dir).sort()).toEqual([...entries.map((f) => f.name), 'manifest.json'].sort());
+  });
+
+  it('a listener that fails (its reader went away) stops hearing, and the manifest is still written whole', async () => {
+    const { dir } = fresh();
+    const sink = await manyFiles(dir);
+    let heard = 0;
+    const failing = sink.finish({
+      entry: () => {
+        if (++heard === 10) throw new Error('EPIPE, say');
+      },
+    });
+    await expect(failing).rejects.toThrow('EPIPE, say');
+    expect(heard).toBe(10);
+    const onDisk = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(onDisk.files).toHaveLength(3000);
+  });
+
+  it('no files: an empty list, as JSON.stringify writes it', async () => {
+    const { dir } = fresh();
+    const sink = await FileSink.create(dir);
+    const written = await sink.finish();
+    expect(written.fileCount).toBe(0);
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(`${JSON.stringify({ format: written.format, layout: 'flat', holes: 'zero', files: [] }, null, 1)}\n`);
   });
 });

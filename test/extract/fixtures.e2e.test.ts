@@ -27,6 +27,8 @@ async function extract(file: string, options: { ports?: number[]; ascii?: 'wire'
   const sink = await FileSink.create(dir);
   const report = await analyze(file, { ftp: { ports: [21, ...(options.ports ?? [])], extract: { sink, decode: { ascii: options.ascii ?? 'wire' } } } });
   const manifest = await sink.close();
+  // manifest.json is written entry by entry; its text is what JSON.stringify gives for the whole.
+  expect(readFileSync(join(dir, sink.manifestName!), 'utf8')).toBe(`${JSON.stringify(manifest, null, 1)}\n`);
   return { report, manifest };
 }
 
