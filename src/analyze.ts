@@ -7,8 +7,8 @@ import type { CaptureWarning } from './capture/Frame.js';
 import { readCaptures } from './capture/mergeCaptures.js';
 import type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js';
 import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
-import { createFtpAnalyzer, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
-import type { FtpReport } from './ftp/model.js';
+import { createFtpAnalyzer, credentialsOf, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
+import type { FtpCredential, FtpReport } from './ftp/model.js';
 import { TcpStage, type TcpStageOptions } from './tcp/TcpStage.js';
 import { ftpStreamRoles } from './stats/ftpStreams.js';
 import type { Statistics } from './stats/model.js';
@@ -141,6 +141,52 @@ export async function analyzeSeparately(sources: readonly CaptureSource[], optio
     captures: parts.flatMap((p) => p.report.captures),
     ...mergeFtpReports(parts),
   };
+}
+
+/**
+ * The report `ftp-inspect creds` prints, in memory that does not grow with the sessions: each
+ * session is dropped once its connections closed and only its credentials are kept, and nothing
+ * the credentials do not use is made (statistics, listings, TCP sequence analysis, checksums).
+ * The report has no sessions; its credentials are the full analysis's, in the same order, and
+ * `separately` numbers them across captures as `analyzeSeparately` does.
+ */
+export async function analyzeCredentials(sources: readonly CaptureSource[], options: AnalyzeOptions = {}, separately = false): Promise<Report> {
+  const one = async (source: CaptureSource | readonly CaptureSource[]) => {
+    const found: Array<{ id: number; credentials: FtpCredential[] }> = [];
+    let sessions = 0;
+    const report = await analyze(source, {
+      ...options,
+      statistics: false,
+      tcp: { ...options.tcp, analysis: false, checksums: false },
+      ftp: {
+        ...options.ftp,
+        keepSessions: false,
+        releaseOn: 'close',
+        listings: false,
+        onSession: (s) => {
+          sessions++;
+          const credentials = credentialsOf([s]);
+          if (credentials.length > 0) found.push({ id: s.id, credentials });
+          options.ftp?.onSession?.(s);
+        },
+      },
+    });
+    // Sessions end in any order; the report lists them by number.
+    found.sort((a, b) => a.id - b.id);
+    return { report: { ...report, credentials: found.flatMap((f) => f.credentials) }, sessions };
+  };
+  if (!separately || sources.length === 1) return (await one(sources.length === 1 ? sources[0]! : sources)).report;
+  const parts: Array<{ capture: string; report: Report; sessions: number }> = [];
+  for (const source of sources) parts.push({ capture: sourceName(source), ...(await one(source)) });
+  // As mergeFtpReports numbers sessions: across the captures, each naming its capture.
+  let before = 0;
+  const credentials: FtpCredential[] = [];
+  for (const p of parts) {
+    for (const c of p.report.credentials) credentials.push({ ...c, session: before + c.session, capture: p.capture });
+    before += p.sessions;
+  }
+  const merged = mergeFtpReports(parts.map((p) => ({ capture: p.capture, report: p.report })));
+  return { schemaVersion: REPORT_SCHEMA_VERSION, captures: parts.flatMap((p) => p.report.captures), ...merged, credentials };
 }
 
 function captureFacts(source: CaptureSource, summary: CaptureSummary): CaptureFacts {

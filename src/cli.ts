@@ -5,7 +5,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
 import type { CaptureWarning } from './capture/Frame.js';
-import { analyze, analyzeSeparately, type AnalyzeOptions } from './analyze.js';
+import { analyze, analyzeCredentials, analyzeSeparately, type AnalyzeOptions } from './analyze.js';
 import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
 import { renderCredentialsJson, reportJsonChunks } from './report/ftpJson.js';
@@ -319,7 +319,8 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
-    const report = await withProgress(captures, opts, false, (capture) => analyzeCaptures(captures, opts, { ...analyzeOptions(opts), capture }));
+    // Sessions are dropped as they end and only their credentials kept: an auditor's capture may be large.
+    const report = await withProgress(captures, opts, false, (capture) => analyzeCredentials(captures, { ...analyzeOptions(opts), capture }, opts.separate === true));
     await writeText(opts, opts.format === 'json' ? renderCredentialsJson(report) : renderCredentialsText(report), opts.format === 'json');
     printReportWarnings(report);
     if (hasCleartextCredentials(report)) exitStatus = EXIT_CREDENTIALS_FOUND;

@@ -24,7 +24,7 @@ export type { ListPacketsOptions } from './packets.js';
 export { PacketList, PACKET_FILTERS, tcpFlagsText } from './report/PacketList.js';
 export type { PacketRow, PacketFilter } from './report/PacketList.js';
 
-export { analyze, analyzeAll, analyzeSeparately, REPORT_SCHEMA_VERSION } from './analyze.js';
+export { analyze, analyzeAll, analyzeCredentials, analyzeSeparately, REPORT_SCHEMA_VERSION } from './analyze.js';
 export type { Report, CaptureFacts, AnalyzeOptions } from './analyze.js';
 export { TcpStage } from './tcp/TcpStage.js';
 export type { TcpStageOptions, TcpSegmentAck } from './tcp/TcpStage.js';

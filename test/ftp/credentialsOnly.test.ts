@@ -1,0 +1,50 @@
+// `ftp-inspect creds` analyses in memory that does not grow with the sessions
+// (analyzeCredentials: each session dropped once its connections closed, only its credentials
+// kept; issue 7). Nothing of that may change the answer: on every fixture and public capture the
+// credentials, their order and numbering, the redaction and the capture warnings must be the
+// full analysis's — also for several captures merged by time, and with --separate.
+import { describe, expect, it } from 'vitest';
+import { analyze, analyzeCredentials, analyzeSeparately } from '../../src/analyze.js';
+import { hasCleartextCredentials } from '../../src/ftp/FtpAnalyzer.js';
+import { renderCredentialsJson, } from '../../src/report/ftpJson.js';
+import { renderCredentialsText } from '../../src/report/ftpSessionText.js';
+import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
+
+async function check(file: string): Promise<void> {
+  for (const redact of [false, true]) {
+    const full = await analyze(file, { ftp: { redact } });
+    const lean = await analyzeCredentials([file], { ftp: { redact } });
+    expect(lean.credentials).toEqual(full.credentials);
+    expect(lean.redacted).toBe(full.redacted);
+    expect(lean.captures).toEqual(full.captures);
+    expect(lean.sessions).toEqual([]);
+    expect(renderCredentialsText(lean)).toBe(renderCredentialsText(full));
+    expect(renderCredentialsJson(lean)).toBe(renderCredentialsJson(full));
+    expect(hasCleartextCredentials(lean)).toBe(hasCleartextCredentials(full));
+  }
+}
+
+describe('creds without keeping sessions gives the full analysis\'s credentials: fixtures', () => {
+  it('has fixtures with credentials', async () => {
+    const withCredentials = await Promise.all(fixtureCaptures().slice(0, 8).map(async (f) => (await analyzeCredentials([f])).credentials.length));
+    expect(withCredentials.some((n) => n > 0)).toBe(true);
+  });
+  for (const file of fixtureCaptures()) it(captureLabel(file), () => check(file), 60_000);
+
+  it('several captures, merged by time and with --separate (numbered across them, each naming its capture)', async () => {
+    const files = fixtureCaptures().slice(0, 6);
+    const merged = await analyzeCredentials(files);
+    expect(merged.credentials).toEqual((await analyze(files)).credentials);
+    const separate = await analyzeCredentials(files, {}, true);
+    const full = await analyzeSeparately(files);
+    expect(full.credentials.length).toBeGreaterThan(3);
+    expect(separate.credentials).toEqual(full.credentials);
+    expect(separate.captures).toEqual(full.captures);
+    expect(renderCredentialsText(separate)).toBe(renderCredentialsText(full));
+  }, 120_000);
+});
+
+describe(`creds without keeping sessions gives the full analysis's credentials: public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}`, () => {
+  skipWithoutPublicCaptures();
+  for (const file of publicCaptures()) it(captureLabel(file), () => check(file), 120_000);
+});
