@@ -8,7 +8,7 @@ import { readCaptures } from './capture/mergeCaptures.js';
 import type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js';
 import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
 import { createFtpAnalyzer, credentialsOf, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
-import type { FtpCredential, FtpReport } from './ftp/model.js';
+import type { FtpCredential, FtpReport, FtpSession } from './ftp/model.js';
 import { TcpStage, type TcpStageOptions } from './tcp/TcpStage.js';
 import { ftpStreamRoles } from './stats/ftpStreams.js';
 import type { Statistics } from './stats/model.js';
@@ -143,50 +143,80 @@ export async function analyzeSeparately(sources: readonly CaptureSource[], optio
   };
 }
 
+/** How `analyzeSessionBySession` runs the pipeline. */
+export interface SessionBySessionOptions {
+  /** Each capture alone, sessions numbered across them and naming their capture (as `analyzeSeparately`). */
+  separately?: boolean;
+  /** When a session is over (FtpAnalyzerOptions.releaseOn): 'summary' (default: with its TCP facts) or 'close'. */
+  releaseOn?: 'summary' | 'close';
+  /** Make the statistics (default false: they grow with the connections). */
+  statistics?: boolean;
+  /** Each session once it is over, numbered (and with `separately` labelled) as the full report numbers it; sessions end in any order. */
+  onSession: (session: FtpSession) => void;
+}
+
 /**
- * The report `ftp-inspect creds` prints, in memory that does not grow with the sessions: each
- * session is dropped once its connections closed and only its credentials are kept, and nothing
- * the credentials do not use is made (statistics, listings, TCP sequence analysis, checksums).
- * The report has no sessions; its credentials are the full analysis's, in the same order, and
- * `separately` numbers them across captures as `analyzeSeparately` does.
+ * The pipeline in memory that does not grow with the sessions, for commands that need a little
+ * of each (creds, sessions): every session is handed to `onSession` once it is over and then
+ * dropped, and listings are not parsed. The report returned has no sessions or credentials.
  */
-export async function analyzeCredentials(sources: readonly CaptureSource[], options: AnalyzeOptions = {}, separately = false): Promise<Report> {
-  const one = async (source: CaptureSource | readonly CaptureSource[]) => {
-    const found: Array<{ id: number; credentials: FtpCredential[] }> = [];
+export async function analyzeSessionBySession(sources: readonly CaptureSource[], options: AnalyzeOptions, how: SessionBySessionOptions): Promise<Report> {
+  const one = async (source: CaptureSource | readonly CaptureSource[], relabel?: (s: FtpSession) => void) => {
     let sessions = 0;
     const report = await analyze(source, {
       ...options,
-      statistics: false,
-      tcp: { ...options.tcp, analysis: false, checksums: false },
+      statistics: how.statistics ?? false,
       ftp: {
         ...options.ftp,
         keepSessions: false,
-        releaseOn: 'close',
+        releaseOn: how.releaseOn ?? 'summary',
         listings: false,
         onSession: (s) => {
           sessions++;
-          const credentials = credentialsOf([s]);
-          if (credentials.length > 0) found.push({ id: s.id, credentials });
+          relabel?.(s);
+          how.onSession(s);
           options.ftp?.onSession?.(s);
         },
       },
     });
-    // Sessions end in any order; the report lists them by number.
-    found.sort((a, b) => a.id - b.id);
-    return { report: { ...report, credentials: found.flatMap((f) => f.credentials) }, sessions };
+    return { report, sessions };
   };
-  if (!separately || sources.length === 1) return (await one(sources.length === 1 ? sources[0]! : sources)).report;
-  const parts: Array<{ capture: string; report: Report; sessions: number }> = [];
-  for (const source of sources) parts.push({ capture: sourceName(source), ...(await one(source)) });
-  // As mergeFtpReports numbers sessions: across the captures, each naming its capture.
+  if (how.separately !== true || sources.length === 1) return (await one(sources.length === 1 ? sources[0]! : sources)).report;
+  const parts: Array<{ capture: string; report: Report }> = [];
   let before = 0;
-  const credentials: FtpCredential[] = [];
-  for (const p of parts) {
-    for (const c of p.report.credentials) credentials.push({ ...c, session: before + c.session, capture: p.capture });
-    before += p.sessions;
+  for (const source of sources) {
+    const capture = sourceName(source);
+    const offset = before;
+    // As mergeFtpReports numbers sessions: across the captures, each naming its capture.
+    const { report, sessions } = await one(source, (s) => {
+      s.capture = capture;
+      s.id += offset;
+    });
+    parts.push({ capture, report });
+    before += sessions;
   }
-  const merged = mergeFtpReports(parts.map((p) => ({ capture: p.capture, report: p.report })));
-  return { schemaVersion: REPORT_SCHEMA_VERSION, captures: parts.flatMap((p) => p.report.captures), ...merged, credentials };
+  return { schemaVersion: REPORT_SCHEMA_VERSION, captures: parts.flatMap((p) => p.report.captures), ...mergeFtpReports(parts) };
+}
+
+/**
+ * The report `ftp-inspect creds` prints, in memory that does not grow with the sessions (see
+ * analyzeSessionBySession; released when their connections closed, no TCP sequence analysis or
+ * checksums: a credential uses neither). The report has no sessions; its credentials are the
+ * full analysis's, in the same order and numbering.
+ */
+export async function analyzeCredentials(sources: readonly CaptureSource[], options: AnalyzeOptions = {}, separately = false): Promise<Report> {
+  const found: Array<{ id: number; credentials: FtpCredential[] }> = [];
+  const report = await analyzeSessionBySession(sources, { ...options, tcp: { ...options.tcp, analysis: false, checksums: false } }, {
+    separately,
+    releaseOn: 'close',
+    onSession: (s) => {
+      const credentials = credentialsOf([s]);
+      if (credentials.length > 0) found.push({ id: s.id, credentials });
+    },
+  });
+  // Sessions end in any order; the report lists them by number.
+  found.sort((a, b) => a.id - b.id);
+  return { ...report, credentials: found.flatMap((f) => f.credentials) };
 }
 
 function captureFacts(source: CaptureSource, summary: CaptureSummary): CaptureFacts {

@@ -404,7 +404,7 @@ ${EXIT_STATUS_HELP}`)
   });
 
 registerFollow(program, { addFtpOptions, withProgress, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, warn, printWarnings: printCaptureWarnings, exitStatusHelp: EXIT_STATUS_HELP });
-registerSessions(program, { addFtpOptions, analyzeCaptures, withProgress, separateHelp: SEPARATE_HELP, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, printReportWarnings, exitStatusHelp: EXIT_STATUS_HELP });
+registerSessions(program, { addFtpOptions, withProgress, separateHelp: SEPARATE_HELP, analyzeOptions: analyzeOptions as (opts: never) => AnalyzeOptions, printReportWarnings, exitStatusHelp: EXIT_STATUS_HELP });
 
 /** Set by a command whose result is an exit status of its own (creds). */
 let exitStatus = 0;

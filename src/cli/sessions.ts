@@ -2,17 +2,16 @@
 // src/report/sessionsList.ts.
 
 import { Command, Option } from 'commander';
-import type { AnalyzeOptions, Report } from '../analyze.js';
+import { analyzeSessionBySession, type AnalyzeOptions, type Report } from '../analyze.js';
 import type { ReadCaptureOptions } from '../capture/readCapture.js';
 import { safeJson } from '../report/follow.js';
-import { renderSessionsJson, renderSessionsTable } from '../report/sessionsList.js';
+import { renderSessionsJson, renderSessionsTable, sessionLine, type SessionLine } from '../report/sessionsList.js';
 import { outputTraits, paint, type ColorChoice } from '../report/terminal.js';
 import { Output } from './output.js';
 
 export interface SessionsDeps {
   addFtpOptions: (command: Command) => Command;
   analyzeOptions: (opts: never) => AnalyzeOptions;
-  analyzeCaptures: (captures: readonly string[], opts: { separate?: boolean }, options: AnalyzeOptions) => Promise<Report>;
   separateHelp: string;
   withProgress: <T>(captures: readonly string[], opts: { quiet?: boolean; output?: string }, streamsToStdout: boolean, read: (capture: ReadCaptureOptions) => Promise<T>) => Promise<T>;
   printReportWarnings: (report: Report) => void;
@@ -44,12 +43,18 @@ Examples:
 
 ${deps.exitStatusHelp}`)
     .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; color: ColorChoice; separate?: boolean; quiet?: boolean }) => {
-      const report = await deps.withProgress(captures, opts, false, (capture) => deps.analyzeCaptures(captures, opts, { ...deps.analyzeOptions(opts as never), capture }));
+      // One line per session, made as each ends; the sessions themselves are not kept (a capture may hold very many).
+      const rows: SessionLine[] = [];
+      const report = await deps.withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...deps.analyzeOptions(opts as never), capture }, {
+        separately: opts.separate === true,
+        onSession: (s) => void rows.push(sessionLine(s)),
+      }));
+      rows.sort((a, b) => a.id - b.id);
       const out = await Output.open(opts.output);
       const traits = outputTraits(opts.color, process.stdout, out.toFile);
-      if (opts.format === 'json') renderSessionsJson(report.schemaVersion, report, (t) => out.write(t), safeJson);
+      if (opts.format === 'json') renderSessionsJson(report.schemaVersion, rows, (t) => out.write(t), safeJson);
       else {
-        renderSessionsTable(report, (t) => out.write(t), {
+        renderSessionsTable(rows, (t) => out.write(t), {
           ...(traits.width !== undefined ? { width: traits.width } : {}),
           heading: (s) => paint(s, 'bold', traits.color),
         });

@@ -4,7 +4,7 @@
 // written block by block rather than built as one string.
 
 import Table from 'cli-table3';
-import type { FtpReport, FtpSession, FtpTransfer } from '../ftp/model.js';
+import type { FtpSession, FtpTransfer } from '../ftp/model.js';
 import { escapeControls } from './text.js';
 
 /** One row, also the JSON shape (`sessions --format json`). */
@@ -130,8 +130,7 @@ const MIN_OUTCOME = 16;
  * the widest cell over all rows (one pass over the rows before rendering), so blocks line up.
  * With `width`, the Outcome column wraps to keep each row within it.
  */
-export function renderSessionsTable(report: FtpReport, emit: (text: string) => void, options: { width?: number; heading?: (s: string) => string } = {}): void {
-  const rows = report.sessions.map(sessionLine);
+export function renderSessionsTable(rows: readonly SessionLine[], emit: (text: string) => void, options: { width?: number; heading?: (s: string) => string } = {}): void {
   if (rows.length === 0) {
     emit('No FTP control connection found.\n');
     return;
@@ -185,8 +184,8 @@ function trimLines(text: string): string {
 }
 
 /** `sessions --format json`: { schemaVersion, sessions: [SessionLine…] }, written session by session. */
-export function renderSessionsJson(schemaVersion: number, report: FtpReport, emit: (text: string) => void, safeJson: (v: unknown) => string): void {
+export function renderSessionsJson(schemaVersion: number, rows: readonly SessionLine[], emit: (text: string) => void, safeJson: (v: unknown) => string): void {
   emit(`{"schemaVersion":${schemaVersion},"sessions":[`);
-  report.sessions.forEach((s, i) => emit(`${i === 0 ? '\n' : ',\n'}${safeJson(sessionLine(s))}`));
-  emit(report.sessions.length === 0 ? ']}\n' : '\n]}\n');
+  rows.forEach((r, i) => emit(`${i === 0 ? '\n' : ',\n'}${safeJson(r)}`));
+  emit(rows.length === 0 ? ']}\n' : '\n]}\n');
 }

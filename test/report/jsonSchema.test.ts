@@ -15,7 +15,7 @@ import { listPackets } from '../../src/packets.js';
 import { renderCredentialsJson, renderReportJson } from '../../src/report/ftpJson.js';
 import { followStream, type FollowTurn } from '../../src/follow.js';
 import { followJsonFooter, followJsonHeader, followJsonTurn, safeJson } from '../../src/report/follow.js';
-import { renderSessionsJson } from '../../src/report/sessionsList.js';
+import { renderSessionsJson, sessionLine } from '../../src/report/sessionsList.js';
 import { renderStatisticsJson } from '../../src/stats/statsText.js';
 import { captureLabel, FIXTURES, fixtureCaptures, publicCaptures, ROOT, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
@@ -61,7 +61,7 @@ async function followJson(file: string, stream: number): Promise<unknown> {
 async function checkCapture(file: string, followAll = false): Promise<void> {
   const r = await analyze(file, { ftp: { plots: true } });
   let list = '';
-  renderSessionsJson(r.schemaVersion, r, (t) => { list += t; }, safeJson);
+  renderSessionsJson(r.schemaVersion, r.sessions.map(sessionLine), (t) => { list += t; }, safeJson);
   expect(problems(sessions, JSON.parse(list)), 'sessions').toEqual([]);
   // Follow: every TCP connection of a fixture; the FTP control connections of a public capture.
   const streams = followAll ? r.statistics!.conversations.map((c) => c.stream) : r.sessions.map((s) => s.controlStream).slice(0, 5);

@@ -1,16 +1,26 @@
-// `ftp-inspect creds` analyses in memory that does not grow with the sessions
-// (analyzeCredentials: each session dropped once its connections closed, only its credentials
-// kept; issue 7). Nothing of that may change the answer: on every fixture and public capture the
-// credentials, their order and numbering, the redaction and the capture warnings must be the
-// full analysis's — also for several captures merged by time, and with --separate.
+// `ftp-inspect creds` and `ftp-inspect sessions` analyse in memory that does not grow with the
+// sessions (analyzeSessionBySession: each session handed on once it is over and dropped; only
+// its credentials or its one-line summary kept; issue 7). Nothing of that may change the
+// answer: on every fixture and public capture the credentials and session lines, their order
+// and numbering, the redaction and the capture warnings must be the full analysis's — also for
+// several captures merged by time, and with --separate.
 import { describe, expect, it } from 'vitest';
-import { analyze, analyzeCredentials, analyzeSeparately } from '../../src/analyze.js';
+import { analyze, analyzeCredentials, analyzeSeparately, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import { hasCleartextCredentials } from '../../src/ftp/FtpAnalyzer.js';
-import { renderCredentialsJson, } from '../../src/report/ftpJson.js';
+import { renderCredentialsJson } from '../../src/report/ftpJson.js';
+import { sessionLine, type SessionLine } from '../../src/report/sessionsList.js';
 import { renderCredentialsText } from '../../src/report/ftpSessionText.js';
 import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
+/** The `sessions` command's rows, made session by session and put in order. */
+async function sessionLines(files: string[], options: AnalyzeOptions = {}, separately = false): Promise<SessionLine[]> {
+  const rows: SessionLine[] = [];
+  await analyzeSessionBySession(files, options, { separately, onSession: (s) => void rows.push(sessionLine(s)) });
+  return rows.sort((a, b) => a.id - b.id);
+}
+
 async function check(file: string): Promise<void> {
+  expect(await sessionLines([file])).toEqual((await analyze(file)).sessions.map(sessionLine));
   for (const redact of [false, true]) {
     const full = await analyze(file, { ftp: { redact } });
     const lean = await analyzeCredentials([file], { ftp: { redact } });
@@ -24,7 +34,7 @@ async function check(file: string): Promise<void> {
   }
 }
 
-describe('creds without keeping sessions gives the full analysis\'s credentials: fixtures', () => {
+describe('creds and sessions without keeping sessions give the full analysis\'s answers: fixtures', () => {
   it('has fixtures with credentials', async () => {
     const withCredentials = await Promise.all(fixtureCaptures().slice(0, 8).map(async (f) => (await analyzeCredentials([f])).credentials.length));
     expect(withCredentials.some((n) => n > 0)).toBe(true);
@@ -41,10 +51,12 @@ describe('creds without keeping sessions gives the full analysis\'s credentials:
     expect(separate.credentials).toEqual(full.credentials);
     expect(separate.captures).toEqual(full.captures);
     expect(renderCredentialsText(separate)).toBe(renderCredentialsText(full));
+    expect(await sessionLines(files, {}, true)).toEqual(full.sessions.map(sessionLine));
+    expect(await sessionLines(files)).toEqual((await analyze(files)).sessions.map(sessionLine));
   }, 120_000);
 });
 
-describe(`creds without keeping sessions gives the full analysis's credentials: public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}`, () => {
+describe(`creds and sessions without keeping sessions give the full analysis's answers: public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}`, () => {
   skipWithoutPublicCaptures();
   for (const file of publicCaptures()) it(captureLabel(file), () => check(file), 120_000);
 });
