@@ -12,7 +12,7 @@ import type { FtpCredential, FtpReport, FtpSession } from './ftp/model.js';
 import { TcpStage, type TcpStageOptions } from './tcp/TcpStage.js';
 import { ftpStreamRoles } from './stats/ftpStreams.js';
 import type { Statistics } from './stats/model.js';
-import { StatsCollector } from './stats/StatsCollector.js';
+import { StatsCollector, type SessionInput } from './stats/StatsCollector.js';
 
 /** Version of the JSON report's shape; raised when a key changes meaning or goes away. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -58,9 +58,18 @@ export interface AnalyzeOptions {
  */
 export async function analyze(source: CaptureSource | readonly CaptureSource[], options: AnalyzeOptions = {}): Promise<Report> {
   const sources: readonly CaptureSource[] = Array.isArray(source) ? source : [source as CaptureSource];
-  const ftp = createFtpAnalyzer(options.ftp);
-  const sink = options.ftp?.extract?.sink;
   const stats = options.statistics === false ? undefined : new StatsCollector();
+  // Sessions not kept: the statistics still need a little of each (its streams, duration and transfers).
+  const handed: SessionInput[] | undefined = stats && options.ftp?.keepSessions === false ? [] : undefined;
+  const onSession = options.ftp?.onSession;
+  const ftp = createFtpAnalyzer(handed === undefined ? options.ftp : {
+    ...options.ftp,
+    onSession: (s) => {
+      handed.push(sessionInput(s));
+      onSession?.(s);
+    },
+  });
+  const sink = options.ftp?.extract?.sink;
   const tcp = new TcpStage({
     // The reader keeps each chunk's bytes until its onChunkEnd (below): the TCP stage may hold
     // views of payloads until then instead of copying them.
@@ -111,9 +120,27 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
     return facts;
   });
   if (!stats) return { schemaVersion: REPORT_SCHEMA_VERSION, captures, ...report };
-  const roles = ftpStreamRoles(report);
-  const statistics = stats.finish(roles.classify, report.sessions, roles.dataStreams);
+  const sessions = handed ? handed.sort((a, b) => a.id - b.id) : report.sessions;
+  const roles = ftpStreamRoles({ sessions, orphans: report.orphans });
+  const statistics = stats.finish(roles.classify, sessions, roles.dataStreams);
   return { schemaVersion: REPORT_SCHEMA_VERSION, captures, ...report, statistics };
+}
+
+/** What the statistics read of a session (StatsCollector's SessionInput), copied so the session can go. */
+function sessionInput(s: FtpSession): SessionInput {
+  return {
+    id: s.id,
+    controlStream: s.controlStream,
+    duration: s.duration,
+    transfers: s.transfers.map((t) => ({
+      id: t.id,
+      command: t.command,
+      arg: t.arg,
+      bytes: t.bytes,
+      status: t.status,
+      connection: t.connection ? { stream: t.connection.stream, duration: t.connection.duration, throughput: t.connection.throughput } : null,
+    })),
+  };
 }
 
 /** The file writers' wait and the caller's own chunk hook, one after the other. */
@@ -149,10 +176,10 @@ export interface SessionBySessionOptions {
   separately?: boolean;
   /** When a session is over (FtpAnalyzerOptions.releaseOn): 'summary' (default: with its TCP facts) or 'close'. */
   releaseOn?: 'summary' | 'close';
-  /** Make the statistics (default false: they grow with the connections). */
+  /** Make the statistics of the trace (default false: they grow with the connections; never with `separately`). */
   statistics?: boolean;
   /** Each session once it is over, numbered (and with `separately` labelled) as the full report numbers it; sessions end in any order. */
-  onSession: (session: FtpSession) => void;
+  onSession?: (session: FtpSession) => void;
 }
 
 /**
@@ -165,7 +192,8 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
     let sessions = 0;
     const report = await analyze(source, {
       ...options,
-      statistics: how.statistics ?? false,
+      // Statistics of separate captures would mix unrelated traces (as analyzeSeparately, none).
+      statistics: how.separately !== true && how.statistics === true,
       ftp: {
         ...options.ftp,
         keepSessions: false,
@@ -174,7 +202,7 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
         onSession: (s) => {
           sessions++;
           relabel?.(s);
-          how.onSession(s);
+          how.onSession?.(s);
           options.ftp?.onSession?.(s);
         },
       },

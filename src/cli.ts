@@ -5,7 +5,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
 import type { CaptureWarning } from './capture/Frame.js';
-import { analyze, analyzeCredentials, analyzeSeparately, type AnalyzeOptions } from './analyze.js';
+import { analyze, analyzeCredentials, analyzeSeparately, analyzeSessionBySession, type AnalyzeOptions } from './analyze.js';
 import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
 import { renderCredentialsJson, reportJsonChunks } from './report/ftpJson.js';
@@ -345,7 +345,8 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
-    const report = await withProgress(captures, opts, false, (capture) => analyze(captures, { ...analyzeOptions(opts), capture }));
+    // The statistics need a little of each session; the sessions themselves are not kept.
+    const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, { statistics: true }));
     const statistics = report.statistics;
     if (statistics === undefined) throw new Error('no statistics for this capture');
     await writeText(opts, opts.format === 'json' ? renderStatisticsJson(report.schemaVersion, statistics) : renderStatisticsText(statistics), opts.format === 'json');

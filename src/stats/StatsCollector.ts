@@ -38,6 +38,20 @@ export interface SessionInput {
   }>;
 }
 
+/** What the statistics read of a TCP connection summary. */
+interface ConnectionFigures {
+  stream: number;
+  client: { ip: string; port: number };
+  server: { ip: string; port: number };
+  firstSender: TcpConnection['firstSender'];
+  firstFrame: number;
+  lastFrame: number;
+  relativeStartNs: number;
+  durationNs: number;
+  fromClient: { frames: number; bytes: number; payloadBytes: number };
+  fromServer: { frames: number; bytes: number; payloadBytes: number };
+}
+
 /** Frames Wireshark marks tcp.analysis.retransmission: plain, fast and spurious retransmissions. */
 const RETRANSMISSION = TcpAnalysis.RETRANSMISSION | TcpAnalysis.FAST_RETRANSMISSION | TcpAnalysis.SPURIOUS_RETRANSMISSION;
 
@@ -64,7 +78,8 @@ export class StatsCollector {
   #lastFrame = new Float64Array(64);
   #lastMs = new Float64Array(64);
   #streamCount = 0;
-  readonly #connections: TcpConnection[] = [];
+  /** What the tables read of each connection summary (the summaries themselves are large: not kept). */
+  readonly #connections: ConnectionFigures[] = [];
 
   /**
    * One frame, in capture order; `tcp` is what TcpStage.process returned for it (undefined for
@@ -100,14 +115,22 @@ export class StatsCollector {
     this.#lastMs[s] = ms;
   }
 
-  /** The TCP stage's connection summaries received so far. */
-  get summaries(): readonly TcpConnection[] {
-    return this.#connections;
-  }
-
   /** A connection summary from the TCP stage (its `onConnection`). */
-  connection(summary: TcpConnection): void {
-    this.#connections.push(summary);
+  connection(c: TcpConnection): void {
+    // Each summary carries its handshake, teardown and analysis facts too, some kilobytes: a
+    // capture of many thousand connections kept hundreds of MB of them for these few numbers.
+    this.#connections.push({
+      stream: c.stream,
+      client: { ip: c.client.ip, port: c.client.port },
+      server: { ip: c.server.ip, port: c.server.port },
+      firstSender: c.firstSender,
+      firstFrame: c.firstFrame,
+      lastFrame: c.lastFrame,
+      relativeStartNs: c.relativeStartNs,
+      durationNs: c.durationNs,
+      fromClient: { frames: c.fromClient.frames, bytes: c.fromClient.bytes, payloadBytes: c.fromClient.payloadBytes },
+      fromServer: { frames: c.fromServer.frames, bytes: c.fromServer.bytes, payloadBytes: c.fromServer.payloadBytes },
+    });
   }
 
   /**
@@ -193,7 +216,7 @@ export class StatsCollector {
     };
   }
 
-  #connection(c: TcpConnection, role: ConnectionStatistics['role'], session: number | null): ConnectionStatistics {
+  #connection(c: ConnectionFigures, role: ConnectionStatistics['role'], session: number | null): ConnectionStatistics {
     const seconds = c.durationNs / 1e9;
     const side = (d: 0 | 1): ConnectionDirection => {
       const figures = d === 0 ? c.fromClient : c.fromServer;
@@ -288,7 +311,7 @@ function seconds(ns: number): number {
 }
 
 /** tshark's conversation row from the TCP stage's summary: A is the side that sent first. */
-function conversation(c: TcpConnection): TcpConversation {
+function conversation(c: ConnectionFigures): TcpConversation {
   const aIsClient = c.firstSender === 'client';
   const a = aIsClient ? c.fromClient : c.fromServer;
   const b = aIsClient ? c.fromServer : c.fromClient;

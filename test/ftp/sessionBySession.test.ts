@@ -1,9 +1,9 @@
-// `ftp-inspect creds` and `ftp-inspect sessions` analyse in memory that does not grow with the
+// `ftp-inspect creds`, `sessions` and `stats` analyse in memory that does not grow with the
 // sessions (analyzeSessionBySession: each session handed on once it is over and dropped; only
-// its credentials or its one-line summary kept; issue 7). Nothing of that may change the
-// answer: on every fixture and public capture the credentials and session lines, their order
-// and numbering, the redaction and the capture warnings must be the full analysis's — also for
-// several captures merged by time, and with --separate.
+// its credentials, its one-line summary or what the statistics read is kept; issue 7). Nothing
+// of that may change the answer: on every fixture and public capture the credentials, session
+// lines and statistics, their order and numbering, the redaction and the capture warnings must
+// be the full analysis's — also for several captures merged by time, and with --separate.
 import { describe, expect, it } from 'vitest';
 import { analyze, analyzeCredentials, analyzeSeparately, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import { hasCleartextCredentials } from '../../src/ftp/FtpAnalyzer.js';
@@ -20,7 +20,10 @@ async function sessionLines(files: string[], options: AnalyzeOptions = {}, separ
 }
 
 async function check(file: string): Promise<void> {
-  expect(await sessionLines([file])).toEqual((await analyze(file)).sessions.map(sessionLine));
+  const report = await analyze(file);
+  expect(await sessionLines([file])).toEqual(report.sessions.map(sessionLine));
+  // `stats`: the statistics from the little kept of each session are the full report's.
+  expect((await analyzeSessionBySession([file], {}, { statistics: true })).statistics).toEqual(report.statistics);
   for (const redact of [false, true]) {
     const full = await analyze(file, { ftp: { redact } });
     const lean = await analyzeCredentials([file], { ftp: { redact } });
@@ -52,7 +55,9 @@ describe('creds and sessions without keeping sessions give the full analysis\'s 
     expect(separate.captures).toEqual(full.captures);
     expect(renderCredentialsText(separate)).toBe(renderCredentialsText(full));
     expect(await sessionLines(files, {}, true)).toEqual(full.sessions.map(sessionLine));
-    expect(await sessionLines(files)).toEqual((await analyze(files)).sessions.map(sessionLine));
+    const mergedFull = await analyze(files);
+    expect(await sessionLines(files)).toEqual(mergedFull.sessions.map(sessionLine));
+    expect((await analyzeSessionBySession(files, {}, { statistics: true })).statistics).toEqual(mergedFull.statistics);
   }, 120_000);
 });
 
