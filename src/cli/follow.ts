@@ -2,7 +2,7 @@
 // Follow TCP Stream shows it. Wiring only; the work is in src/follow.ts and src/report/follow.ts.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { analyze, REPORT_SCHEMA_VERSION, type AnalyzeOptions } from '../analyze.js';
+import { analyzeSessionBySession, REPORT_SCHEMA_VERSION, type AnalyzeOptions } from '../analyze.js';
 import { followStream, type FollowSide, type FollowTurn } from '../follow.js';
 import {
   followJsonFooter, followJsonHeader, followJsonTurn, followTextFooter, followTextHeader, followTextTurn, safeJson, type FollowShow, type FollowTitle,
@@ -11,6 +11,7 @@ import { outputTraits, type ColorChoice } from '../report/terminal.js';
 import { escapeControls } from '../report/text.js';
 import { Output } from './output.js';
 import type { ReadCaptureOptions } from '../capture/readCapture.js';
+import type { FtpSession } from '../ftp/model.js';
 import { UsageError } from './usage.js';
 
 export interface FollowDeps {
@@ -95,10 +96,18 @@ async function runFollow(captures: string[], session: number | undefined, opts: 
   const title: FollowTitle & { session?: number; transfer?: number } = { stream: opts.stream ?? -1 };
   if (session !== undefined) {
     if (captures.includes('-')) throw new UsageError('a session number needs the capture read twice; standard input can be read once: use --stream N');
-    const report = await deps.withProgress(captures, opts, false, (capture) => analyze(captures, { ...deps.analyzeOptions(opts as never), capture }));
-    const s = report.sessions.find((x) => x.id === session);
+    // Only the session asked for is kept; the others are dropped as they end (a capture may hold very many).
+    const found: { session?: FtpSession; count: number } = { count: 0 };
+    await deps.withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...deps.analyzeOptions(opts as never), capture }, {
+      onSession: (x) => {
+        found.count++;
+        if (x.id === session) found.session = x;
+      },
+    }));
+    const s = found.session;
+    const sessions = found.count;
     if (!s) {
-      const have = report.sessions.length === 0 ? 'it has no FTP session' : `its sessions are 1-${report.sessions.length}`;
+      const have = sessions === 0 ? 'it has no FTP session' : `its sessions are 1-${sessions}`;
       throw new UsageError(`no FTP session ${session} in ${capture}: ${have}`);
     }
     title.session = session;
