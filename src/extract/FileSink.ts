@@ -37,7 +37,7 @@ import {
   type MissingReason,
   warningLine,
 } from './Manifest.js';
-import { EntryStore } from './EntryStore.js';
+import { TextSpool } from '../util/TextSpool.js';
 import { type Piece, reassemblePieces } from './Reassembly.js';
 import { NameAllocator, listingName, orphanName, remotePathParts, sanitizeComponent } from './SafeName.js';
 import { MAX_PENDING_JOBS, runWriterJob, WriterThread, type WriterPart, type WriterResult } from './WriterThread.js';
@@ -128,7 +128,8 @@ export class FileSink {
    * buffers are not kept); once closed, its manifest entry is in #entries under the same slot.
    */
   #files: Array<ExtractedFile | null> = [];
-  readonly #entries: EntryStore;
+  /** Closed files' manifest entries (JSON), by slot, until manifest.json is written. */
+  readonly #entries: TextSpool;
   /** Slots of the files that may be pieces of one remote file, by pieceKey (for reassembly). */
   #pieces = new Map<string, number[]>();
   /** Slots of files whose transfer was judged aborted, and of those judged to end where the remote file ends (ExtractedFile.judged). */
@@ -159,7 +160,7 @@ export class FileSink {
     this.batchBytes = Math.max(1, options.batchBytes ?? DEFAULT_BATCH);
     this.maxWarnings = options.maxWarnings ?? 100;
     this.#names = new NameAllocator([MANIFEST_NAME]);
-    this.#entries = new EntryStore(dir);
+    this.#entries = new TextSpool(dir);
     const w = options.writerThread;
     this.#writer = w === false ? undefined : w instanceof WriterThread ? w : new WriterThread(CREATE_FLAGS);
   }
@@ -207,7 +208,7 @@ export class FileSink {
     void file.closed.then((entry) => {
       this.#active.delete(file);
       this.#files[slot] = null;
-      this.#entries.put(slot, entry);
+      this.#entries.put(slot, JSON.stringify(entry));
     });
     return file;
   }
@@ -330,7 +331,7 @@ export class FileSink {
 
   /** A closed file's manifest entry as it goes into the manifest. */
   #finalEntry(slot: number): ManifestEntry {
-    const e = this.#entries.get(slot)!;
+    const e = JSON.parse(this.#entries.get(slot)!) as ManifestEntry;
     // Every byte that came is there, but the transfer was cut: what followed is unknown.
     if (this.#aborted.has(slot) && !e.missingDetail.some((m) => m.end === null || m.end >= e.size)) {
       e.missingDetail.push({ start: e.size, end: null, reason: 'aborted' });

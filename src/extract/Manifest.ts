@@ -1,6 +1,6 @@
 // DIR/manifest.json: what `ftp-inspect extract` wrote, and how much of each file the
 // capture really had. Written once, when extraction ends (FileSink.finish or close), entry by
-// entry: the entries of closed files wait in a spool file (EntryStore), not in memory.
+// entry: the entries of closed files wait in a spool file (util/TextSpool), not in memory.
 //
 // Format (version "ftp-inspect-extract/1"):
 //

@@ -1,8 +1,9 @@
+// TextSpool: texts (here manifest entries as JSON) by slot, in a spool file that is never seen in its folder, or in memory when none can be made.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EntryStore } from '../../src/extract/EntryStore.js';
+import { TextSpool } from '../../src/util/TextSpool.js';
 import type { ManifestEntry } from '../../src/extract/Manifest.js';
 
 function entry(name: string, extra: Partial<ManifestEntry> = {}): ManifestEntry {
@@ -17,71 +18,77 @@ const work = mkdtempSync(join(tmpdir(), 'ftp-inspect-entries-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** 6,000 entries (several MiB) put in scrambled slot order, the multi-byte and long ones included. */
-function fill(store: EntryStore): Map<number, ManifestEntry> {
+/** The entry put at `slot`, parsed again. */
+const back = (store: TextSpool, slot: number): ManifestEntry | undefined => {
+  const text = store.get(slot);
+  return text === undefined ? undefined : (JSON.parse(text) as ManifestEntry);
+};
+
+function fill(store: TextSpool): Map<number, ManifestEntry> {
   const put = new Map<number, ManifestEntry>();
   for (let i = 0; i < 6000; i++) {
     const slot = (i * 7919) % 6000;
     const e = entry(`файл-${slot}-😀.bin`, { warnings: [`warning ${'x'.repeat(slot % 300)}`], missing: [[slot, null]], missingDetail: [{ start: slot, end: null, reason: 'gap' }] });
-    store.put(slot, e);
+    store.put(slot, JSON.stringify(e));
     put.set(slot, e);
   }
   return put;
 }
 
-describe('EntryStore', () => {
+describe('TextSpool', () => {
   it('with a folder: entries go to a spool file that is never seen there, memory stays at one chunk, every entry comes back', () => {
     const dir = mkdtempSync(join(work, 'spool-'));
-    const store = new EntryStore(dir);
+    const store = new TextSpool(dir);
     const put = fill(store);
     expect(store.spooling).toBe(true);
     expect(store.heldBytes).toBe(1024 * 1024);
     // The spool was unlinked as soon as it was made: the user's folder holds nothing of it.
     expect(readdirSync(dir)).toEqual([]);
-    for (const [slot, e] of put) expect(store.get(slot)).toEqual(e);
+    for (const [slot, e] of put) expect(back(store, slot)).toEqual(e);
     // A large entry after the spool started, and entries still in the unspooled chunk.
     const big = entry('holes.bin', { missing: Array.from({ length: 100_000 }, (_, i): [number, number] => [2 * i, 2 * i + 1]) });
-    store.put(6000, big);
-    store.put(6001, entry('last.bin'));
-    expect(store.get(6000)).toEqual(big);
-    expect(store.get(6001)!.name).toBe('last.bin');
-    expect(store.get(17)).toEqual(put.get(17));
+    store.put(6000, JSON.stringify(big));
+    store.put(6001, JSON.stringify(entry('last.bin')));
+    expect(back(store, 6000)).toEqual(big);
+    expect(back(store, 6001)!.name).toBe('last.bin');
+    expect(back(store, 17)).toEqual(put.get(17));
     store.close();
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('when no spool can be made there (no such folder), keeps the entries in memory and gives every one back', () => {
-    const store = new EntryStore(join(work, 'does-not-exist'));
+    const store = new TextSpool(join(work, 'does-not-exist'));
     const put = fill(store);
     expect(store.spooling).toBe(false);
     expect(store.heldBytes).toBeGreaterThan(2 * 1024 * 1024);
-    for (const [slot, e] of put) expect(store.get(slot)).toEqual(e);
+    for (const [slot, e] of put) expect(back(store, slot)).toEqual(e);
   });
 
   it('gives back every entry as it was put, in any order of slots, across chunks and with multi-byte names', () => {
-    const store = new EntryStore();
+    const store = new TextSpool();
     const put = new Map<number, ManifestEntry>();
     // Slots put out of order (files close in any order), enough entries to fill several 1 MiB chunks.
     for (let i = 0; i < 6000; i++) {
       const slot = (i * 7919) % 6000;
       const e = entry(`файл-${slot}-😀.bin`, { warnings: [`warning ${'x'.repeat(slot % 300)}`], missing: [[slot, null]], missingDetail: [{ start: slot, end: null, reason: 'gap' }] });
-      store.put(slot, e);
+      store.put(slot, JSON.stringify(e));
       put.set(slot, e);
     }
     expect(store.heldBytes).toBeGreaterThan(2 * 1024 * 1024);
-    for (const [slot, e] of put) expect(store.get(slot)).toEqual(e);
-    expect(store.get(6000)).toBeUndefined();
-    expect(store.get(1_000_000)).toBeUndefined();
+    for (const [slot, e] of put) expect(back(store, slot)).toEqual(e);
+    expect(back(store, 6000)).toBeUndefined();
+    expect(back(store, 1_000_000)).toBeUndefined();
   });
 
   it('an entry larger than a chunk (thousands of missing ranges) gets a chunk of its own', () => {
-    const store = new EntryStore();
+    const store = new TextSpool();
     const ranges: Array<[number, number | null]> = Array.from({ length: 100_000 }, (_, i) => [2 * i, 2 * i + 1]);
     const big = entry('holes.bin', { missing: ranges, complete: false });
-    store.put(0, entry('before.bin'));
-    store.put(1, big);
-    store.put(2, entry('after.bin'));
-    expect(store.get(1)).toEqual(big);
-    expect(store.get(0)!.name).toBe('before.bin');
-    expect(store.get(2)!.name).toBe('after.bin');
+    store.put(0, JSON.stringify(entry('before.bin')));
+    store.put(1, JSON.stringify(big));
+    store.put(2, JSON.stringify(entry('after.bin')));
+    expect(back(store, 1)).toEqual(big);
+    expect(back(store, 0)!.name).toBe('before.bin');
+    expect(back(store, 2)!.name).toBe('after.bin');
   });
 });

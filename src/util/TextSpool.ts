@@ -1,26 +1,25 @@
-// The manifest entries of closed files, kept until manifest.json is written: as UTF-8 JSON in
-// a spool file beside the extracted files, so that memory does not grow with the number of
-// files written (a million files would otherwise hold some 450 MB of entries).
+// Texts kept by slot until they are wanted, in memory that does not grow with their number: one
+// 1 MiB batch in memory, full batches in a spool file (UTF-8). Used for the manifest entries of
+// extracted files (FileSink) and for the text report's sessions, which end in any order and are
+// printed in order.
 //
-// Why not objects, or strings: V8 lets its old generation grow to several times the live heap
+// Why not strings or objects: V8 lets its old generation grow to several times the live heap
 // between full collections, so every megabyte kept alive on the heap costs several of RSS.
 // Why a file and not buffers: buffers are memory too, and grow with the capture.
 //
-// The spool is created with O_EXCL|O_NOFOLLOW in the output directory (the user chose it: it
-// is writable, and the files there dwarf ~450 bytes per entry) and unlinked at once, so nothing
-// is left behind whatever happens to the process; entries are written in 1 MiB batches and
-// read back by slot. When the spool cannot be created or written (a full disk), entries stay
-// in memory, as they all did before.
+// The spool is created with O_EXCL|O_NOFOLLOW in the folder given (the output folder, or the
+// system's temporary folder) and unlinked at once, so nothing is left behind whatever happens
+// to the process; texts are written in 1 MiB batches and read back by slot. When the spool
+// cannot be created or written (a full disk), texts stay in memory.
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ManifestEntry } from './Manifest.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 const SPOOL_FLAGS = fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
-export class EntryStore {
+export class TextSpool {
   /** The spool's descriptor; undefined before the first batch, or when entries stay in memory. */
   #fd: number | undefined;
   /** Spooling failed or was not asked for: chunks stay in memory. */
@@ -39,20 +38,19 @@ export class EntryStore {
   #offsets = new Float64Array(1024).fill(-1);
   #lengths = new Int32Array(1024);
 
-  /** `dir`: where the spool file goes; without it, entries are kept in memory. */
+  /** `dir`: where the spool file goes; without it, texts are kept in memory. */
   constructor(dir?: string) {
     this.#dir = dir;
     this.#inMemory = dir === undefined;
   }
 
-  /** Stores the entry of `slot` (replacing nothing: each slot is put once). */
-  put(slot: number, entry: ManifestEntry): void {
-    const text = JSON.stringify(entry);
+  /** Stores the text of `slot` (replacing nothing: each slot is put once). */
+  put(slot: number, text: string): void {
     const length = Buffer.byteLength(text);
     let chunk = this.#chunks[this.#chunks.length - 1];
     if (chunk === undefined || this.#used + length > chunk.length) {
-      // A chunk written to the spool is filled again; one kept in memory stays, and an entry
-      // larger than a chunk (thousands of missing ranges) gets a chunk of its own size.
+      // A chunk written to the spool is filled again; one kept in memory stays, and a text
+      // larger than a chunk gets a chunk of its own size.
       const spooled = chunk !== undefined && this.#retire();
       if (spooled) this.#chunks.pop();
       chunk = spooled && length <= chunk!.length ? chunk! : Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, length));
@@ -66,34 +64,31 @@ export class EntryStore {
     this.#used += length;
   }
 
-  /** The entry of `slot`, as it was put; undefined when none was. */
-  get(slot: number): ManifestEntry | undefined {
+  /** The text of `slot`, as it was put; undefined when none was. */
+  get(slot: number): string | undefined {
     if (slot >= this.#offsets.length) return undefined;
     const at = this.#offsets[slot]!;
     if (at < 0) return undefined;
     const length = this.#lengths[slot]!;
-    let text: string;
     if (at < this.#spooled) {
       const buf = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
         const n = readSync(this.#fd!, buf, got, length - got, at + got);
-        if (n === 0) throw new Error('the manifest spool file is shorter than written');
+        if (n === 0) throw new Error('the spool file is shorter than written');
         got += n;
       }
-      text = buf.toString('utf8');
-    } else {
-      // In a chunk not spooled: find it by the chunks' used lengths (all full but the last).
-      let offset = at - this.#spooled;
-      let k = 0;
-      const last = this.#chunks.length - 1;
-      for (; k < last; k++) {
-        if (offset < this.#fills[k]!) break;
-        offset -= this.#fills[k]!;
-      }
-      text = this.#chunks[k]!.toString('utf8', offset, offset + length);
+      return buf.toString('utf8');
     }
-    return JSON.parse(text) as ManifestEntry;
+    // In a chunk not spooled: find it by the chunks' used lengths (all full but the last).
+    let offset = at - this.#spooled;
+    let k = 0;
+    const last = this.#chunks.length - 1;
+    for (; k < last; k++) {
+      if (offset < this.#fills[k]!) break;
+      offset -= this.#fills[k]!;
+    }
+    return this.#chunks[k]!.toString('utf8', offset, offset + length);
   }
 
   /** Bytes held in memory (chunks not spooled), for tests and measurements. */
@@ -103,7 +98,7 @@ export class EntryStore {
     return n;
   }
 
-  /** Whether entries go to a spool file (false: kept in memory). */
+  /** Whether texts go to a spool file (false: kept in memory). */
   get spooling(): boolean {
     return !this.#inMemory;
   }
@@ -142,7 +137,7 @@ export class EntryStore {
   }
 
   #open(): number {
-    const path = join(this.#dir!, `.ftp-inspect-manifest-${process.pid}-${randomBytes(6).toString('hex')}.spool`);
+    const path = join(this.#dir!, `.ftp-inspect-${process.pid}-${randomBytes(6).toString('hex')}.spool`);
     const fd = openSync(path, SPOOL_FLAGS, 0o600);
     try {
       unlinkSync(path);
