@@ -64,9 +64,9 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
   const onSession = options.ftp?.onSession;
   const ftp = createFtpAnalyzer(handed === undefined ? options.ftp : {
     ...options.ftp,
-    onSession: (s) => {
+    onSession: (s, context) => {
       handed.push(sessionInput(s));
-      onSession?.(s);
+      onSession?.(s, context);
     },
   });
   const sink = options.ftp?.extract?.sink;
@@ -179,7 +179,9 @@ export interface SessionBySessionOptions {
   /** Make the statistics of the trace (default false: they grow with the connections; never with `separately`). */
   statistics?: boolean;
   /** Each session once it is over, numbered (and with `separately` labelled) as the full report numbers it; sessions end in any order. */
-  onSession?: (session: FtpSession) => void;
+  onSession?: FtpAnalyzerOptions['onSession'];
+  /** Parse directory listings into the transfers (default false). */
+  listings?: boolean;
 }
 
 /**
@@ -198,12 +200,12 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
         ...options.ftp,
         keepSessions: false,
         releaseOn: how.releaseOn ?? 'summary',
-        listings: false,
-        onSession: (s) => {
+        listings: how.listings === true,
+        onSession: (s, context) => {
           sessions++;
           relabel?.(s);
-          how.onSession?.(s);
-          options.ftp?.onSession?.(s);
+          how.onSession?.(s, context);
+          options.ftp?.onSession?.(s, context);
         },
       },
     });

@@ -49,6 +49,13 @@ export class DataConnectionLinker {
   readonly #sessions: SessionTransfers[] = [];
   readonly #expectations: DataChannelExpectations<SessionTransfers>;
   readonly #unused: Array<{ e: Expectation<SessionTransfers>; reason: UnusedExpectation['reason'] }> = [];
+  /**
+   * Releasing sessions: their unused expectations, made at once (the session's number is its
+   * ordinal, and nothing of the session is kept): expired and refused ones as they happen, and
+   * those still pending when the session was released, with their order of announcement.
+   */
+  readonly #unusedReleased: UnusedExpectation[] = [];
+  readonly #pendingAtRelease: Array<{ seq: number; unused: UnusedExpectation }> = [];
   readonly #byStream = new Map<number, { consumer: DataConnectionConsumer; bound?: BoundConnection; session?: SessionTransfers; orphan?: OrphanDataConnection }>();
   readonly #orphans: OrphanDataConnection[] = [];
   readonly #extraction: DataExtraction | undefined;
@@ -94,7 +101,12 @@ export class DataConnectionLinker {
     s.finish();
     const i = this.#sessions.lastIndexOf(s);
     if (i >= 0) this.#sessions.splice(i, 1);
-    for (const e of this.#expectations.pendingOf(s)) this.#expectations.remove(e);
+    // Never connected, as far as this session goes (a full analysis would still tie a later
+    // connection to it, the one difference of releasing sessions).
+    for (const e of this.#expectations.pendingOf(s)) {
+      this.#expectations.remove(e);
+      this.#pendingAtRelease.push({ seq: e.seq, unused: unusedOf(e.announcement, s.ordinal, 'never-connected') });
+    }
   }
 
   #connectionDone(owner: SessionTransfers): void {
@@ -103,7 +115,8 @@ export class DataConnectionLinker {
   }
 
   #unusedExpectation(e: Expectation<SessionTransfers>, reason: UnusedExpectation['reason']): void {
-    if (!this.#releasing) this.#unused.push({ e, reason });
+    if (this.#releasing) this.#unusedReleased.push(unusedOf(e.announcement, e.owner.ordinal, reason));
+    else this.#unused.push({ e, reason });
   }
 
   /** For the TCP stage's factory: a consumer when the connection is FTP data, else undefined. */
@@ -170,7 +183,11 @@ export class DataConnectionLinker {
     // Session numbers are given at the end; the files opened earlier learn theirs now.
     for (const f of this.#files) if (f.owner) f.file.info.session = sessionId(f.owner);
     for (const e of this.#expectations.drain()) this.#unusedExpectation(e, 'never-connected');
-    const unusedExpectations = this.#unused.map(({ e, reason }) => unusedOf(e.announcement, sessionId(e.owner), reason));
+    // As a full analysis lists them: expired and refused ones as they happened, then the never
+    // connected ones in the order they were announced.
+    const unusedExpectations = this.#releasing
+      ? [...this.#unusedReleased, ...this.#pendingAtRelease.sort((a, b) => a.seq - b.seq).map((p) => p.unused)]
+      : this.#unused.map(({ e, reason }) => unusedOf(e.announcement, sessionId(e.owner), reason));
     for (const o of this.#orphans) o.connection = this.#byStream.get(o.connection.stream)?.consumer.refresh() ?? o.connection;
     return { orphans: this.#orphans, unusedExpectations };
   }

@@ -49,12 +49,16 @@ export interface FtpAnalyzerOptions {
    * data connections' —, handed to `onSession` and dropped, so memory does not grow with the
    * number of sessions (`ftp-inspect extract`). Its number is then the order its control
    * connection was seen in (the report's order too, for one capture), no later connection is
-   * tied to it, and `finish()` returns no sessions, credentials or unused expectations (orphans
-   * are still listed). Default true: everything is kept for the report.
+   * tied to it, and `finish()` returns no sessions or credentials (orphans and unused
+   * expectations are still listed). Default true: everything is kept for the report.
    */
   keepSessions?: boolean;
-  /** With `keepSessions: false`: each session once it is finished (masked with `redact`). */
-  onSession?: (session: FtpSession) => void;
+  /**
+   * With `keepSessions: false`: each session once it is finished (masked with `redact`), and the
+   * capture's start as the report will give it (`FtpReport.captureStart`: the first frame with a
+   * time; undefined while none had one).
+   */
+  onSession?: (session: FtpSession, context: { captureStart: string | undefined }) => void;
   /**
    * With `keepSessions: false`, when a session is over: 'summary' (default, as above) or
    * 'close': once its control and data connections closed (FIN or RST both ways), without
@@ -193,7 +197,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     }
     if (!options.onSession) return;
     const report: FtpReport = { sessions: [s], credentials: [], redacted: false };
-    options.onSession(options.redact ? redactReport(report).sessions[0]! : s);
+    options.onSession(options.redact ? redactReport(report).sessions[0]! : s, { captureStart });
   };
 
   const nameServer = (s: FtpSession): void => {
@@ -253,8 +257,8 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       if (!keep) {
         // Sessions still open at the end of the capture, in the order they were seen.
         for (const e of [...unfinished].sort((a, b) => a.transfers.ordinal - b.transfers.ordinal)) release(e);
-        const { orphans } = linker.finish(() => 0);
-        const report: FtpReport = { sessions: [], credentials: [], redacted: options.redact === true, orphans, unusedExpectations: [] };
+        const { orphans, unusedExpectations } = linker.finish(() => 0);
+        const report: FtpReport = { sessions: [], credentials: [], redacted: options.redact === true, orphans, unusedExpectations };
         if (captureStart !== undefined) report.captureStart = captureStart;
         return report;
       }
