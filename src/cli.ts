@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Command-line wiring only: parse options, call the library, print, choose the exit status.
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
@@ -9,7 +10,7 @@ import { analyze, analyzeCredentials, analyzeSeparately, analyzeSessionBySession
 import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
 import { renderCredentialsJson, reportJsonChunks } from './report/ftpJson.js';
-import { renderCredentialsText, renderSessionsText } from './report/ftpSessionText.js';
+import { renderCredentialsText, renderSessionsText, SessionsTextStream } from './report/ftpSessionText.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderHtml } from './report/html.js';
 import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
@@ -215,6 +216,36 @@ function printReportWarnings(report: { captures: Array<{ name: string; warnings:
   for (const capture of report.captures) printCaptureWarnings(capture.name === '-' ? 'standard input' : capture.name, capture.warnings);
 }
 
+/**
+ * The text report made session by session (analyzeSessionBySession): each session's text is
+ * made as it ends and kept in a spool file beside the output (or in the system's temporary
+ * folder), so memory does not grow with the sessions; the report is then written in order,
+ * byte for byte what the whole-report renderer gives, fitted and coloured piece by piece.
+ */
+async function textReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions & { allLines?: boolean; time: 'relative' | 'epoch' }): Promise<void> {
+  const toFile = opts.output !== undefined && opts.output !== '-';
+  const stream = new SessionsTextStream({ allReplyLines: opts.allLines === true, time: opts.time }, toFile ? dirname(resolve(opts.output!)) : tmpdir());
+  const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
+    listings: true,
+    onSession: (s, context) => stream.add(s, context),
+  }));
+  const out = await Output.open(opts.output);
+  const traits = outputTraits(opts.color ?? 'auto', process.stdout, toFile);
+  let since = 0;
+  for (const piece of stream.pieces(report)) {
+    // Whole lines each: fitting to the terminal and colouring look at nothing beyond a session.
+    const text = `${decorate(piece.slice(0, -1), traits)}\n`;
+    out.write(text);
+    since += text.length;
+    if (since >= 1024 * 1024) {
+      since = 0;
+      await out.writer.drained();
+    }
+  }
+  await out.commit();
+  printReportWarnings(report);
+}
+
 /** The HTML report; its sequence plots come from the model's plot points (analysed with `plots`). */
 function htmlReport(report: Report, opts: FtpCliOptions & { output?: string; extract?: string }): string {
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
@@ -260,6 +291,10 @@ ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & OutputCliOptions & { format: 'text' | 'json' | 'md' | 'html'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     if (opts.format === 'html') opts.plots = true;
     const extract = opts.extract;
+    if (opts.format === 'text' && extract === undefined && opts.separate !== true) {
+      await textReportBySession(captures, opts);
+      return;
+    }
     const report = await withProgress(captures, opts, false, async (capture) => extract !== undefined
       ? analyzeExtracting(captures, opts, extract, capture).then(async ({ report, sink }) => {
         await sink.finish();

@@ -10,6 +10,8 @@ import type {
 } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import { listingEntryLine, listingSummary } from './listingText.js';
+import { credentialsOf } from '../ftp/FtpAnalyzer.js';
+import { TextSpool } from '../util/TextSpool.js';
 import { escapeControls } from './text.js';
 import { boxedTable, plainTable, type TableCell } from './textTable.js';
 
@@ -62,18 +64,142 @@ export function renderSessionsText(report: FtpReport, options: SessionsTextOptio
   // Without the capture's first frame (no packets were shown to the analyzer), count from the first session.
   const base = report.captureStart ?? report.sessions[0]?.start.time;
   const clock = new Clock(base, options.time ?? 'relative');
-  const out: string[] = [];
   const n = report.sessions.length;
-  out.push(n === 0 ? 'No FTP control connection found.' : `${n} FTP control connection${n === 1 ? '' : 's'} found.`);
-  if (report.redacted) out.push('Passwords are masked (--redact).');
-  for (const s of report.sessions) out.push('', sessionText(s, clock, options));
-  const extra = orphansText(report);
-  if (extra.length > 0) out.push('', 'Data connections without a session', ...extra);
-  if (n > 0) {
-    out.push('', 'Credentials', renderCredentialsText(report, { indent: '  ' }));
-    out.push('', 'What an eavesdropper learns', eavesdropper(report));
+  const out = headerLines(n, report.redacted);
+  const closing = new Closing();
+  for (const s of report.sessions) {
+    out.push('', sessionText(s, clock, options));
+    closing.add(sessionFacts(s, []));
   }
+  out.push(...closing.lines(report, n, report.credentials));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The same report made session by session, for a capture too large to hold every session
+ * (analyzeSessionBySession): `add` each session as it ends — its text is made then and kept in
+ * a spool file (util/TextSpool) with the little the closing sections need of it — and `pieces`
+ * gives the report, byte for byte what renderSessionsText gives, in pieces of whole lines.
+ */
+export class SessionsTextStream {
+  readonly #options: SessionsTextOptions;
+  readonly #spool: TextSpool;
+  #count = 0;
+  #lastId = 0;
+  #firstStart: string | undefined;
+  #clock: Clock | undefined;
+
+  /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
+  constructor(options: SessionsTextOptions = {}, spoolDir?: string) {
+    this.#options = options;
+    this.#spool = new TextSpool(spoolDir);
+  }
+
+  /** A session as it ends (FtpAnalyzerOptions.onSession), with the capture's start as the report will give it. */
+  add(s: FtpSession, context: { captureStart: string | undefined }): void {
+    this.#count++;
+    if (s.id > this.#lastId) this.#lastId = s.id;
+    if (s.id === 1) this.#firstStart = s.start.time;
+    const facts = sessionFacts(s, credentialsOf([s]));
+    const clock = this.#clockFor(context.captureStart);
+    // No frame had a time yet (relative times count from the first session then): made at the end.
+    this.#spool.put(s.id, JSON.stringify(clock ? { text: sessionText(s, clock, this.#options), facts } : { session: s, facts }));
+  }
+
+  /** The report, each piece whole lines ending in a newline; `report` is the analysis's (its sessions were not kept). */
+  *pieces(report: FtpReport): Generator<string> {
+    try {
+      const n = this.#count;
+      yield `${headerLines(n, report.redacted).join('\n')}\n`;
+      const clock = new Clock(report.captureStart ?? this.#firstStart, this.#options.time ?? 'relative');
+      const closing = new Closing();
+      const credentials: FtpCredential[] = [];
+      for (let id = 1; id <= this.#lastId; id++) {
+        const kept = this.#spool.get(id);
+        if (kept === undefined) continue;
+        const { text, session, facts } = JSON.parse(kept) as { text?: string; session?: FtpSession; facts: SessionFacts };
+        yield `\n${text ?? sessionText(session!, clock, this.#options)}\n`;
+        closing.add(facts);
+        for (const c of facts.credentials) credentials.push(c);
+      }
+      const tail = closing.lines(report, n, credentials);
+      if (tail.length > 0) yield `${tail.join('\n')}\n`;
+    } finally {
+      this.#spool.close();
+    }
+  }
+
+  #clockFor(captureStart: string | undefined): Clock | undefined {
+    const mode = this.#options.time ?? 'relative';
+    if (mode === 'relative' && captureStart === undefined) return undefined;
+    // The capture's start never changes once known: one clock serves every session.
+    this.#clock ??= new Clock(captureStart, mode);
+    return this.#clock;
+  }
+}
+
+function headerLines(n: number, redacted: boolean): string[] {
+  const out = [n === 0 ? 'No FTP control connection found.' : `${n} FTP control connection${n === 1 ? '' : 's'} found.`];
+  if (redacted) out.push('Passwords are masked (--redact).');
+  return out;
+}
+
+/** Commands whose argument names a file or directory an eavesdropper reads. */
+const NAMING_COMMANDS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SIZE', 'MDTM', 'CWD']);
+
+/** What the closing sections read of one session. */
+interface SessionFacts {
+  credentials: FtpCredential[];
+  /** "RETR a.txt": the names its commands put on the wire, each once, in order. */
+  names: string[];
+  encrypted: boolean;
+  dataChannels: boolean;
+}
+
+function sessionFacts(s: FtpSession, credentials: FtpCredential[]): SessionFacts {
+  const names = new Set<string>();
+  for (const c of s.commands) if (NAMING_COMMANDS.has(c.command) && c.arg !== '') names.add(`${c.command} ${c.arg}`);
+  return { credentials, names: [...names], encrypted: s.encrypted, dataChannels: s.dataChannels.length > 0 };
+}
+
+/** The sections after the sessions, gathered session by session in the report's order. */
+class Closing {
+  readonly #files = new Set<string>();
+  #encrypted = 0;
+  #dataChannels = false;
+
+  add(f: SessionFacts): void {
+    for (const name of f.names) this.#files.add(name);
+    if (f.encrypted) this.#encrypted++;
+    if (f.dataChannels) this.#dataChannels = true;
+  }
+
+  /** Data connections without a session, the credentials table and what an eavesdropper learns. */
+  lines(report: FtpReport, sessions: number, credentials: readonly FtpCredential[]): string[] {
+    const out: string[] = [];
+    const extra = orphansText(report);
+    if (extra.length > 0) out.push('', 'Data connections without a session', ...extra);
+    if (sessions > 0) {
+      out.push('', 'Credentials', renderCredentialsText({ ...report, credentials: [...credentials] }, { indent: '  ' }));
+      out.push('', 'What an eavesdropper learns', this.#eavesdropper(credentials));
+    }
+    return out;
+  }
+
+  #eavesdropper(credentials: readonly FtpCredential[]): string {
+    const out: string[] = [];
+    const creds = credentials.filter((c) => c.password !== null || (c.user !== null && !c.anonymous));
+    if (creds.length > 0) out.push(`  ${creds.length} login${creds.length === 1 ? '' : 's'} in cleartext: user names${creds.some((c) => c.password !== null) ? ' and passwords' : ''} (see Credentials)`);
+    if (this.#files.size > 0) {
+      const list = [...this.#files];
+      out.push(`  file and directory names: ${list.slice(0, 20).map(safe).join(', ')}${list.length > 20 ? `, … (${list.length} in all)` : ''}`);
+    }
+    const encrypted = this.#encrypted;
+    if (encrypted > 0) out.push(`  ${encrypted} session${encrypted === 1 ? ' is' : 's are'} (partly) encrypted: what happened inside TLS cannot be read`);
+    if (this.#dataChannels) out.push('  where data connections go (addresses and ports above); file contents travel in those connections, in cleartext unless protected');
+    if (out.length === 0) out.push('  nothing beyond the addresses and ports');
+    return out.join('\n');
+  }
 }
 
 function sessionText(s: FtpSession, clock: Clock, options: SessionsTextOptions): string {
@@ -292,27 +418,6 @@ function teardownText(s: FtpSession): string[] {
     }
   }
   return out;
-}
-
-function eavesdropper(report: FtpReport): string {
-  const out: string[] = [];
-  const creds = report.credentials.filter((c) => c.password !== null || (c.user !== null && !c.anonymous));
-  if (creds.length > 0) out.push(`  ${creds.length} login${creds.length === 1 ? '' : 's'} in cleartext: user names${creds.some((c) => c.password !== null) ? ' and passwords' : ''} (see Credentials)`);
-  const files = new Set<string>();
-  for (const s of report.sessions) {
-    for (const c of s.commands) {
-      if (['RETR', 'STOR', 'STOU', 'APPE', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SIZE', 'MDTM', 'CWD'].includes(c.command) && c.arg !== '') files.add(`${c.command} ${c.arg}`);
-    }
-  }
-  if (files.size > 0) {
-    const list = [...files];
-    out.push(`  file and directory names: ${list.slice(0, 20).map(safe).join(', ')}${list.length > 20 ? `, … (${list.length} in all)` : ''}`);
-  }
-  const encrypted = report.sessions.filter((s) => s.encrypted);
-  if (encrypted.length > 0) out.push(`  ${encrypted.length} session${encrypted.length === 1 ? ' is' : 's are'} (partly) encrypted: what happened inside TLS cannot be read`);
-  if (report.sessions.some((s) => s.dataChannels.length > 0)) out.push('  where data connections go (addresses and ports above); file contents travel in those connections, in cleartext unless protected');
-  if (out.length === 0) out.push('  nothing beyond the addresses and ports');
-  return out.join('\n');
 }
 
 export interface CredentialsTextOptions {

@@ -1,0 +1,48 @@
+// The text report made session by session (SessionsTextStream over analyzeSessionBySession, what
+// `ftp-inspect CAPTURE` runs) must be byte for byte the whole-report renderer's text on every
+// fixture and public capture: with every reply line, with epoch times, with passwords masked,
+// and when no frame had a time yet as the sessions ended (their texts are then made at the end).
+import { describe, expect, it } from 'vitest';
+import { analyze, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
+import { renderSessionsText, SessionsTextStream, type SessionsTextOptions } from '../../src/report/ftpSessionText.js';
+import { seededRandom } from '../helpers/random.js';
+import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
+
+async function streamed(file: string, options: SessionsTextOptions, analyzeOptions: AnalyzeOptions = {}): Promise<string> {
+  const stream = new SessionsTextStream(options);
+  const report = await analyzeSessionBySession([file], analyzeOptions, { listings: true, onSession: (s, context) => stream.add(s, context) });
+  return [...stream.pieces(report)].join('');
+}
+
+const VARIANTS: Array<{ name: string; text: SessionsTextOptions; analyze?: AnalyzeOptions }> = [
+  { name: 'default', text: {} },
+  { name: 'every reply line, epoch times', text: { allReplyLines: true, time: 'epoch' } },
+  { name: 'passwords masked', text: {}, analyze: { ftp: { redact: true } } },
+];
+
+async function check(file: string): Promise<void> {
+  for (const v of VARIANTS) {
+    const whole = renderSessionsText(await analyze(file, v.analyze), v.text);
+    expect(await streamed(file, v.text, v.analyze), v.name).toBe(whole);
+  }
+}
+
+describe('the text report session by session is the whole report: fixtures', () => {
+  for (const file of fixtureCaptures()) it(captureLabel(file), () => check(file), 60_000);
+
+  it('sessions ending in any order, before any frame had a time: texts made at the end, counted from the first session', async () => {
+    const file = fixtureCaptures().find((f) => f.endsWith('parallel-sessions.pcap'))!;
+    const full = await analyze(file);
+    const { captureStart: _, ...withoutStart } = full;
+    const random = seededRandom(3);
+    const order = [...full.sessions].sort(() => random() - 0.5);
+    const stream = new SessionsTextStream();
+    for (const s of order) stream.add(structuredClone(s), { captureStart: undefined });
+    expect([...stream.pieces({ ...withoutStart, sessions: [] })].join('')).toBe(renderSessionsText(withoutStart));
+  });
+});
+
+describe(`the text report session by session is the whole report: public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}`, () => {
+  skipWithoutPublicCaptures();
+  for (const file of publicCaptures()) it(captureLabel(file), () => check(file), 120_000);
+});
