@@ -9,7 +9,7 @@ import type { CaptureWarning } from './capture/Frame.js';
 import { analyze, analyzeCredentials, analyzeSeparately, analyzeSessionBySession, type AnalyzeOptions } from './analyze.js';
 import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
-import { renderCredentialsJson, reportJsonChunks } from './report/ftpJson.js';
+import { renderCredentialsJson, ReportJsonStream, reportJsonChunks } from './report/ftpJson.js';
 import { renderCredentialsText, renderSessionsText, SessionsTextStream } from './report/ftpSessionText.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderHtml } from './report/html.js';
@@ -246,6 +246,23 @@ async function textReportBySession(captures: string[], opts: FtpCliOptions & Out
   printReportWarnings(report);
 }
 
+/**
+ * The JSON report made session by session (as textReportBySession): each session's JSON is made
+ * as it ends and kept in a spool file; the report is then written in pieces, byte for byte the
+ * whole report's JSON.
+ */
+async function jsonReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
+  const toFile = opts.output !== undefined && opts.output !== '-';
+  const stream = new ReportJsonStream(toFile ? dirname(resolve(opts.output!)) : tmpdir());
+  const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
+    listings: true,
+    statistics: true,
+    onSession: (s) => stream.add(s),
+  }));
+  await writeAllPieces(opts.output, stream.chunks(report));
+  printReportWarnings(report);
+}
+
 /** The HTML report; its sequence plots come from the model's plot points (analysed with `plots`). */
 function htmlReport(report: Report, opts: FtpCliOptions & { output?: string; extract?: string }): string {
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
@@ -293,6 +310,10 @@ ${EXIT_STATUS_HELP}`)
     const extract = opts.extract;
     if (opts.format === 'text' && extract === undefined && opts.separate !== true) {
       await textReportBySession(captures, opts);
+      return;
+    }
+    if (opts.format === 'json' && extract === undefined && opts.separate !== true && opts.plots !== true) {
+      await jsonReportBySession(captures, opts);
       return;
     }
     const report = await withProgress(captures, opts, false, async (capture) => extract !== undefined

@@ -3,7 +3,9 @@
 // would act on (DEL, C1 controls such as CSI, bidirectional overrides, line separators)
 // written as \u escapes. The result is still valid JSON and parses to the same strings.
 
-import type { FtpReport } from '../ftp/model.js';
+import { credentialsOf } from '../ftp/FtpAnalyzer.js';
+import type { FtpCredential, FtpReport, FtpSession } from '../ftp/model.js';
+import { TextSpool } from '../util/TextSpool.js';
 
 const UNSAFE = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
@@ -31,7 +33,23 @@ export function* reportJsonChunks(report: FtpReport): Generator<string> {
 /** Levels written member by member (0 is the report itself). */
 const STREAMED_LEVELS = 4;
 
+/** The report's sessions as ReportJsonStream keeps them: each one's JSON text, by session number. */
+class SpooledSessions {
+  constructor(readonly spool: TextSpool, readonly lastId: number) {}
+}
+
 function* jsonPieces(value: unknown, pad: string, level: number): Generator<string> {
+  if (value instanceof SpooledSessions) {
+    let first = true;
+    for (let id = 1; id <= value.lastId; id++) {
+      const text = value.spool.get(id);
+      if (text === undefined) continue;
+      yield `${first ? '[' : ','}\n${pad}  `;
+      first = false;
+      yield text;
+    }
+    return yield first ? '[]' : `\n${pad}]`;
+  }
   if (level >= STREAMED_LEVELS || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     // Strings hold no raw line breaks (JSON escapes them), so every \n is one of the layout's.
     yield (JSON.stringify(value, null, 2) ?? 'null').replace(/\n/g, `\n${pad}`);
@@ -61,6 +79,43 @@ function* jsonPieces(value: unknown, pad: string, level: number): Generator<stri
     yield* jsonPieces(v, inner, level + 1);
   }
   yield first ? '{}' : `\n${pad}}`;
+}
+
+/**
+ * The JSON report made session by session, for a capture too large to hold every session
+ * (analyzeSessionBySession, with listings and statistics): `add` each session as it ends — its
+ * JSON is made then and kept in a spool file (util/TextSpool) — and `chunks(report)` gives, for
+ * the analysis's report (its sessions not kept), byte for byte what reportJsonChunks gives for
+ * the whole report.
+ */
+export class ReportJsonStream {
+  readonly #spool: TextSpool;
+  #lastId = 0;
+  readonly #credentials: Array<{ id: number; credentials: FtpCredential[] }> = [];
+
+  /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
+  constructor(spoolDir?: string) {
+    this.#spool = new TextSpool(spoolDir);
+  }
+
+  /** A session as it ends (FtpAnalyzerOptions.onSession). */
+  add(s: FtpSession): void {
+    if (s.id > this.#lastId) this.#lastId = s.id;
+    // Its place in the report: an element of `sessions` (level 2), indented by four spaces.
+    this.#spool.put(s.id, [...jsonPieces(s, '    ', 2)].join(''));
+    const credentials = credentialsOf([s]);
+    if (credentials.length > 0) this.#credentials.push({ id: s.id, credentials });
+  }
+
+  *chunks(report: FtpReport): Generator<string> {
+    try {
+      const credentials = this.#credentials.sort((a, b) => a.id - b.id).flatMap((c) => c.credentials);
+      // The report's own keys in their order, its sessions read back from the spool in order.
+      yield* reportJsonChunks({ ...report, sessions: new SpooledSessions(this.#spool, this.#lastId) as unknown as FtpSession[], credentials });
+    } finally {
+      this.#spool.close();
+    }
+  }
 }
 
 /** The credentials only (`ftp-inspect creds --format json`): { credentials, redacted }. */

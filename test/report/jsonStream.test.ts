@@ -1,0 +1,35 @@
+// The JSON report made session by session (ReportJsonStream over analyzeSessionBySession, what
+// `ftp-inspect CAPTURE --format json` runs) must be byte for byte the whole report's JSON
+// (reportJsonChunks) on every fixture and public capture, passwords masked or not; and on
+// several captures merged by time.
+import { describe, expect, it } from 'vitest';
+import { analyze, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
+import { ReportJsonStream, reportJsonChunks } from '../../src/report/ftpJson.js';
+import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
+
+async function streamed(files: string[], options: AnalyzeOptions = {}): Promise<string> {
+  const stream = new ReportJsonStream();
+  const report = await analyzeSessionBySession(files, options, { listings: true, statistics: true, onSession: (s) => stream.add(s) });
+  return [...stream.chunks(report)].join('');
+}
+
+async function check(file: string): Promise<void> {
+  for (const options of [{}, { ftp: { redact: true } }] as AnalyzeOptions[]) {
+    const whole = [...reportJsonChunks(await analyze(file, options))].join('');
+    expect(await streamed([file], options)).toBe(whole);
+  }
+}
+
+describe('the JSON report session by session is the whole report: fixtures', () => {
+  for (const file of fixtureCaptures()) it(captureLabel(file), () => check(file), 60_000);
+
+  it('several captures merged by time', async () => {
+    const files = fixtureCaptures().slice(0, 5);
+    expect(await streamed(files)).toBe([...reportJsonChunks(await analyze(files))].join(''));
+  }, 120_000);
+});
+
+describe(`the JSON report session by session is the whole report: public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}`, () => {
+  skipWithoutPublicCaptures();
+  for (const file of publicCaptures()) it(captureLabel(file), () => check(file), 120_000);
+});
