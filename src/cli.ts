@@ -11,7 +11,7 @@ import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
 import { renderCredentialsJson, ReportJsonStream, reportJsonChunks } from './report/ftpJson.js';
 import { renderCredentialsText, renderSessionsText, SessionsTextStream } from './report/ftpSessionText.js';
-import { renderMarkdown } from './report/markdown.js';
+import { MarkdownReportStream, renderMarkdown } from './report/markdown.js';
 import { renderHtml } from './report/html.js';
 import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
@@ -263,6 +263,19 @@ async function jsonReportBySession(captures: string[], opts: FtpCliOptions & Out
   printReportWarnings(report);
 }
 
+/** The Markdown report made session by session (as textReportBySession), byte for byte the whole report's. */
+async function markdownReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
+  const toFile = opts.output !== undefined && opts.output !== '-';
+  const stream = new MarkdownReportStream({}, toFile ? dirname(resolve(opts.output!)) : tmpdir());
+  const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
+    listings: true,
+    statistics: true,
+    onSession: (s, context) => stream.add(s, context),
+  }));
+  await writeAllPieces(opts.output, stream.pieces(report));
+  printReportWarnings(report);
+}
+
 /** The HTML report; its sequence plots come from the model's plot points (analysed with `plots`). */
 function htmlReport(report: Report, opts: FtpCliOptions & { output?: string; extract?: string }): string {
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
@@ -314,6 +327,10 @@ ${EXIT_STATUS_HELP}`)
     }
     if (opts.format === 'json' && extract === undefined && opts.separate !== true && opts.plots !== true) {
       await jsonReportBySession(captures, opts);
+      return;
+    }
+    if (opts.format === 'md' && extract === undefined && opts.separate !== true) {
+      await markdownReportBySession(captures, opts);
       return;
     }
     const report = await withProgress(captures, opts, false, async (capture) => extract !== undefined

@@ -24,8 +24,8 @@ export type { ListPacketsOptions } from './packets.js';
 export { PacketList, PACKET_FILTERS, tcpFlagsText } from './report/PacketList.js';
 export type { PacketRow, PacketFilter } from './report/PacketList.js';
 
-export { analyze, analyzeAll, analyzeCredentials, analyzeSeparately, REPORT_SCHEMA_VERSION } from './analyze.js';
-export type { Report, CaptureFacts, AnalyzeOptions } from './analyze.js';
+export { analyze, analyzeAll, analyzeCredentials, analyzeSeparately, analyzeSessionBySession, REPORT_SCHEMA_VERSION } from './analyze.js';
+export type { Report, CaptureFacts, AnalyzeOptions, SessionBySessionOptions } from './analyze.js';
 export { TcpStage } from './tcp/TcpStage.js';
 export type { TcpStageOptions, TcpSegmentAck } from './tcp/TcpStage.js';
 export { ReassemblyBudget, DEFAULT_REASSEMBLY_BUDGET_BYTES } from './tcp/ReassemblyBudget.js';
@@ -35,8 +35,9 @@ export { createFtpAnalyzer, mergeFtpReports, hasCleartextCredentials, credential
 export type { FtpAnalyzer, FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
 export { redactReport } from './ftp/redact.js';
 export type * from './ftp/model.js';
-export { renderSessionsText, renderCredentialsText } from './report/ftpSessionText.js';
-export { renderReportJson, renderCredentialsJson, reportJsonChunks } from './report/ftpJson.js';
+export { renderSessionsText, renderCredentialsText, SessionsTextStream } from './report/ftpSessionText.js';
+export { renderReportJson, renderCredentialsJson, reportJsonChunks, ReportJsonStream } from './report/ftpJson.js';
+export { renderMarkdown, MarkdownReportStream } from './report/markdown.js';
 export { TcpAnalysis, TCP_ANALYSIS_NAMES, analysisNames, analysisFieldNames } from './tcp/TcpModel.js';
 export type {
   TcpConnection, TcpSegmentView, TcpSegmentRef, TcpHandshake, TcpTeardown, TcpSideClose, TcpSideOptions, TcpStreamFigures,

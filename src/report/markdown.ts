@@ -7,11 +7,13 @@
 // cells, open code spans, inject HTML or drive a terminal the Markdown is printed on.
 
 import type { Report } from '../analyze.js';
-import type { DataConnectionFacts, FtpEndpoint, FtpSession, FtpTransfer, TcpSegmentFact } from '../ftp/model.js';
+import { credentialsOf } from '../ftp/FtpAnalyzer.js';
+import type { DataConnectionFacts, FtpCredential, FtpEndpoint, FtpSession, FtpTransfer, TcpSegmentFact } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
 import { listingEntryLine, listingSummary } from './listingText.js';
 import { escapeControls } from './text.js';
+import { TextSpool } from '../util/TextSpool.js';
 
 /**
  * Makes capture text inert in Markdown (inline text or a table cell): control characters as
@@ -106,37 +108,227 @@ export const LAB_QUESTION_TITLES: readonly string[] = [
 
 /** The whole lab report: one section per question, answering it for every FTP session. */
 export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
-  const capture = report.captures.map((c) => c.name).join(', ');
-  const out: string[] = [`# ${options.title !== undefined ? md(options.title) : `FTP lab report: ${md(capture)}`}`, ''];
-  const n = report.sessions.length;
-  const frames = report.captures.reduce((sum, c) => sum + c.frames, 0);
-  out.push(`${plural(frames, 'frame')} read; ${n === 0 ? 'no FTP control connection found' : `${plural(n, 'FTP control connection')} found`}. Frame numbers are Wireshark's; times are seconds since the first frame of the capture.`);
-  if (report.redacted) out.push('', 'Passwords are masked (--redact).');
-  const base = parseEpochText(report.captureStart ?? report.sessions[0]?.start.time ?? '');
-  const rel = (time: string): string => {
-    const t = parseEpochText(time);
-    return base && t ? trimNs(secondsBetween(base.sec, base.nsec, t.sec, t.nsec)) : time;
-  };
-  const ctx: Ctx = { report, rel };
-  const sections = [q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15];
-  sections.forEach((section, i) => {
-    out.push('', `## ${i + 1}. ${LAB_QUESTION_TITLES[i]}`, '');
-    if (n === 0) out.push('Not answerable: the capture holds no FTP control connection.');
-    for (const s of report.sessions) {
-      if (n > 1) out.push(`### Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}`, '');
-      out.push(...section(s, ctx), '');
+  const rel = relativeClock(report.captureStart ?? report.sessions[0]?.start.time);
+  const parts = report.sessions.map((s) => sessionParts(s, rel));
+  let text = '';
+  for (const piece of markdownPieces(report, options, parts.length, (k) => parts.map((p) => p.slots[k]!), () => parts.map((p) => p.facts), report.credentials)) text += piece;
+  return text;
+}
+
+/**
+ * The same report made session by session, for a capture too large to hold every session
+ * (analyzeSessionBySession, with listings and statistics): `add` each session as it ends — its
+ * answers to every question are made then and kept in a spool file (util/TextSpool), one slot
+ * per question — and `pieces(report)` gives, for the analysis's report (its sessions not kept),
+ * byte for byte what renderMarkdown gives for the whole report.
+ */
+export class MarkdownReportStream {
+  readonly #options: MarkdownOptions;
+  readonly #spool: TextSpool;
+  #count = 0;
+  #lastId = 0;
+  #firstStart: string | undefined;
+  #rel: ((time: string) => string) | undefined;
+  readonly #credentials: Array<{ id: number; credentials: FtpCredential[] }> = [];
+
+  /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
+  constructor(options: MarkdownOptions = {}, spoolDir?: string) {
+    this.#options = options;
+    this.#spool = new TextSpool(spoolDir);
+  }
+
+  /** A session as it ends (FtpAnalyzerOptions.onSession), with the capture's start as the report will give it. */
+  add(s: FtpSession, context: { captureStart: string | undefined }): void {
+    this.#count++;
+    if (s.id > this.#lastId) this.#lastId = s.id;
+    if (s.id === 1) this.#firstStart = s.start.time;
+    const credentials = credentialsOf([s]);
+    if (credentials.length > 0) this.#credentials.push({ id: s.id, credentials });
+    if (context.captureStart !== undefined) this.#rel ??= relativeClock(context.captureStart);
+    if (this.#rel === undefined) {
+      // No frame had a time yet (times then count from the first session): made at the end.
+      this.#spool.put(s.id * SLOTS, JSON.stringify({ session: s }));
+      return;
     }
-    while (out[out.length - 1] === '') out.pop();
-  });
-  out.push('', `## 16. ${LAB_QUESTION_TITLES[15]}`, '', ...q16(ctx));
-  out.push('', `## 17. ${LAB_QUESTION_TITLES[16]}`, '', ...q17(ctx));
-  out.push('', `## 18. ${LAB_QUESTION_TITLES[17]}`, '', ...q18(ctx));
-  out.push('', `## 19. ${LAB_QUESTION_TITLES[18]}`, '', ...q19(ctx));
-  return `${out.join('\n')}\n`;
+    const parts = sessionParts(s, this.#rel);
+    parts.slots.forEach((lines, k) => this.#spool.put(s.id * SLOTS + k + 1, JSON.stringify(lines)));
+    this.#spool.put(s.id * SLOTS, JSON.stringify({ facts: parts.facts }));
+  }
+
+  /** The report in pieces; `report` is the analysis's (its sessions were not kept). */
+  *pieces(report: Report): Generator<string> {
+    try {
+      const rel = relativeClock(report.captureStart ?? this.#firstStart);
+      const spool = this.#spool;
+      // The sessions in order, and those kept whole (made before any frame had a time), which
+      // are answered here, once per question asked.
+      const ids: number[] = [];
+      const whole = new Set<number>();
+      for (let id = 1; id <= this.#lastId; id++) {
+        const kept = spool.get(id * SLOTS);
+        if (kept === undefined) continue;
+        ids.push(id);
+        if (kept.startsWith('{"session":')) whole.add(id);
+      }
+      const partsOf = (id: number) => sessionParts((JSON.parse(spool.get(id * SLOTS)!) as { session: FtpSession }).session, rel);
+      function* slot(k: number): Generator<string[]> {
+        for (const id of ids) yield whole.has(id) ? partsOf(id).slots[k]! : (JSON.parse(spool.get(id * SLOTS + k + 1)!) as string[]);
+      }
+      function* facts(): Generator<SessionFacts> {
+        for (const id of ids) yield whole.has(id) ? partsOf(id).facts : (JSON.parse(spool.get(id * SLOTS)!) as { facts: SessionFacts }).facts;
+      }
+      const credentials = this.#credentials.sort((a, b) => a.id - b.id).flatMap((c) => c.credentials);
+      yield* markdownPieces(report, this.#options, this.#count, slot, facts, credentials);
+    } finally {
+      this.#spool.close();
+    }
+  }
+}
+
+/** Spool slots per session: its facts (or the session itself), then its heading and its answers to questions 1-15 and 18. */
+const SLOTS = 18;
+
+function relativeClock(base: string | undefined): (time: string) => string {
+  const b = parseEpochText(base ?? '');
+  return (time: string): string => {
+    const t = parseEpochText(time);
+    return b && t ? trimNs(secondsBetween(b.sec, b.nsec, t.sec, t.nsec)) : time;
+  };
+}
+
+/** What question 19 reads of a session. */
+interface SessionFacts {
+  /** "RETR a.txt": the names its commands put on the wire, each once, in order. */
+  names: string[];
+  /** Transfers whose contents crossed the network, and their bytes. */
+  contents: number;
+  contentBytes: number;
+  encrypted: boolean;
+}
+
+/** A session's answers: its heading, questions 1-15 and its lines of question 18; and its facts. */
+interface SessionParts {
+  slots: string[][];
+  facts: SessionFacts;
+}
+
+/** Commands whose argument names a file or directory (question 19). */
+const NAMING_COMMANDS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SIZE', 'CWD']);
+
+function sessionParts(s: FtpSession, rel: (time: string) => string): SessionParts {
+  const ctx: Ctx = { rel };
+  const slots = [[`### Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}`], ...SECTIONS.map((section) => section(s, ctx)), q18Lines(s, ctx)];
+  const names = new Set<string>();
+  for (const c of s.commands) if (NAMING_COMMANDS.has(c.command) && c.arg !== '') names.add(`${c.command} ${c.arg}`);
+  const contents = s.transfers.filter((t) => t.connection && t.bytes > 0);
+  return { slots, facts: { names: [...names], contents: contents.length, contentBytes: contents.reduce((n, t) => n + t.bytes, 0), encrypted: s.encrypted } };
+}
+
+/**
+ * Lines joined by newlines into pieces of text; blank lines can be held back and dropped at the
+ * end of a question (its trailing blank lines are trimmed), so a question can be written
+ * session by session.
+ */
+class Lines {
+  #text = '';
+  #first = true;
+  #held = 0;
+
+  line(text: string): void {
+    for (; this.#held > 0; this.#held--) this.#text += '\n';
+    this.#text += this.#first ? text : `\n${text}`;
+    this.#first = false;
+  }
+
+  /** A blank line, written only if a line follows before `dropBlanks`. */
+  blank(): void {
+    this.#held++;
+  }
+
+  dropBlanks(): void {
+    this.#held = 0;
+  }
+
+  get size(): number {
+    return this.#text.length;
+  }
+
+  take(): string {
+    const text = this.#text;
+    this.#text = '';
+    return text;
+  }
+}
+
+const PIECE = 64 * 1024;
+
+/** The report's text, in pieces: questions 1-15 and 18 from each session's answers, in session order. */
+function* markdownPieces(
+  report: Report, options: MarkdownOptions, n: number, slot: (k: number) => Iterable<string[]>, facts: () => Iterable<SessionFacts>, credentials: readonly FtpCredential[],
+): Generator<string> {
+  const capture = report.captures.map((c) => c.name).join(', ');
+  const out = new Lines();
+  out.line(`# ${options.title !== undefined ? md(options.title) : `FTP lab report: ${md(capture)}`}`);
+  out.line('');
+  const frames = report.captures.reduce((sum, c) => sum + c.frames, 0);
+  out.line(`${plural(frames, 'frame')} read; ${n === 0 ? 'no FTP control connection found' : `${plural(n, 'FTP control connection')} found`}. Frame numbers are Wireshark's; times are seconds since the first frame of the capture.`);
+  if (report.redacted) {
+    out.line('');
+    out.line('Passwords are masked (--redact).');
+  }
+  const headings = n > 1 ? [...slot(0)] : [];
+  for (let q = 1; q <= 15; q++) {
+    out.line('');
+    out.line(`## ${q}. ${LAB_QUESTION_TITLES[q - 1]}`);
+    out.blank();
+    if (n === 0) out.line('Not answerable: the capture holds no FTP control connection.');
+    let i = 0;
+    for (const lines of slot(q)) {
+      if (n > 1) {
+        out.line(headings[i]![0]!);
+        out.blank();
+      }
+      i++;
+      for (const l of lines) {
+        if (l === '') out.blank();
+        else out.line(l);
+      }
+      out.blank();
+      if (out.size >= PIECE) yield out.take();
+    }
+    out.dropBlanks();
+  }
+  const section = (q: number, lines: Iterable<string>) => {
+    out.line('');
+    out.line(`## ${q}. ${LAB_QUESTION_TITLES[q - 1]}`);
+    out.line('');
+    for (const l of lines) out.line(l);
+  };
+  section(16, q16(report));
+  section(17, q17(report));
+  yield out.take();
+  // Question 18: each session's lines, then a note.
+  out.line('');
+  out.line(`## 18. ${LAB_QUESTION_TITLES[17]}`);
+  out.line('');
+  let any = false;
+  for (const lines of slot(16)) {
+    for (const l of lines) {
+      out.line(l);
+      any = true;
+    }
+    if (out.size >= PIECE) yield out.take();
+  }
+  if (!any) out.line('No FTP session.');
+  else {
+    out.line('');
+    out.line('Throughput is the transferred bytes divided by the time from the data connection\'s first frame to its last data frame.');
+  }
+  section(19, q19(credentials, facts()));
+  yield `${out.take()}\n`;
 }
 
 interface Ctx {
-  report: Report;
   rel: (time: string) => string;
 }
 
@@ -423,8 +615,11 @@ const q15: Section = (s) => {
   return out;
 };
 
-function q16(ctx: Ctx): string[] {
-  const st = ctx.report.statistics;
+/** Questions 1-15, answered per session. */
+const SECTIONS: readonly Section[] = [q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15];
+
+function q16(report: Report): string[] {
+  const st = report.statistics;
   if (!st) return ['Not available: statistics are computed per capture and this report merges several.'];
   const roles = new Map(st.connections.map((c) => [c.stream, c.role]));
   const control = st.conversations.filter((c) => roles.get(c.stream) === 'ftp-control').length;
@@ -442,8 +637,8 @@ function plenTable(rows: PacketLengthRow[]): string {
   ]));
 }
 
-function q17(ctx: Ctx): string[] {
-  const st = ctx.report.statistics;
+function q17(report: Report): string[] {
+  const st = report.statistics;
   if (!st) return ['Not available: statistics are computed per capture and this report merges several.'];
   const out = ['All frames (Wireshark Statistics ▸ Packet Lengths; on-the-wire frame length):', '', plenTable(st.packetLengths.all)];
   const sizes = (rows: PacketLengthRow[]) => {
@@ -463,25 +658,20 @@ function q17(ctx: Ctx): string[] {
   return out;
 }
 
-function q18(ctx: Ctx): string[] {
-  const out: string[] = [];
-  for (const s of ctx.report.sessions) {
-    out.push(`- Session ${s.id}: frames ${s.start.frame}–${s.end.frame}, **${trimNs(s.duration)} s** (${ctx.rel(s.start.time)} to ${ctx.rel(s.end.time)}).`);
-    for (const t of s.transfers) {
-      const c = t.connection;
-      const tp = c?.throughput != null ? `**${rate(c.throughput)}** (${(c.throughput * 8 / 1e6).toFixed(3)} Mbit/s)` : 'not measurable';
-      out.push(`  - Transfer #${t.id} ${md(t.command ?? '?')}${t.arg ? ` ${md(t.arg)}` : ''}: ${t.bytes} bytes${c?.duration != null ? ` over ${trimNs(c.duration)} s` : ''}, throughput ${tp}${c ? '' : ' (no data connection captured)'}.`);
-    }
+/** A session's lines in question 18: its duration and each transfer's throughput. */
+function q18Lines(s: FtpSession, ctx: Ctx): string[] {
+  const out = [`- Session ${s.id}: frames ${s.start.frame}–${s.end.frame}, **${trimNs(s.duration)} s** (${ctx.rel(s.start.time)} to ${ctx.rel(s.end.time)}).`];
+  for (const t of s.transfers) {
+    const c = t.connection;
+    const tp = c?.throughput != null ? `**${rate(c.throughput)}** (${(c.throughput * 8 / 1e6).toFixed(3)} Mbit/s)` : 'not measurable';
+    out.push(`  - Transfer #${t.id} ${md(t.command ?? '?')}${t.arg ? ` ${md(t.arg)}` : ''}: ${t.bytes} bytes${c?.duration != null ? ` over ${trimNs(c.duration)} s` : ''}, throughput ${tp}${c ? '' : ' (no data connection captured)'}.`);
   }
-  if (out.length === 0) out.push('No FTP session.');
-  else out.push('', 'Throughput is the transferred bytes divided by the time from the data connection\'s first frame to its last data frame.');
   return out;
 }
 
-function q19(ctx: Ctx): string[] {
-  const r = ctx.report;
+function q19(credentials: readonly FtpCredential[], sessions: Iterable<SessionFacts>): string[] {
   const out: string[] = [];
-  const creds = r.credentials.filter((c) => c.user !== null || c.password !== null);
+  const creds = credentials.filter((c) => c.user !== null || c.password !== null);
   if (creds.length > 0) {
     out.push(`- **Credentials** in cleartext (${plural(creds.length, 'login')}):`, '');
     out.push(table(['Session', 'Server', 'User', 'Password', 'Outcome', 'Frames'], creds.map((c) => [
@@ -491,16 +681,20 @@ function q19(ctx: Ctx): string[] {
     out.push('- No credentials in cleartext.');
   }
   const names = new Set<string>();
-  for (const s of r.sessions) for (const c of s.commands) {
-    if (['RETR', 'STOR', 'STOU', 'APPE', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SIZE', 'CWD'].includes(c.command) && c.arg !== '') names.add(`${c.command} ${c.arg}`);
+  let contents = 0;
+  let contentBytes = 0;
+  let encrypted = 0;
+  for (const f of sessions) {
+    for (const name of f.names) names.add(name);
+    contents += f.contents;
+    contentBytes += f.contentBytes;
+    if (f.encrypted) encrypted++;
   }
   out.push(names.size > 0 ? `- **File and directory names**: ${[...names].slice(0, 30).map(md).join(', ')}.` : '- No file names in cleartext.');
-  const contents = r.sessions.flatMap((s) => s.transfers).filter((t) => t.connection && t.bytes > 0);
-  out.push(contents.length > 0
-    ? `- **File contents and listings**: ${plural(contents.length, 'transfer')} crossed the network in cleartext (${contents.reduce((n, t) => n + t.bytes, 0)} bytes); anyone capturing them can rebuild the files (\`ftp-inspect extract\`).`
+  out.push(contents > 0
+    ? `- **File contents and listings**: ${plural(contents, 'transfer')} crossed the network in cleartext (${contentBytes} bytes); anyone capturing them can rebuild the files (\`ftp-inspect extract\`).`
     : '- No file contents captured.');
-  const enc = r.sessions.filter((s) => s.encrypted);
-  if (enc.length > 0) out.push(`- ${plural(enc.length, 'session')} (partly) encrypted: what happened inside TLS cannot be read.`);
+  if (encrypted > 0) out.push(`- ${plural(encrypted, 'session')} (partly) encrypted: what happened inside TLS cannot be read.`);
   out.push('- Also: the server software and version from the banner, the addresses and ports of every connection, and the timing of the session.');
   out.push('', 'Conclusion: plain FTP protects nothing; use FTPS (AUTH TLS with PROT P) or SFTP.');
   return out;
