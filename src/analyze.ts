@@ -186,8 +186,10 @@ export interface SessionBySessionOptions {
 
 /**
  * The pipeline in memory that does not grow with the sessions, for commands that need a little
- * of each (creds, sessions): every session is handed to `onSession` once it is over and then
- * dropped, and listings are not parsed. The report returned has no sessions or credentials.
+ * of each (creds, sessions, stats, follow N, the text, JSON and Markdown reports): every session
+ * is handed to `onSession` once it is over and then dropped, and listings are parsed only when
+ * asked. The report returned has no sessions or credentials; its orphans and unused data-port
+ * announcements are there.
  */
 export async function analyzeSessionBySession(sources: readonly CaptureSource[], options: AnalyzeOptions, how: SessionBySessionOptions): Promise<Report> {
   const one = async (source: CaptureSource | readonly CaptureSource[], relabel?: (s: FtpSession) => void) => {
@@ -212,7 +214,7 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
     return { report, sessions };
   };
   if (how.separately !== true || sources.length === 1) return (await one(sources.length === 1 ? sources[0]! : sources)).report;
-  const parts: Array<{ capture: string; report: Report }> = [];
+  const parts: Array<{ capture: string; report: Report; sessionCount: number }> = [];
   let before = 0;
   for (const source of sources) {
     const capture = sourceName(source);
@@ -222,7 +224,7 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
       s.capture = capture;
       s.id += offset;
     });
-    parts.push({ capture, report });
+    parts.push({ capture, report, sessionCount: sessions });
     before += sessions;
   }
   return { schemaVersion: REPORT_SCHEMA_VERSION, captures: parts.flatMap((p) => p.report.captures), ...mergeFtpReports(parts) };

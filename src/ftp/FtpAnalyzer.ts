@@ -15,7 +15,7 @@ import type { ExpectationLimits } from './DataChannelExpectations.js';
 import { DataConnectionLinker, type DataExtraction } from './DataConnectionLinker.js';
 import type { SessionTransfers } from './TransferBuilder.js';
 import type {
-  ControlConnectionFacts, ControlConnectionSummary, DataConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader,
+  ControlConnectionFacts, ControlConnectionSummary, DataConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader, UnusedExpectation,
 } from './model.js';
 import { redactReport } from './redact.js';
 import { SeqPlotCollector, type PlotSegmentView } from './SeqPlotCollector.js';
@@ -334,17 +334,22 @@ export function hasCleartextCredentials(report: FtpReport): boolean {
  * One report from several captures (`ftp-inspect creds a.pcap b.pcap`): sessions are numbered
  * again across all of them and each session and credential names its capture.
  */
-export function mergeFtpReports(parts: ReadonlyArray<{ capture: string; report: FtpReport }>): FtpReport {
+export function mergeFtpReports(parts: ReadonlyArray<{ capture: string; report: FtpReport; sessionCount?: number }>): FtpReport {
   const sessions: FtpSession[] = [];
-  for (const { capture, report } of parts) {
+  const unusedExpectations: UnusedExpectation[] = [];
+  let before = 0;
+  for (const { capture, report, sessionCount } of parts) {
     for (const s of report.sessions) sessions.push({ ...s, capture, id: sessions.length + 1 });
+    // Their session numbers follow the sessions' (a report whose sessions were not kept says how many it had).
+    for (const u of report.unusedExpectations ?? []) unusedExpectations.push({ ...u, session: before + u.session });
+    before += sessionCount ?? report.sessions.length;
   }
   const merged: FtpReport = {
     sessions,
     credentials: credentialsOf(sessions),
     redacted: parts.length > 0 && parts.every((p) => p.report.redacted),
     orphans: parts.flatMap((p) => p.report.orphans ?? []),
-    unusedExpectations: parts.flatMap((p) => p.report.unusedExpectations ?? []),
+    unusedExpectations,
   };
   const first = parts[0]?.report.captureStart;
   if (first !== undefined && parts.length === 1) merged.captureStart = first;

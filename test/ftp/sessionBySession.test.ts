@@ -4,13 +4,14 @@
 // of that may change the answer: on every fixture and public capture the credentials, session
 // lines and statistics, their order and numbering, the redaction and the capture warnings must
 // be the full analysis's — also for several captures merged by time, and with --separate.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, analyzeCredentials, analyzeSeparately, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import { hasCleartextCredentials } from '../../src/ftp/FtpAnalyzer.js';
 import { renderCredentialsJson } from '../../src/report/ftpJson.js';
 import { sessionLine, type SessionLine } from '../../src/report/sessionsList.js';
 import { renderCredentialsText } from '../../src/report/ftpSessionText.js';
-import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
+import { captureLabel, fixtureCaptures, hasPublicCaptures, PUBLIC_CAPTURES, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
 /** The `sessions` command's rows, made session by session and put in order. */
 async function sessionLines(files: string[], options: AnalyzeOptions = {}, separately = false): Promise<SessionLine[]> {
@@ -63,5 +64,19 @@ describe('creds and sessions without keeping sessions give the full analysis\'s 
 
 describe(`creds and sessions without keeping sessions give the full analysis's answers: public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}`, () => {
   skipWithoutPublicCaptures();
+
+  it('--separate: the data-port announcements never used are numbered with their sessions across the captures', async () => {
+    // 2 sessions with one unused announcement each, then 1 session with four.
+    const files = ['suricata-verify/ftp-bounce/test.pcap', 'suricata-verify/ftp-epsv/input.pcap'].map((f) => join(PUBLIC_CAPTURES, f));
+    const full = await analyzeSeparately(files);
+    const unused = full.unusedExpectations ?? [];
+    expect(unused.map((u) => u.session)).toEqual([1, 2, 3, 3, 3, 3]);
+    for (const u of unused) {
+      const s = full.sessions.find((x) => x.id === u.session)!;
+      expect(s.dataChannels.some((d) => d.frame === u.frame), `session ${u.session} frame ${u.frame}`).toBe(true);
+    }
+    const lean = await analyzeSessionBySession(files, {}, { separately: true });
+    expect(lean.unusedExpectations).toEqual(full.unusedExpectations);
+  });
   for (const file of publicCaptures()) it(captureLabel(file), () => check(file), 120_000);
 });
