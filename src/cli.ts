@@ -216,6 +216,11 @@ function printReportWarnings(report: { captures: Array<{ name: string; warnings:
   for (const capture of report.captures) printCaptureWarnings(capture.name === '-' ? 'standard input' : capture.name, capture.warnings);
 }
 
+/** Where a report made session by session keeps its sessions meanwhile: beside -o FILE, else the system's temporary folder. */
+function spoolDir(output: string | undefined): string {
+  return output !== undefined && output !== '-' ? dirname(resolve(output)) : tmpdir();
+}
+
 /**
  * The text report made session by session (analyzeSessionBySession): each session's text is
  * made as it ends and kept in a spool file beside the output (or in the system's temporary
@@ -223,14 +228,13 @@ function printReportWarnings(report: { captures: Array<{ name: string; warnings:
  * byte for byte what the whole-report renderer gives, fitted and coloured piece by piece.
  */
 async function textReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions & { allLines?: boolean; time: 'relative' | 'epoch' }): Promise<void> {
-  const toFile = opts.output !== undefined && opts.output !== '-';
-  const stream = new SessionsTextStream({ allReplyLines: opts.allLines === true, time: opts.time }, toFile ? dirname(resolve(opts.output!)) : tmpdir());
+  const stream = new SessionsTextStream({ allReplyLines: opts.allLines === true, time: opts.time }, spoolDir(opts.output));
   const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
     listings: true,
     onSession: (s, context) => stream.add(s, context),
   }));
   const out = await Output.open(opts.output);
-  const traits = outputTraits(opts.color ?? 'auto', process.stdout, toFile);
+  const traits = outputTraits(opts.color ?? 'auto', process.stdout, out.toFile);
   let since = 0;
   for (const piece of stream.pieces(report)) {
     // Whole lines each: fitting to the terminal and colouring look at nothing beyond a session.
@@ -252,8 +256,7 @@ async function textReportBySession(captures: string[], opts: FtpCliOptions & Out
  * whole report's JSON.
  */
 async function jsonReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
-  const toFile = opts.output !== undefined && opts.output !== '-';
-  const stream = new ReportJsonStream(toFile ? dirname(resolve(opts.output!)) : tmpdir());
+  const stream = new ReportJsonStream(spoolDir(opts.output));
   const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
     listings: true,
     statistics: true,
@@ -265,8 +268,7 @@ async function jsonReportBySession(captures: string[], opts: FtpCliOptions & Out
 
 /** The Markdown report made session by session (as textReportBySession), byte for byte the whole report's. */
 async function markdownReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
-  const toFile = opts.output !== undefined && opts.output !== '-';
-  const stream = new MarkdownReportStream({}, toFile ? dirname(resolve(opts.output!)) : tmpdir());
+  const stream = new MarkdownReportStream({}, spoolDir(opts.output));
   const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
     listings: true,
     statistics: true,

@@ -303,12 +303,13 @@ export class FileSink {
       };
       try {
         await tell(() => listener.start?.(written));
-        // The text JSON.stringify(manifest, null, 1) gives, made entry by entry.
+        // The text JSON.stringify(manifest, null, 1) gives, made entry by entry (writeFile writes on
+        // from the handle's position, all of it).
         let pending = `{\n "format": ${JSON.stringify(MANIFEST_FORMAT)},\n "layout": ${JSON.stringify(this.layout)},\n "holes": ${JSON.stringify(this.holes)},\n "files": [`;
         const emit = async (piece: string, force: boolean) => {
           pending += piece;
           if (!force && pending.length < MANIFEST_BATCH) return;
-          await handle.write(pending);
+          await handle.writeFile(pending);
           const text = pending;
           await tell(() => listener.text?.(text));
           pending = '';
