@@ -3,9 +3,9 @@
 // would act on (DEL, C1 controls such as CSI, bidirectional overrides, line separators)
 // written as \u escapes. The result is still valid JSON and parses to the same strings.
 
-import { credentialsOf } from '../ftp/FtpAnalyzer.js';
-import type { FtpCredential, FtpReport, FtpSession } from '../ftp/model.js';
-import { TextSpool } from '../util/TextSpool.js';
+import type { FtpReport, FtpSession } from '../ftp/model.js';
+import type { TextSpool } from '../util/TextSpool.js';
+import { SessionSpool } from './SessionSpool.js';
 
 const UNSAFE = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
@@ -89,31 +89,27 @@ function* jsonPieces(value: unknown, pad: string, level: number): Generator<stri
  * the whole report.
  */
 export class ReportJsonStream {
-  readonly #spool: TextSpool;
-  #lastId = 0;
-  readonly #credentials: Array<{ id: number; credentials: FtpCredential[] }> = [];
+  readonly #sessions: SessionSpool;
 
   /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
   constructor(spoolDir?: string) {
-    this.#spool = new TextSpool(spoolDir);
+    this.#sessions = new SessionSpool(spoolDir);
   }
 
   /** A session as it ends (FtpAnalyzerOptions.onSession). */
   add(s: FtpSession): void {
-    if (s.id > this.#lastId) this.#lastId = s.id;
+    this.#sessions.note(s);
     // Its place in the report: an element of `sessions` (level 2), indented by four spaces.
-    this.#spool.put(s.id, [...jsonPieces(s, '    ', 2)].join(''));
-    const credentials = credentialsOf([s]);
-    if (credentials.length > 0) this.#credentials.push({ id: s.id, credentials });
+    this.#sessions.spool.put(s.id, [...jsonPieces(s, '    ', 2)].join(''));
   }
 
   *chunks(report: FtpReport): Generator<string> {
+    const sessions = this.#sessions;
     try {
-      const credentials = this.#credentials.sort((a, b) => a.id - b.id).flatMap((c) => c.credentials);
       // The report's own keys in their order, its sessions read back from the spool in order.
-      yield* reportJsonChunks({ ...report, sessions: new SpooledSessions(this.#spool, this.#lastId) as unknown as FtpSession[], credentials });
+      yield* reportJsonChunks({ ...report, sessions: new SpooledSessions(sessions.spool, sessions.lastId) as unknown as FtpSession[], credentials: sessions.credentials() });
     } finally {
-      this.#spool.close();
+      sessions.close();
     }
   }
 }

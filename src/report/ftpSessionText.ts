@@ -10,8 +10,7 @@ import type {
 } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import { listingEntryLine, listingSummary } from './listingText.js';
-import { credentialsOf } from '../ftp/FtpAnalyzer.js';
-import { TextSpool } from '../util/TextSpool.js';
+import { SessionSpool } from './SessionSpool.js';
 import { escapeControls } from './text.js';
 import { boxedTable, plainTable, type TableCell } from './textTable.js';
 
@@ -69,7 +68,7 @@ export function renderSessionsText(report: FtpReport, options: SessionsTextOptio
   const closing = new Closing();
   for (const s of report.sessions) {
     out.push('', sessionText(s, clock, options));
-    closing.add(sessionFacts(s, []));
+    closing.add(sessionFacts(s));
   }
   out.push(...closing.lines(report, n, report.credentials));
   return `${out.join('\n')}\n`;
@@ -83,49 +82,43 @@ export function renderSessionsText(report: FtpReport, options: SessionsTextOptio
  */
 export class SessionsTextStream {
   readonly #options: SessionsTextOptions;
-  readonly #spool: TextSpool;
-  #count = 0;
-  #lastId = 0;
-  #firstStart: string | undefined;
+  readonly #sessions: SessionSpool;
   #clock: Clock | undefined;
 
   /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
   constructor(options: SessionsTextOptions = {}, spoolDir?: string) {
     this.#options = options;
-    this.#spool = new TextSpool(spoolDir);
+    this.#sessions = new SessionSpool(spoolDir);
   }
 
   /** A session as it ends (FtpAnalyzerOptions.onSession), with the capture's start as the report will give it. */
   add(s: FtpSession, context: { captureStart: string | undefined }): void {
-    this.#count++;
-    if (s.id > this.#lastId) this.#lastId = s.id;
-    if (s.id === 1) this.#firstStart = s.start.time;
-    const facts = sessionFacts(s, credentialsOf([s]));
+    this.#sessions.note(s);
+    const facts = sessionFacts(s);
     const clock = this.#clockFor(context.captureStart);
     // No frame had a time yet (relative times count from the first session then): made at the end.
-    this.#spool.put(s.id, JSON.stringify(clock ? { text: sessionText(s, clock, this.#options), facts } : { session: s, facts }));
+    this.#sessions.spool.put(s.id, JSON.stringify(clock ? { text: sessionText(s, clock, this.#options), facts } : { session: s, facts }));
   }
 
   /** The report, each piece whole lines ending in a newline; `report` is the analysis's (its sessions were not kept). */
   *pieces(report: FtpReport): Generator<string> {
+    const sessions = this.#sessions;
     try {
-      const n = this.#count;
+      const n = sessions.count;
       yield `${headerLines(n, report.redacted).join('\n')}\n`;
-      const clock = new Clock(report.captureStart ?? this.#firstStart, this.#options.time ?? 'relative');
+      const clock = new Clock(report.captureStart ?? sessions.firstStart, this.#options.time ?? 'relative');
       const closing = new Closing();
-      const credentials: FtpCredential[] = [];
-      for (let id = 1; id <= this.#lastId; id++) {
-        const kept = this.#spool.get(id);
+      for (let id = 1; id <= sessions.lastId; id++) {
+        const kept = sessions.spool.get(id);
         if (kept === undefined) continue;
         const { text, session, facts } = JSON.parse(kept) as { text?: string; session?: FtpSession; facts: SessionFacts };
         yield `\n${text ?? sessionText(session!, clock, this.#options)}\n`;
         closing.add(facts);
-        for (const c of facts.credentials) credentials.push(c);
       }
-      const tail = closing.lines(report, n, credentials);
+      const tail = closing.lines(report, n, sessions.credentials());
       if (tail.length > 0) yield `${tail.join('\n')}\n`;
     } finally {
-      this.#spool.close();
+      sessions.close();
     }
   }
 
@@ -147,19 +140,18 @@ function headerLines(n: number, redacted: boolean): string[] {
 /** Commands whose argument names a file or directory an eavesdropper reads. */
 const NAMING_COMMANDS = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SIZE', 'MDTM', 'CWD']);
 
-/** What the closing sections read of one session. */
+/** What the closing sections read of one session (its credentials come separately). */
 interface SessionFacts {
-  credentials: FtpCredential[];
   /** "RETR a.txt": the names its commands put on the wire, each once, in order. */
   names: string[];
   encrypted: boolean;
   dataChannels: boolean;
 }
 
-function sessionFacts(s: FtpSession, credentials: FtpCredential[]): SessionFacts {
+function sessionFacts(s: FtpSession): SessionFacts {
   const names = new Set<string>();
   for (const c of s.commands) if (NAMING_COMMANDS.has(c.command) && c.arg !== '') names.add(`${c.command} ${c.arg}`);
-  return { credentials, names: [...names], encrypted: s.encrypted, dataChannels: s.dataChannels.length > 0 };
+  return { names: [...names], encrypted: s.encrypted, dataChannels: s.dataChannels.length > 0 };
 }
 
 /** The sections after the sessions, gathered session by session in the report's order. */

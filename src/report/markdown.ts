@@ -7,13 +7,12 @@
 // cells, open code spans, inject HTML or drive a terminal the Markdown is printed on.
 
 import type { Report } from '../analyze.js';
-import { credentialsOf } from '../ftp/FtpAnalyzer.js';
 import type { DataConnectionFacts, FtpCredential, FtpEndpoint, FtpSession, FtpTransfer, TcpSegmentFact } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
 import { listingEntryLine, listingSummary } from './listingText.js';
 import { escapeControls } from './text.js';
-import { TextSpool } from '../util/TextSpool.js';
+import { SessionSpool } from './SessionSpool.js';
 
 /**
  * Makes capture text inert in Markdown (inline text or a table cell): control characters as
@@ -124,47 +123,41 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
  */
 export class MarkdownReportStream {
   readonly #options: MarkdownOptions;
-  readonly #spool: TextSpool;
-  #count = 0;
-  #lastId = 0;
-  #firstStart: string | undefined;
+  readonly #sessions: SessionSpool;
   #rel: ((time: string) => string) | undefined;
-  readonly #credentials: Array<{ id: number; credentials: FtpCredential[] }> = [];
 
   /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
   constructor(options: MarkdownOptions = {}, spoolDir?: string) {
     this.#options = options;
-    this.#spool = new TextSpool(spoolDir);
+    this.#sessions = new SessionSpool(spoolDir);
   }
 
   /** A session as it ends (FtpAnalyzerOptions.onSession), with the capture's start as the report will give it. */
   add(s: FtpSession, context: { captureStart: string | undefined }): void {
-    this.#count++;
-    if (s.id > this.#lastId) this.#lastId = s.id;
-    if (s.id === 1) this.#firstStart = s.start.time;
-    const credentials = credentialsOf([s]);
-    if (credentials.length > 0) this.#credentials.push({ id: s.id, credentials });
+    this.#sessions.note(s);
+    const spool = this.#sessions.spool;
     if (context.captureStart !== undefined) this.#rel ??= relativeClock(context.captureStart);
     if (this.#rel === undefined) {
       // No frame had a time yet (times then count from the first session): made at the end.
-      this.#spool.put(s.id * SLOTS, JSON.stringify({ session: s }));
+      spool.put(s.id * SLOTS, JSON.stringify({ session: s }));
       return;
     }
     const parts = sessionParts(s, this.#rel);
-    parts.slots.forEach((lines, k) => this.#spool.put(s.id * SLOTS + k + 1, JSON.stringify(lines)));
-    this.#spool.put(s.id * SLOTS, JSON.stringify({ facts: parts.facts }));
+    parts.slots.forEach((lines, k) => spool.put(s.id * SLOTS + k + 1, JSON.stringify(lines)));
+    spool.put(s.id * SLOTS, JSON.stringify({ facts: parts.facts }));
   }
 
   /** The report in pieces; `report` is the analysis's (its sessions were not kept). */
   *pieces(report: Report): Generator<string> {
+    const sessions = this.#sessions;
     try {
-      const rel = relativeClock(report.captureStart ?? this.#firstStart);
-      const spool = this.#spool;
+      const rel = relativeClock(report.captureStart ?? sessions.firstStart);
+      const spool = sessions.spool;
       // The sessions in order, and those kept whole (made before any frame had a time), which
       // are answered here, once per question asked.
       const ids: number[] = [];
       const whole = new Set<number>();
-      for (let id = 1; id <= this.#lastId; id++) {
+      for (let id = 1; id <= sessions.lastId; id++) {
         const kept = spool.get(id * SLOTS);
         if (kept === undefined) continue;
         ids.push(id);
@@ -177,10 +170,9 @@ export class MarkdownReportStream {
       function* facts(): Generator<SessionFacts> {
         for (const id of ids) yield whole.has(id) ? partsOf(id).facts : (JSON.parse(spool.get(id * SLOTS)!) as { facts: SessionFacts }).facts;
       }
-      const credentials = this.#credentials.sort((a, b) => a.id - b.id).flatMap((c) => c.credentials);
-      yield* markdownPieces(report, this.#options, this.#count, slot, facts, credentials);
+      yield* markdownPieces(report, this.#options, sessions.count, slot, facts, sessions.credentials());
     } finally {
-      this.#spool.close();
+      sessions.close();
     }
   }
 }

@@ -66,14 +66,8 @@ describe('TextSpool', () => {
 
   it('gives back every entry as it was put, in any order of slots, across chunks and with multi-byte names', () => {
     const store = new TextSpool();
-    const put = new Map<number, ManifestEntry>();
     // Slots put out of order (files close in any order), enough entries to fill several 1 MiB chunks.
-    for (let i = 0; i < 6000; i++) {
-      const slot = (i * 7919) % 6000;
-      const e = entry(`файл-${slot}-😀.bin`, { warnings: [`warning ${'x'.repeat(slot % 300)}`], missing: [[slot, null]], missingDetail: [{ start: slot, end: null, reason: 'gap' }] });
-      store.put(slot, JSON.stringify(e));
-      put.set(slot, e);
-    }
+    const put = fill(store);
     expect(store.heldBytes).toBeGreaterThan(2 * 1024 * 1024);
     for (const [slot, e] of put) expect(back(store, slot)).toEqual(e);
     expect(back(store, 6000)).toBeUndefined();

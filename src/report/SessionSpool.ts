@@ -1,0 +1,40 @@
+// What every report made session by session keeps besides each session's own part: the spool
+// those parts go to (util/TextSpool), how many sessions ended and the highest number among them
+// (they end in any order and are written in order), the first session's start (the clock's
+// base when no frame had a time), and each session's credentials, listed by session number at
+// the end.
+
+import { credentialsOf } from '../ftp/FtpAnalyzer.js';
+import type { FtpCredential, FtpSession } from '../ftp/model.js';
+import { TextSpool } from '../util/TextSpool.js';
+
+export class SessionSpool {
+  readonly spool: TextSpool;
+  count = 0;
+  lastId = 0;
+  firstStart: string | undefined;
+  readonly #credentials: Array<{ id: number; credentials: FtpCredential[] }> = [];
+
+  /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
+  constructor(spoolDir?: string) {
+    this.spool = new TextSpool(spoolDir);
+  }
+
+  /** A session that ended: counted, and its credentials kept. */
+  note(s: FtpSession): void {
+    this.count++;
+    if (s.id > this.lastId) this.lastId = s.id;
+    if (s.id === 1) this.firstStart = s.start.time;
+    const credentials = credentialsOf([s]);
+    if (credentials.length > 0) this.#credentials.push({ id: s.id, credentials });
+  }
+
+  /** Every session's credentials, in the order of the sessions' numbers. */
+  credentials(): FtpCredential[] {
+    return this.#credentials.sort((a, b) => a.id - b.id).flatMap((c) => c.credentials);
+  }
+
+  close(): void {
+    this.spool.close();
+  }
+}
