@@ -122,7 +122,11 @@ function cells(r: SessionLine): string[] {
   return [id, r.startUtc, r.client, r.server, user, String(r.commands), String(r.transfers), String(r.bytes), escapeControls(r.outcome)];
 }
 
-const BLOCK = 1000;
+/**
+ * Rows per cli-table3 table. Its layout costs the square of a table's rows (a span-conflict
+ * search per cell), so blocks are kept small; the widths are fixed, so the blocks line up.
+ */
+const BLOCK = 100;
 const MIN_OUTCOME = 16;
 
 /**
