@@ -7,8 +7,8 @@ import type { CaptureWarning } from './capture/Frame.js';
 import { readCaptures } from './capture/mergeCaptures.js';
 import type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js';
 import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
-import { createFtpAnalyzer, credentialsOf, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
-import type { FtpCredential, FtpReport, FtpSession } from './ftp/model.js';
+import { createFtpAnalyzer, CredentialsBySession, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
+import type { FtpReport, FtpSession } from './ftp/model.js';
 import { TcpStage, type TcpStageOptions } from './tcp/TcpStage.js';
 import { ftpStreamRoles } from './stats/ftpStreams.js';
 import type { Statistics } from './stats/model.js';
@@ -237,18 +237,13 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
  * full analysis's, in the same order and numbering.
  */
 export async function analyzeCredentials(sources: readonly CaptureSource[], options: AnalyzeOptions = {}, separately = false): Promise<Report> {
-  const found: Array<{ id: number; credentials: FtpCredential[] }> = [];
+  const credentials = new CredentialsBySession();
   const report = await analyzeSessionBySession(sources, { ...options, tcp: { ...options.tcp, analysis: false, checksums: false } }, {
     separately,
     releaseOn: 'close',
-    onSession: (s) => {
-      const credentials = credentialsOf([s]);
-      if (credentials.length > 0) found.push({ id: s.id, credentials });
-    },
+    onSession: (s) => credentials.add(s),
   });
-  // Sessions end in any order; the report lists them by number.
-  found.sort((a, b) => a.id - b.id);
-  return { ...report, credentials: found.flatMap((f) => f.credentials) };
+  return { ...report, credentials: credentials.list() };
 }
 
 function captureFacts(source: CaptureSource, summary: CaptureSummary): CaptureFacts {

@@ -322,6 +322,23 @@ export function credentialsOf(sessions: readonly FtpSession[]): FtpCredential[] 
 }
 
 /**
+ * The credentials of sessions handed over one by one as they end (in any order), listed at the
+ * end in the order of the sessions' numbers, as credentialsOf lists a whole report's.
+ */
+export class CredentialsBySession {
+  readonly #found: Array<{ id: number; credentials: FtpCredential[] }> = [];
+
+  add(s: FtpSession): void {
+    const credentials = credentialsOf([s]);
+    if (credentials.length > 0) this.#found.push({ id: s.id, credentials });
+  }
+
+  list(): FtpCredential[] {
+    return this.#found.sort((a, b) => a.id - b.id).flatMap((f) => f.credentials);
+  }
+}
+
+/**
  * True when a report shows a credential worth an auditor's attention: a login that is not
  * anonymous and put a user name or password on the wire in cleartext (`ftp-inspect creds`
  * exits 1 then).

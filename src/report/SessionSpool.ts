@@ -4,7 +4,7 @@
 // base when no frame had a time), and each session's credentials, listed by session number at
 // the end.
 
-import { credentialsOf } from '../ftp/FtpAnalyzer.js';
+import { CredentialsBySession } from '../ftp/FtpAnalyzer.js';
 import type { FtpCredential, FtpSession } from '../ftp/model.js';
 import { TextSpool } from '../util/TextSpool.js';
 
@@ -13,7 +13,7 @@ export class SessionSpool {
   count = 0;
   lastId = 0;
   firstStart: string | undefined;
-  readonly #credentials: Array<{ id: number; credentials: FtpCredential[] }> = [];
+  readonly #credentials = new CredentialsBySession();
 
   /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
   constructor(spoolDir?: string) {
@@ -25,13 +25,12 @@ export class SessionSpool {
     this.count++;
     if (s.id > this.lastId) this.lastId = s.id;
     if (s.id === 1) this.firstStart = s.start.time;
-    const credentials = credentialsOf([s]);
-    if (credentials.length > 0) this.#credentials.push({ id: s.id, credentials });
+    this.#credentials.add(s);
   }
 
   /** Every session's credentials, in the order of the sessions' numbers. */
   credentials(): FtpCredential[] {
-    return this.#credentials.sort((a, b) => a.id - b.id).flatMap((c) => c.credentials);
+    return this.#credentials.list();
   }
 
   close(): void {

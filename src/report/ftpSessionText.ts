@@ -167,12 +167,12 @@ class Closing {
   }
 
   /** Data connections without a session, the credentials table and what an eavesdropper learns. */
-  lines(report: FtpReport, sessions: number, credentials: readonly FtpCredential[]): string[] {
+  lines(report: FtpReport, sessions: number, credentials: FtpCredential[]): string[] {
     const out: string[] = [];
     const extra = orphansText(report);
     if (extra.length > 0) out.push('', 'Data connections without a session', ...extra);
     if (sessions > 0) {
-      out.push('', 'Credentials', renderCredentialsText({ ...report, credentials: [...credentials] }, { indent: '  ' }));
+      out.push('', 'Credentials', renderCredentialsText({ ...report, credentials }, { indent: '  ' }));
       out.push('', 'What an eavesdropper learns', this.#eavesdropper(credentials));
     }
     return out;

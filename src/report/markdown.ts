@@ -125,6 +125,8 @@ export class MarkdownReportStream {
   readonly #options: MarkdownOptions;
   readonly #sessions: SessionSpool;
   #rel: ((time: string) => string) | undefined;
+  /** Sessions kept whole, to be answered at the end (they ended before any frame had a time). */
+  readonly #whole = new Set<number>();
 
   /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
   constructor(options: MarkdownOptions = {}, spoolDir?: string) {
@@ -139,12 +141,13 @@ export class MarkdownReportStream {
     if (context.captureStart !== undefined) this.#rel ??= relativeClock(context.captureStart);
     if (this.#rel === undefined) {
       // No frame had a time yet (times then count from the first session): made at the end.
-      spool.put(s.id * SLOTS, JSON.stringify({ session: s }));
+      spool.put(s.id * SLOTS, JSON.stringify(s));
+      this.#whole.add(s.id);
       return;
     }
     const parts = sessionParts(s, this.#rel);
     parts.slots.forEach((lines, k) => spool.put(s.id * SLOTS + k + 1, JSON.stringify(lines)));
-    spool.put(s.id * SLOTS, JSON.stringify({ facts: parts.facts }));
+    spool.put(s.id * SLOTS, JSON.stringify(parts.facts));
   }
 
   /** The report in pieces; `report` is the analysis's (its sessions were not kept). */
@@ -153,22 +156,16 @@ export class MarkdownReportStream {
     try {
       const rel = relativeClock(report.captureStart ?? sessions.firstStart);
       const spool = sessions.spool;
-      // The sessions in order, and those kept whole (made before any frame had a time), which
-      // are answered here, once per question asked.
       const ids: number[] = [];
-      const whole = new Set<number>();
-      for (let id = 1; id <= sessions.lastId; id++) {
-        const kept = spool.get(id * SLOTS);
-        if (kept === undefined) continue;
-        ids.push(id);
-        if (kept.startsWith('{"session":')) whole.add(id);
-      }
-      const partsOf = (id: number) => sessionParts((JSON.parse(spool.get(id * SLOTS)!) as { session: FtpSession }).session, rel);
+      for (let id = 1; id <= sessions.lastId; id++) if (spool.has(id * SLOTS)) ids.push(id);
+      // A session kept whole is answered here, once per question asked (a rare case).
+      const whole = this.#whole;
+      const partsOf = (id: number) => sessionParts(JSON.parse(spool.get(id * SLOTS)!) as FtpSession, rel);
       function* slot(k: number): Generator<string[]> {
         for (const id of ids) yield whole.has(id) ? partsOf(id).slots[k]! : (JSON.parse(spool.get(id * SLOTS + k + 1)!) as string[]);
       }
       function* facts(): Generator<SessionFacts> {
-        for (const id of ids) yield whole.has(id) ? partsOf(id).facts : (JSON.parse(spool.get(id * SLOTS)!) as { facts: SessionFacts }).facts;
+        for (const id of ids) yield whole.has(id) ? partsOf(id).facts : (JSON.parse(spool.get(id * SLOTS)!) as SessionFacts);
       }
       yield* markdownPieces(report, this.#options, sessions.count, slot, facts, sessions.credentials());
     } finally {
@@ -177,7 +174,7 @@ export class MarkdownReportStream {
   }
 }
 
-/** Spool slots per session: its facts (or the session itself), then its heading and its answers to questions 1-15 and 18. */
+/** Spool slots per session: its facts (or the session itself, kept whole), then its heading and its answers to questions 1-15 and 18. */
 const SLOTS = 18;
 
 function relativeClock(base: string | undefined): (time: string) => string {

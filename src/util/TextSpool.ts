@@ -64,6 +64,11 @@ export class TextSpool {
     this.#used += length;
   }
 
+  /** Whether a text was put for `slot` (nothing is read). */
+  has(slot: number): boolean {
+    return slot < this.#offsets.length && this.#offsets[slot]! >= 0;
+  }
+
   /** The text of `slot`, as it was put; undefined when none was. */
   get(slot: number): string | undefined {
     if (slot >= this.#offsets.length) return undefined;

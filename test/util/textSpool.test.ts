@@ -52,6 +52,7 @@ describe('TextSpool', () => {
     expect(back(store, 6000)).toEqual(big);
     expect(back(store, 6001)!.name).toBe('last.bin');
     expect(back(store, 17)).toEqual(put.get(17));
+    expect([store.has(17), store.has(6001), store.has(6002), store.has(1_000_000)]).toEqual([true, true, false, false]);
     store.close();
     expect(readdirSync(dir)).toEqual([]);
   });
