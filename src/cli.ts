@@ -20,6 +20,7 @@ import { OutputWriter } from './report/OutputWriter.js';
 import { decorate, outputTraits, type ColorChoice } from './report/terminal.js';
 import { abortOpenOutputs, Output, writeAll, writeAllPieces } from './cli/output.js';
 import { registerFollow } from './cli/follow.js';
+import { limitHeapGrowth } from './cli/heap.js';
 import { registerSessions } from './cli/sessions.js';
 import { progressFor, type Progress } from './cli/progress.js';
 import type { ReadCaptureOptions } from './capture/readCapture.js';
@@ -526,4 +527,5 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
 });
 
+limitHeapGrowth();
 process.exitCode = await main(process.argv);
