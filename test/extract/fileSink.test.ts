@@ -421,6 +421,22 @@ describe('FileSink: the writer thread', () => {
     expect(manifests[0]!.files[3]!.name).toBe('a-3 (2).bin');
   });
 
+  it('reuses the first tails of small files without letting one file\'s bytes into the next', async () => {
+    for (const writerThread of [true, false]) {
+      const { dir } = fresh();
+      const sink = await FileSink.create(dir, { writerThread });
+      // From more than one first tail (64 KiB) down to 700 bytes, each file its own byte value.
+      const contents = Array.from({ length: 100 }, (_, i) => Buffer.alloc(70_000 - i * 693, i + 1));
+      contents.forEach((c, i) => writeAll(sink, { kind: 'file', remotePath: `/pub/t-${i}.bin`, command: 'RETR', direction: 'download' }, [c.subarray(0, 10), c.subarray(10)]));
+      const m = await sink.close();
+      expect(m.files).toHaveLength(100);
+      m.files.forEach((f, i) => {
+        expect(readFileSync(join(dir, f.name)).equals(contents[i]!)).toBe(true);
+        expect(f.sha256).toBe(sha(contents[i]!));
+      });
+    }
+  });
+
   it(`bounds the files waiting for it: onChunkEnd waits while more than ${MAX_PENDING_JOBS} are unanswered, until half of that`, async () => {
     const { dir } = fresh();
     const sink = await FileSink.create(dir);
