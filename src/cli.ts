@@ -175,8 +175,10 @@ async function analyzeExtracting(
   const sink = await FileSink.create(dir, { layout: opts.layout });
   const base = { ...analyzeOptions(opts), capture };
   const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } };
+  // Files only: no TCP analysis or figures, and (as for creds) connections handed on as soon as
+  // their teardown completed, which frees their sessions without waiting out the linger time.
   const report = await analyzeCaptures(captures, opts, filesOnly
-    ? { ...base, ftp: { ...ftp, keepSessions: false, releaseOn: 'close', listings: false }, statistics: false, tcp: { analysis: false, checksums: false } }
+    ? { ...base, ftp: { ...ftp, keepSessions: false, releaseOn: 'close', listings: false }, statistics: false, tcp: { analysis: false, checksums: false, doneLingerNs: 0 } }
     : { ...base, ftp });
   return { report, sink };
 }

@@ -379,6 +379,41 @@ describe('TcpStage memory', () => {
     expect(stage.bufferedBytes).toBe(0);
   });
 
+  it('doneLingerNs 0: a connection is summarised at the first later frame after its teardown completed; a stray segment keeps its stream', async () => {
+    const convs: Conversation[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = new Conversation({ ip: '198.51.100.2', port: 30000 + i }, { ip: '198.51.100.1', port: 21 }, { client: 5000 + i, server: 6000 + i }, 1_700_000_000 + i * 2);
+      c.handshake();
+      c.data('server', '220 hi\r\n');
+      c.close();
+      c.ack('client', { after: 0.5 }); // the last ACK again, after the teardown completed
+      convs.push(c);
+    }
+    const file = writeMerged(convs);
+    const { PacketDecoder } = await import('../../src/decode/PacketDecoder.js');
+    const { readCapture } = await import('../../src/capture/readCapture.js');
+    const { TcpStage } = await import('../../src/tcp/TcpStage.js');
+    const decoder = new PacketDecoder();
+    const summarised: Array<[stream: number, atFrame: number, packets: number]> = [];
+    const streams: number[] = [];
+    let frameNo = 0;
+    const stage = new TcpStage({
+      doneLingerNs: 0,
+      onConnection: (c) => summarised.push([c.stream, frameNo, c.fromClient.frames + c.fromServer.frames]),
+      consumers: recordingFactory([]),
+    });
+    await readCapture(file, (frame) => {
+      frameNo = frame.no;
+      streams.push(stage.process(decoder.decode(frame))!.stream);
+    });
+    stage.finish();
+    // Eight frames per connection (handshake, 220, FIN, FIN, ACK, stray ACK), 2 s apart: each
+    // summary comes at its own stray ACK, the first later frame, which it does not count (with
+    // the default linger all three would come at the end, with 8 frames each).
+    expect(streams).toEqual(Array.from({ length: 24 }, (_, i) => Math.floor(i / 8)));
+    expect(summarised).toEqual([[0, 8, 7], [1, 16, 7], [2, 24, 7]]);
+  });
+
   it('a long transfer flows through with nothing buffered', async () => {
     const c = new Conversation({ ip: '198.51.100.2', port: 40010 }, { ip: '198.51.100.1', port: 30010 });
     c.handshake();
