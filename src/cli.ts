@@ -12,7 +12,7 @@ import { listPackets } from './packets.js';
 import { renderCredentialsJson, ReportJsonStream, reportJsonChunks } from './report/ftpJson.js';
 import { renderCredentialsText, renderSessionsText, SessionsTextStream } from './report/ftpSessionText.js';
 import { MarkdownReportStream, renderMarkdown } from './report/markdown.js';
-import { renderHtml } from './report/html.js';
+import { HtmlReportStream, renderHtml, type HtmlOptions } from './report/html.js';
 import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
@@ -281,13 +281,25 @@ async function markdownReportBySession(captures: string[], opts: FtpCliOptions &
   printReportWarnings(report);
 }
 
-/** The HTML report; its sequence plots come from the model's plot points (analysed with `plots`). */
+/** The HTML report made session by session (as textReportBySession), byte for byte the whole report's; plots included. */
+async function htmlReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
+  const stream = new HtmlReportStream({}, spoolDir(opts.output));
+  const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
+    listings: true,
+    statistics: true,
+    onSession: (s, context) => stream.add(s, context),
+  }));
+  await writeAllPieces(opts.output, stream.pieces(report));
+  printReportWarnings(report);
+}
+
+/** The HTML report of a whole model; its sequence plots come from the model's plot points (analysed with `plots`). */
 function htmlReport(report: Report, opts: FtpCliOptions & { output?: string; extract?: string }): string {
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
   const extractDir = opts.extract;
-  const extractedHref = extractDir === undefined ? undefined
-    : (name: string) => relative(from, resolve(extractDir, name)).split(sep).map(encodeURIComponent).join('/');
-  return renderHtml(report, extractedHref ? { extractedHref } : {});
+  const options: HtmlOptions = extractDir === undefined ? {}
+    : { extractedHref: (name: string) => relative(from, resolve(extractDir, name)).split(sep).map(encodeURIComponent).join('/') };
+  return renderHtml(report, options);
 }
 
 addExtractOptions(addFtpOptions(
@@ -330,12 +342,16 @@ ${EXIT_STATUS_HELP}`)
       await textReportBySession(captures, opts);
       return;
     }
-    if (opts.format === 'json' && extract === undefined && opts.separate !== true && opts.plots !== true) {
+    if (opts.format === 'json' && extract === undefined && opts.separate !== true) {
       await jsonReportBySession(captures, opts);
       return;
     }
     if (opts.format === 'md' && extract === undefined && opts.separate !== true) {
       await markdownReportBySession(captures, opts);
+      return;
+    }
+    if (opts.format === 'html' && extract === undefined && opts.separate !== true) {
+      await htmlReportBySession(captures, opts);
       return;
     }
     const report = await withProgress(captures, opts, false, async (capture) => extract !== undefined

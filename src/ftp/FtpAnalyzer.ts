@@ -147,6 +147,11 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   });
   const controlAcks = new Map<number, Array<[number, number]>>();
   const plots = options.plots ? new SeqPlotCollector() : undefined;
+  /** With `plots`: a data connection's sequence plot goes into its facts. */
+  const withPlot = (c: DataConnectionFacts | null): void => {
+    const plot = c && plots ? plots.plotOf(c) : undefined;
+    if (c && plot !== undefined) c.plot = plot;
+  };
 
   const open = (start: ConnectionStart, detectedBy: DetectionReason, swap: boolean): FtpControlConsumer => {
     // Swapped: the side the TCP stage called the client is the FTP server.
@@ -190,6 +195,15 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     if (facts) applyTcpFacts(s, facts);
     relativeNumbers(s);
     explainAcks(s, controlAcks.get(s.controlStream) ?? []);
+    if (plots) {
+      // Its data connections are closed: their plots are whole but for stray segments after
+      // that (the whole report would draw a final ACK that came after the session ended).
+      for (const t of s.transfers) {
+        if (!t.connection) continue;
+        withPlot(t.connection);
+        plots.forget(t.connection.stream);
+      }
+    }
     if (!live.has(s.controlStream)) {
       controlStreams.delete(s.controlStream);
       summaries.delete(s.controlStream);
@@ -258,6 +272,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
         // Sessions still open at the end of the capture, in the order they were seen.
         for (const e of [...unfinished].sort((a, b) => a.transfers.ordinal - b.transfers.ordinal)) release(e);
         const { orphans, unusedExpectations } = linker.finish(() => 0);
+        for (const o of orphans) withPlot(o.connection);
         const report: FtpReport = { sessions: [], credentials: [], redacted: options.redact === true, orphans, unusedExpectations };
         if (captureStart !== undefined) report.captureStart = captureStart;
         return report;
@@ -277,14 +292,8 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       });
       const ids = new Map(entries.map((e) => [e.transfers, e.builder.session] as const));
       const { orphans, unusedExpectations } = linker.finish((t) => ids.get(t)?.id ?? 0);
-      if (plots) {
-        const withPlot = (c: DataConnectionFacts | null): void => {
-          const plot = c ? plots.plotOf(c) : undefined;
-          if (c && plot !== undefined) c.plot = plot;
-        };
-        for (const s of sessions) for (const t of s.transfers) withPlot(t.connection);
-        for (const o of orphans) withPlot(o.connection);
-      }
+      for (const s of sessions) for (const t of s.transfers) withPlot(t.connection);
+      for (const o of orphans) withPlot(o.connection);
       for (const s of sessions) explainAcks(s, controlAcks.get(s.controlStream) ?? []);
       const report: FtpReport = { sessions, credentials: credentialsOf(sessions), redacted: false, orphans, unusedExpectations };
       if (captureStart !== undefined) report.captureStart = captureStart;

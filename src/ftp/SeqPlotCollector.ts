@@ -153,15 +153,24 @@ export class SeqPlotCollector {
   readonly #watched = new Map<number, Watched>();
   /** Streams that were data connections but came after MAX_CONNECTIONS. */
   readonly #skipped = new Set<number>();
+  /** Connections watched so far, forgotten ones included: the first MAX_CONNECTIONS get plots. */
+  #started = 0;
 
   /** Starts watching a data connection (the FTP stage just claimed it). */
   watch(stream: number, tsSec: number, tsNsec: number): void {
     if (this.#watched.has(stream)) return;
-    if (this.#watched.size >= MAX_CONNECTIONS) {
+    if (this.#started >= MAX_CONNECTIONS) {
       this.#skipped.add(stream);
       return;
     }
+    this.#started++;
     this.#watched.set(stream, { startSec: tsSec, startNsec: tsNsec, sides: [new Side(), new Side()] });
+  }
+
+  /** Drops what was kept of a connection whose plot was taken (its session was handed on). */
+  forget(stream: number): void {
+    this.#watched.delete(stream);
+    this.#skipped.delete(stream);
   }
 
   /** Every TCP segment, after the TCP stage's `process`; ignored unless its connection is watched. */

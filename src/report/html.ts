@@ -12,6 +12,7 @@ import type { Report } from '../analyze.js';
 import type { DataConnectionFacts, FtpEndpoint, FtpSession, FtpTransfer } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
+import { SessionSpool } from './SessionSpool.js';
 import { escapeControls } from './text.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -56,21 +57,79 @@ figure{margin:0}figcaption{font-size:12px;color:#5c6670}
 
 /** The whole report as one HTML document. */
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
+  const rel = relativeSeconds(report.captureStart ?? report.sessions[0]?.start.time);
+  return [...htmlPieces(report, options, report.sessions.length, report.sessions.map((s) => sessionHtml(s, rel, options)))].join('');
+}
+
+/**
+ * The HTML report made session by session (FtpAnalyzerOptions.onSession, as the other report
+ * streams): each session's section is made as it ends and kept in a spool file (util/TextSpool)
+ * until the report is written in order — byte for byte what `renderHtml` gives the whole
+ * report. Its plots come with the sessions (analysed with `plots`).
+ */
+export class HtmlReportStream {
+  readonly #options: HtmlOptions;
+  readonly #sessions: SessionSpool;
+  #rel: ((time: string | null | undefined) => number) | undefined;
+  /** Sessions kept whole (as JSON), made at the end: they ended before any frame had a time. */
+  readonly #whole = new Set<number>();
+
+  /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
+  constructor(options: HtmlOptions = {}, spoolDir?: string) {
+    this.#options = options;
+    this.#sessions = new SessionSpool(spoolDir);
+  }
+
+  /** A session as it ends, with the capture's start as the report will give it. */
+  add(s: FtpSession, context: { captureStart: string | undefined }): void {
+    this.#sessions.note(s);
+    if (context.captureStart !== undefined) this.#rel ??= relativeSeconds(context.captureStart);
+    if (this.#rel === undefined) {
+      // No frame had a time yet: times will count from the first session's start.
+      this.#sessions.spool.put(s.id, JSON.stringify(s));
+      this.#whole.add(s.id);
+      return;
+    }
+    this.#sessions.spool.put(s.id, sessionHtml(s, this.#rel, this.#options));
+  }
+
+  /** The document in pieces; `report` is the analysis's (its sessions were not kept). */
+  *pieces(report: Report): Generator<string> {
+    const sessions = this.#sessions;
+    try {
+      const rel = relativeSeconds(report.captureStart ?? sessions.firstStart);
+      const options = this.#options;
+      const whole = this.#whole;
+      const spool = sessions.spool;
+      function* sections(): Generator<string> {
+        for (let id = 1; id <= sessions.lastId; id++) {
+          const text = spool.get(id);
+          if (text === undefined) continue;
+          yield whole.has(id) ? sessionHtml(JSON.parse(text) as FtpSession, rel, options) : text;
+        }
+      }
+      yield* htmlPieces(report, options, sessions.count, sections());
+    } finally {
+      sessions.close();
+    }
+  }
+}
+
+/** Seconds from `base` (an epoch text) to a time; 0 when either is unknown. */
+function relativeSeconds(base: string | undefined): (time: string | null | undefined) => number {
+  const b = parseEpochText(base ?? '');
+  return (time: string | null | undefined): number => {
+    const t = time ? parseEpochText(time) : undefined;
+    return b && t ? Number(secondsBetween(b.sec, b.nsec, t.sec, t.nsec)) : 0;
+  };
+}
+
+/** The document: head, title, the sessions' sections as given, statistics. */
+function* htmlPieces(report: Report, options: HtmlOptions, sessionCount: number, sections: Iterable<string>): Generator<string> {
   const capture = report.captures.map((c) => c.name).join(', ');
   const title = options.title ?? `FTP report: ${capture}`;
-  const base = parseEpochText(report.captureStart ?? report.sessions[0]?.start.time ?? '');
-  const rel = (time: string | null | undefined): number => {
-    const t = time ? parseEpochText(time) : undefined;
-    return base && t ? Number(secondsBetween(base.sec, base.nsec, t.sec, t.nsec)) : 0;
-  };
-  const body: string[] = [];
-  body.push(`<h1>${h(title)}</h1>`);
   const frames = report.captures.reduce((n, c) => n + c.frames, 0);
-  body.push(`<p class="muted">${frames} frames; ${report.sessions.length} FTP session${report.sessions.length === 1 ? '' : 's'}. Frame numbers are Wireshark's; times are seconds since the first frame.${report.redacted ? ' Passwords are masked.' : ''}</p>`);
-  if (report.sessions.length === 0) body.push('<p>No FTP control connection found.</p>');
-  for (const s of report.sessions) body.push(sessionHtml(s, rel, options));
-  body.push(statisticsHtml(report));
-  return `<!DOCTYPE html>
+  yield `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -81,7 +140,11 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
 </head>
 <body>
 <main>
-${body.join('\n')}
+<h1>${h(title)}</h1>
+<p class="muted">${frames} frames; ${sessionCount} FTP session${sessionCount === 1 ? '' : 's'}. Frame numbers are Wireshark's; times are seconds since the first frame.${report.redacted ? ' Passwords are masked.' : ''}</p>`;
+  if (sessionCount === 0) yield '\n<p>No FTP control connection found.</p>';
+  for (const section of sections) yield `\n${section}`;
+  yield `\n${statisticsHtml(report)}
 </main>
 </body>
 </html>

@@ -1,7 +1,7 @@
 // The JSON report made session by session (ReportJsonStream over analyzeSessionBySession, what
 // `ftp-inspect CAPTURE --format json` runs) must be byte for byte the whole report's JSON
-// (reportJsonChunks) on every fixture and public capture, passwords masked or not; and on
-// several captures merged by time.
+// (reportJsonChunks) on every fixture and public capture, passwords masked or not, with the
+// data connections' plot points (--plots) or without; and on several captures merged by time.
 import { describe, expect, it } from 'vitest';
 import { analyze, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import { ReportJsonStream, reportJsonChunks } from '../../src/report/ftpJson.js';
@@ -14,7 +14,7 @@ async function streamed(files: string[], options: AnalyzeOptions = {}): Promise<
 }
 
 async function check(file: string): Promise<void> {
-  for (const options of [{}, { ftp: { redact: true } }] as AnalyzeOptions[]) {
+  for (const options of [{}, { ftp: { redact: true } }, { ftp: { plots: true } }] as AnalyzeOptions[]) {
     const whole = [...reportJsonChunks(await analyze(file, options))].join('');
     expect(await streamed([file], options)).toBe(whole);
   }
@@ -27,6 +27,12 @@ describe('the JSON report session by session is the whole report: fixtures', () 
     const files = fixtureCaptures().slice(0, 5);
     expect(await streamed(files)).toBe([...reportJsonChunks(await analyze(files))].join(''));
   }, 120_000);
+
+  it('with --plots, the plot points are there (taken as each session ends, and for orphan connections at the end)', async () => {
+    const json = JSON.parse(await streamed([fixtureCaptures().find((f) => f.endsWith('pasv-download.pcap'))!], { ftp: { plots: true } }));
+    const plot = json.sessions.flatMap((s: { transfers: Array<{ connection: { plot?: { data: { points: unknown[] } } } | null }> }) => s.transfers).find((t: { connection: unknown }) => t.connection)?.connection.plot;
+    expect(plot.data.points.length).toBeGreaterThan(0);
+  });
 });
 
 describe(`the JSON report session by session is the whole report: public captures${hasPublicCaptures ? '' : ' [SKIPPED: ../shared/captures/public absent]'}`, () => {
