@@ -192,12 +192,16 @@ export interface SessionBySessionOptions {
  * announcements are there.
  */
 export async function analyzeSessionBySession(sources: readonly CaptureSource[], options: AnalyzeOptions, how: SessionBySessionOptions): Promise<Report> {
+  const separate = how.separately === true && sources.length > 1;
+  // Separate captures make a report without a capture start (mergeFtpReports): its times count
+  // from session 1's start, which the sessions handed on after it are told instead.
+  let firstStart: string | undefined;
   const one = async (source: CaptureSource | readonly CaptureSource[], relabel?: (s: FtpSession) => void) => {
     let sessions = 0;
     const report = await analyze(source, {
       ...options,
       // Statistics of separate captures would mix unrelated traces (as analyzeSeparately, none).
-      statistics: how.separately !== true && how.statistics === true,
+      statistics: !separate && how.statistics === true,
       ftp: {
         ...options.ftp,
         keepSessions: false,
@@ -206,6 +210,10 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
         onSession: (s, context) => {
           sessions++;
           relabel?.(s);
+          if (separate) {
+            if (s.id === 1) firstStart = s.start.time;
+            context = { ...context, captureStart: firstStart };
+          }
           how.onSession?.(s, context);
           options.ftp?.onSession?.(s, context);
         },
@@ -213,7 +221,7 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
     });
     return { report, sessions };
   };
-  if (how.separately !== true || sources.length === 1) return (await one(sources.length === 1 ? sources[0]! : sources)).report;
+  if (!separate) return (await one(sources.length === 1 ? sources[0]! : sources)).report;
   const parts: Array<{ capture: string; report: Report; sessionCount: number }> = [];
   let before = 0;
   for (const source of sources) {

@@ -233,6 +233,7 @@ function spoolDir(output: string | undefined): string {
 async function textReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions & { allLines?: boolean; time: 'relative' | 'epoch' }): Promise<void> {
   const stream = new SessionsTextStream({ allReplyLines: opts.allLines === true, time: opts.time }, spoolDir(opts.output));
   const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
+    separately: opts.separate === true,
     listings: true,
     onSession: (s, context) => stream.add(s, context),
   }));
@@ -261,6 +262,7 @@ async function textReportBySession(captures: string[], opts: FtpCliOptions & Out
 async function jsonReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
   const stream = new ReportJsonStream(spoolDir(opts.output));
   const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
+    separately: opts.separate === true,
     listings: true,
     statistics: true,
     onSession: (s) => stream.add(s),
@@ -273,6 +275,7 @@ async function jsonReportBySession(captures: string[], opts: FtpCliOptions & Out
 async function markdownReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
   const stream = new MarkdownReportStream({}, spoolDir(opts.output));
   const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
+    separately: opts.separate === true,
     listings: true,
     statistics: true,
     onSession: (s, context) => stream.add(s, context),
@@ -285,6 +288,7 @@ async function markdownReportBySession(captures: string[], opts: FtpCliOptions &
 async function htmlReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
   const stream = new HtmlReportStream({}, spoolDir(opts.output));
   const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
+    separately: opts.separate === true,
     listings: true,
     statistics: true,
     onSession: (s, context) => stream.add(s, context),
@@ -338,19 +342,19 @@ ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & OutputCliOptions & { format: 'text' | 'json' | 'md' | 'html'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     if (opts.format === 'html') opts.plots = true;
     const extract = opts.extract;
-    if (opts.format === 'text' && extract === undefined && opts.separate !== true) {
+    if (opts.format === 'text' && extract === undefined) {
       await textReportBySession(captures, opts);
       return;
     }
-    if (opts.format === 'json' && extract === undefined && opts.separate !== true) {
+    if (opts.format === 'json' && extract === undefined) {
       await jsonReportBySession(captures, opts);
       return;
     }
-    if (opts.format === 'md' && extract === undefined && opts.separate !== true) {
+    if (opts.format === 'md' && extract === undefined) {
       await markdownReportBySession(captures, opts);
       return;
     }
-    if (opts.format === 'html' && extract === undefined && opts.separate !== true) {
+    if (opts.format === 'html' && extract === undefined) {
       await htmlReportBySession(captures, opts);
       return;
     }
