@@ -15,7 +15,7 @@ import type { ExpectationLimits } from './DataChannelExpectations.js';
 import { DataConnectionLinker, type DataExtraction } from './DataConnectionLinker.js';
 import type { SessionTransfers } from './TransferBuilder.js';
 import type {
-  ControlConnectionFacts, ControlConnectionSummary, DataConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession, SegmentHeader, UnusedExpectation,
+  ControlConnectionFacts, ControlConnectionSummary, DataConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession, FtpTransfer, SegmentHeader, UnusedExpectation,
 } from './model.js';
 import { redactReport } from './redact.js';
 import { SeqPlotCollector, type PlotSegmentView } from './SeqPlotCollector.js';
@@ -480,5 +480,18 @@ function explainAcks(s: FtpSession, acks: ReadonlyArray<[number, number]>): void
       `frame ${first[0]} acknowledges both the ${p.code} (frame ${p.frame}) and the ${f.code} (frame ${f.frame}): ` +
       `the client had not acknowledged the ${p.code} yet when the ${f.code} arrived, and a TCP ACK is cumulative ` +
       `(RFC 9293 §3.4) — it acknowledges every byte up to its number, so one delayed ACK (RFC 1122 §4.2.3.2) covers both replies`;
+    keepKeyOrder(t);
   }
+}
+
+/**
+ * The JSON of a transfer lists `ackExplanation` before `extracted` whatever came first: a file
+ * is named once it is written, which may be before or after its session is judged, and the
+ * report must not depend on that timing.
+ */
+function keepKeyOrder(t: FtpTransfer): void {
+  const extracted = t.extracted;
+  if (extracted === undefined) return;
+  delete t.extracted;
+  t.extracted = extracted;
 }
