@@ -114,6 +114,8 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
   tcp.finish();
   await ftp.settled();
   const report = ftp.finish();
+  // Sessions not kept that wait for their extracted files are handed on once those are written.
+  await ftp.handed();
   const captures = sources.map((s, i) => {
     const facts = captureFacts(s, summaries[i]!);
     if (several && ranges[i]!.first > 0) Object.assign(facts, { firstFrame: ranges[i]!.first, lastFrame: ranges[i]!.last });

@@ -6,13 +6,13 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CaptureFormatError } from './capture/Frame.js';
 import type { CaptureWarning } from './capture/Frame.js';
-import { analyze, analyzeCredentials, analyzeSeparately, analyzeSessionBySession, type AnalyzeOptions } from './analyze.js';
+import { analyze, analyzeCredentials, analyzeSeparately, analyzeSessionBySession, type AnalyzeOptions, type SessionBySessionOptions } from './analyze.js';
 import { hasCleartextCredentials } from './ftp/FtpAnalyzer.js';
 import { listPackets } from './packets.js';
-import { renderCredentialsJson, ReportJsonStream, reportJsonChunks } from './report/ftpJson.js';
-import { renderCredentialsText, renderSessionsText, SessionsTextStream } from './report/ftpSessionText.js';
-import { MarkdownReportStream, renderMarkdown } from './report/markdown.js';
-import { HtmlReportStream, renderHtml, type HtmlOptions } from './report/html.js';
+import { renderCredentialsJson, ReportJsonStream } from './report/ftpJson.js';
+import { renderCredentialsText, SessionsTextStream } from './report/ftpSessionText.js';
+import { MarkdownReportStream } from './report/markdown.js';
+import { HtmlReportStream, type HtmlOptions } from './report/html.js';
 import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
@@ -163,23 +163,20 @@ function addExtractOptions(command: Command): Command {
 }
 
 /**
- * Analyses the captures while every transfer is written under `dir`; the caller ends the sink
- * (manifest.json). `filesOnly` (the extract command): only the files and the capture warnings
- * are wanted, so each session is dropped once it is over and no statistics, listings, TCP
- * analysis or checksum verification (whose results only the report shows) are made — memory
- * stays flat however many sessions the capture has.
+ * The extract command's analysis: every transfer written under `dir`; the caller ends the sink
+ * (manifest.json). Only the files and the capture warnings are wanted, so each session is
+ * dropped once it is over and no statistics, listings, TCP analysis or checksum verification
+ * (whose results only the report shows) are made — memory stays flat however many sessions
+ * the capture has. No TCP figures either, so (as for creds) a connection is handed on as soon
+ * as its teardown completed, which frees its session without waiting out the linger time.
  */
 async function analyzeExtracting(
-  captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string, capture: ReadCaptureOptions, filesOnly = false,
+  captures: string[], opts: FtpCliOptions & ExtractCliOptions, dir: string, capture: ReadCaptureOptions,
 ): Promise<{ report: Report; sink: FileSink }> {
   const sink = await FileSink.create(dir, { layout: opts.layout });
   const base = { ...analyzeOptions(opts), capture };
-  const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } };
-  // Files only: no TCP analysis or figures, and (as for creds) connections handed on as soon as
-  // their teardown completed, which frees their sessions without waiting out the linger time.
-  const report = await analyzeCaptures(captures, opts, filesOnly
-    ? { ...base, ftp: { ...ftp, keepSessions: false, releaseOn: 'close', listings: false }, statistics: false, tcp: { analysis: false, checksums: false, doneLingerNs: 0 } }
-    : { ...base, ftp });
+  const ftp = { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } }, keepSessions: false, releaseOn: 'close' as const, listings: false };
+  const report = await analyzeCaptures(captures, opts, { ...base, ftp, statistics: false, tcp: { analysis: false, checksums: false, doneLingerNs: 0 } });
   return { report, sink };
 }
 
@@ -224,19 +221,34 @@ function spoolDir(output: string | undefined): string {
   return output !== undefined && output !== '-' ? dirname(resolve(output)) : tmpdir();
 }
 
+type ReportCliOptions = FtpCliOptions & OutputCliOptions & ExtractCliOptions & { extract?: string };
+
+/**
+ * The report's analysis session by session (analyzeSessionBySession), each session handed to
+ * `onSession` as it ends; with --extract every transfer is also written under DIR (a session is
+ * handed on once its files are written, so its transfers name them) and manifest.json is
+ * written before the report.
+ */
+function reportSessions(captures: string[], opts: ReportCliOptions, statistics: boolean, onSession: NonNullable<SessionBySessionOptions['onSession']>): Promise<Report> {
+  return withProgress(captures, opts, false, async (capture) => {
+    const base: AnalyzeOptions = { ...analyzeOptions(opts), capture };
+    const sink = opts.extract !== undefined ? await FileSink.create(opts.extract, { layout: opts.layout }) : undefined;
+    const options: AnalyzeOptions = sink ? { ...base, ftp: { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } } } : base;
+    const report = await analyzeSessionBySession(captures, options, { separately: opts.separate === true, listings: true, statistics, onSession });
+    await sink?.finish();
+    return report;
+  });
+}
+
 /**
  * The text report made session by session (analyzeSessionBySession): each session's text is
  * made as it ends and kept in a spool file beside the output (or in the system's temporary
  * folder), so memory does not grow with the sessions; the report is then written in order,
  * byte for byte what the whole-report renderer gives, fitted and coloured piece by piece.
  */
-async function textReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions & { allLines?: boolean; time: 'relative' | 'epoch' }): Promise<void> {
+async function textReportBySession(captures: string[], opts: ReportCliOptions & { allLines?: boolean; time: 'relative' | 'epoch' }): Promise<void> {
   const stream = new SessionsTextStream({ allReplyLines: opts.allLines === true, time: opts.time }, spoolDir(opts.output));
-  const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
-    separately: opts.separate === true,
-    listings: true,
-    onSession: (s, context) => stream.add(s, context),
-  }));
+  const report = await reportSessions(captures, opts, false, (s, context) => stream.add(s, context));
   const out = await Output.open(opts.output);
   const traits = outputTraits(opts.color ?? 'auto', process.stdout, out.toFile);
   let since = 0;
@@ -259,51 +271,35 @@ async function textReportBySession(captures: string[], opts: FtpCliOptions & Out
  * as it ends and kept in a spool file; the report is then written in pieces, byte for byte the
  * whole report's JSON.
  */
-async function jsonReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
+async function jsonReportBySession(captures: string[], opts: ReportCliOptions): Promise<void> {
   const stream = new ReportJsonStream(spoolDir(opts.output));
-  const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
-    separately: opts.separate === true,
-    listings: true,
-    statistics: true,
-    onSession: (s) => stream.add(s),
-  }));
+  const report = await reportSessions(captures, opts, true, (s) => stream.add(s));
   await writeAllPieces(opts.output, stream.chunks(report));
   printReportWarnings(report);
 }
 
 /** The Markdown report made session by session (as textReportBySession), byte for byte the whole report's. */
-async function markdownReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
+async function markdownReportBySession(captures: string[], opts: ReportCliOptions): Promise<void> {
   const stream = new MarkdownReportStream({}, spoolDir(opts.output));
-  const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
-    separately: opts.separate === true,
-    listings: true,
-    statistics: true,
-    onSession: (s, context) => stream.add(s, context),
-  }));
+  const report = await reportSessions(captures, opts, true, (s, context) => stream.add(s, context));
   await writeAllPieces(opts.output, stream.pieces(report));
   printReportWarnings(report);
 }
 
 /** The HTML report made session by session (as textReportBySession), byte for byte the whole report's; plots included. */
-async function htmlReportBySession(captures: string[], opts: FtpCliOptions & OutputCliOptions): Promise<void> {
-  const stream = new HtmlReportStream({}, spoolDir(opts.output));
-  const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, {
-    separately: opts.separate === true,
-    listings: true,
-    statistics: true,
-    onSession: (s, context) => stream.add(s, context),
-  }));
+async function htmlReportBySession(captures: string[], opts: ReportCliOptions): Promise<void> {
+  const stream = new HtmlReportStream(htmlOptions(opts), spoolDir(opts.output));
+  const report = await reportSessions(captures, opts, true, (s, context) => stream.add(s, context));
   await writeAllPieces(opts.output, stream.pieces(report));
   printReportWarnings(report);
 }
 
-/** The HTML report of a whole model; its sequence plots come from the model's plot points (analysed with `plots`). */
-function htmlReport(report: Report, opts: FtpCliOptions & { output?: string; extract?: string }): string {
+/** With --extract, the HTML report links each transfer to its file, relative to the report's folder. */
+function htmlOptions(opts: { output?: string; extract?: string }): HtmlOptions {
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
   const extractDir = opts.extract;
-  const options: HtmlOptions = extractDir === undefined ? {}
+  return extractDir === undefined ? {}
     : { extractedHref: (name: string) => relative(from, resolve(extractDir, name)).split(sep).map(encodeURIComponent).join('/') };
-  return renderHtml(report, options);
 }
 
 addExtractOptions(addFtpOptions(
@@ -341,40 +337,12 @@ written with -o it is neither wrapped nor coloured.
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & OutputCliOptions & { format: 'text' | 'json' | 'md' | 'html'; allLines?: boolean; time: 'relative' | 'epoch'; extract?: string }) => {
     if (opts.format === 'html') opts.plots = true;
-    const extract = opts.extract;
-    if (opts.format === 'text' && extract === undefined) {
-      await textReportBySession(captures, opts);
-      return;
-    }
-    if (opts.format === 'json' && extract === undefined) {
-      await jsonReportBySession(captures, opts);
-      return;
-    }
-    if (opts.format === 'md' && extract === undefined) {
-      await markdownReportBySession(captures, opts);
-      return;
-    }
-    if (opts.format === 'html' && extract === undefined) {
-      await htmlReportBySession(captures, opts);
-      return;
-    }
-    const report = await withProgress(captures, opts, false, async (capture) => extract !== undefined
-      ? analyzeExtracting(captures, opts, extract, capture).then(async ({ report, sink }) => {
-        await sink.finish();
-        return report;
-      })
-      : analyzeCaptures(captures, opts, { ...analyzeOptions(opts), capture }));
-    if (opts.format === 'json') {
-      // In pieces: the JSON of a capture with many thousand sessions is longer than a string can be.
-      await writeAllPieces(opts.output, reportJsonChunks(report));
-      printReportWarnings(report);
-      return;
-    }
-    const text = opts.format === 'md' ? renderMarkdown(report)
-      : opts.format === 'html' ? htmlReport(report, opts)
-      : renderSessionsText(report, { allReplyLines: opts.allLines === true, time: opts.time });
-    await writeText(opts, text, opts.format !== 'text');
-    printReportWarnings(report);
+    // Every format is made session by session (memory does not grow with the sessions),
+    // byte for byte what the whole-report renderers give (test/report/*Stream.test.ts).
+    if (opts.format === 'json') await jsonReportBySession(captures, opts);
+    else if (opts.format === 'md') await markdownReportBySession(captures, opts);
+    else if (opts.format === 'html') await htmlReportBySession(captures, opts);
+    else await textReportBySession(captures, opts);
   });
 
 addExtractOptions(addFtpOptions(
@@ -396,7 +364,7 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & ExtractCliOptions & { output: string; format: 'text' | 'json' }) => {
-    const { report, sink } = await withProgress(captures, { quiet: opts.quiet }, false, (capture) => analyzeExtracting(captures, opts, opts.output, capture, true));
+    const { report, sink } = await withProgress(captures, { quiet: opts.quiet }, false, (capture) => analyzeExtracting(captures, opts, opts.output, capture));
     await finishExtraction(sink, opts.output, opts.format === 'json');
     printReportWarnings(report);
   });

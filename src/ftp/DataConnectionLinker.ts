@@ -291,19 +291,21 @@ export class DataConnectionLinker {
     seen?.(file);
     // Released sessions' files have their final session number already (their ordinal).
     if (!this.#releasing) this.#files.push(owner ? { file, target, owner } : { file, target });
-    void file.closed.then((e) => {
+    const written = file.closed.then((e) => new Promise<void>((resolve) => {
       target.extracted = { name: e.name, size: e.size, sha256: e.sha256, complete: e.complete };
       // The transfer's own account (bytes, status, missing) is made when its session is judged;
       // a file that closes before that waits for it, so the result does not depend on timing.
-      if (!('status' in target)) return;
+      if (!('status' in target)) return resolve();
       const judged = () => {
         fileFacts(target, e);
         // What a reassembly of REST/APPE pieces needs (FileSink.close): did this piece end where the file ends?
         file.judged(target.status === 'complete', target.status === 'aborted');
+        resolve();
       };
       if (owner) owner.afterJudging(judged);
       else judged();
-    });
+    }));
+    owner?.fileWriting(written);
     return decoder;
   }
 

@@ -97,6 +97,12 @@ export interface FtpAnalyzer {
   /** Ends every session still open and returns the report. Call once, after the capture was read. */
   finish(options?: FinishOptions): FtpReport;
   /**
+   * Sessions not kept, with extraction: a session is handed to `onSession` only once its files
+   * were written (a transfer names its file then). Resolves when every session was handed on;
+   * await it after finish().
+   */
+  handed(): Promise<void>;
+  /**
    * The TCP stage's view of each segment (after `process`): on control connections, which
    * frame each client ACK acknowledges (tcp.analysis.acks_frame), to explain one ACK covering
    * both the 150 and the 226.
@@ -181,6 +187,9 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     return consumer;
   };
 
+  /** Sessions released but waiting for their extracted files before they are handed on. */
+  let waitingForFiles = 0;
+  let handedWaiters: Array<() => void> = [];
   /** keepSessions false: the session is over; finish it, hand it on and forget it. */
   const release = (e: Entry): void => {
     const s = e.builder.session;
@@ -209,9 +218,25 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       summaries.delete(s.controlStream);
       controlAcks.delete(s.controlStream);
     }
-    if (!options.onSession) return;
-    const report: FtpReport = { sessions: [s], credentials: [], redacted: false };
-    options.onSession(options.redact ? redactReport(report).sessions[0]! : s, { captureStart });
+    const onSession = options.onSession;
+    if (!onSession) return;
+    const hand = (): void => {
+      const report: FtpReport = { sessions: [s], credentials: [], redacted: false };
+      onSession(options.redact ? redactReport(report).sessions[0]! : s, { captureStart });
+    };
+    // With extraction, its transfers learn their files' names, hashes and missing bytes once the
+    // files are written: the session waits for that (its data connections are closed already).
+    const files = e.transfers.filesWritten();
+    if (files === undefined) return hand();
+    waitingForFiles++;
+    void files.then(() => {
+      hand();
+      if (--waitingForFiles === 0) {
+        const waiters = handedWaiters;
+        handedWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
   };
 
   const nameServer = (s: FtpSession): void => {
@@ -265,6 +290,9 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     },
     settled(): Promise<void> {
       return linker.settled();
+    },
+    handed(): Promise<void> {
+      return waitingForFiles === 0 ? Promise.resolve() : new Promise((resolve) => handedWaiters.push(resolve));
     },
     finish(finishOptions: FinishOptions = {}): FtpReport {
       finished = true;

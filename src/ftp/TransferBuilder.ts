@@ -71,6 +71,8 @@ export class SessionTransfers implements SessionObserver {
   #openConnections = 0;
   /** What waits for finish() (undefined once it ran). */
   #afterJudging: Array<() => void> | undefined = [];
+  /** Extracted files of this session whose manifest facts have not reached their transfers yet. */
+  #filesWriting: Array<Promise<void>> | undefined;
 
   constructor(
     hooks: {
@@ -344,6 +346,21 @@ export class SessionTransfers implements SessionObserver {
   afterJudging(f: () => void): void {
     if (this.#afterJudging) this.#afterJudging.push(f);
     else f();
+  }
+
+  /** @internal The linker: a file extracted for this session is done once `written` resolves (its facts given to its transfer). */
+  fileWriting(written: Promise<void>): void {
+    (this.#filesWriting ??= []).push(written);
+  }
+
+  /**
+   * Resolves once every file extracted for this session was written and its facts (name, size,
+   * hash, missing bytes) reached its transfer — after finish(), which they may wait for.
+   * Undefined when the session extracted nothing.
+   */
+  filesWritten(): Promise<void> | undefined {
+    const files = this.#filesWriting;
+    return files === undefined ? undefined : Promise.all(files).then(() => undefined);
   }
 }
 
