@@ -38,6 +38,8 @@ export type * from './ftp/model.js';
 export { renderSessionsText, renderCredentialsText, SessionsTextStream } from './report/ftpSessionText.js';
 export { renderReportJson, renderCredentialsJson, reportJsonChunks, ReportJsonStream } from './report/ftpJson.js';
 export { renderMarkdown, MarkdownReportStream } from './report/markdown.js';
+export { renderHtml, HtmlReportStream } from './report/html.js';
+export type { HtmlOptions } from './report/html.js';
 export { TcpAnalysis, TCP_ANALYSIS_NAMES, analysisNames, analysisFieldNames } from './tcp/TcpModel.js';
 export type {
   TcpConnection, TcpSegmentView, TcpSegmentRef, TcpHandshake, TcpTeardown, TcpSideClose, TcpSideOptions, TcpStreamFigures,
