@@ -69,7 +69,6 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
       onSession?.(s, context);
     },
   });
-  const sink = options.ftp?.extract?.sink;
   const tcp = new TcpStage({
     // The reader keeps each chunk's bytes until its onChunkEnd (below): the TCP stage may hold
     // views of payloads until then instead of copying them.
@@ -114,7 +113,10 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
   tcp.finish();
   await ftp.settled();
   const report = ftp.finish();
-  // Sessions not kept that wait for their extracted files are handed on once those are written.
+  // Sessions not kept that wait for their extracted files are handed on once those are written:
+  // every file's input is ended first (one whose data connection never ended would be waited for
+  // until the caller finished the sink).
+  await extractSink?.endInputs();
   await ftp.handed();
   const captures = sources.map((s, i) => {
     const facts = captureFacts(s, summaries[i]!);

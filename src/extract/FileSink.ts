@@ -196,6 +196,27 @@ export class FileSink {
     return this.#peak;
   }
 
+  /**
+   * Ends every file whose input has not ended (its data connection had not, when the capture
+   * did), with a warning, and waits for the decoders to hand on what they hold; the files then
+   * close on their own. finish() does it first; analyze() does it once the capture is read, so
+   * that sessions waiting for their files (sessions not kept) are never left waiting.
+   */
+  async endInputs(): Promise<void> {
+    const unfinished = [...this.#active];
+    // A decoder may still be finishing a transfer whose input has ended (MODE Z is asynchronous).
+    await Promise.all(unfinished.map((f) => f.decoderSettled()));
+    for (const f of unfinished) {
+      if (!f.ended) {
+        f.warn('the data connection had not ended when extraction closed (capture ended mid-transfer?)');
+        // Through the decoder when there is one, so it can say what the cut means (MODE Z: no end marker).
+        f.endInput();
+      }
+    }
+    await Promise.all(unfinished.map((f) => f.decoderSettled()));
+    for (const f of unfinished) if (!f.ended) f.end();
+  }
+
   /** Where manifest.json went (relative), once close() has written it. */
   get manifestName(): string | undefined {
     return this.#manifestName;
@@ -268,17 +289,7 @@ export class FileSink {
   async finish(listener: ManifestListener = {}): Promise<ManifestWritten> {
     this.#closed = true;
     const unfinished = [...this.#active];
-    // A decoder may still be finishing a transfer whose input has ended (MODE Z is asynchronous).
-    await Promise.all(unfinished.map((f) => f.decoderSettled()));
-    for (const f of unfinished) {
-      if (!f.ended) {
-        f.warn('the data connection had not ended when extraction closed (capture ended mid-transfer?)');
-        // Through the decoder when there is one, so it can say what the cut means (MODE Z: no end marker).
-        f.endInput();
-      }
-    }
-    await Promise.all(unfinished.map((f) => f.decoderSettled()));
-    for (const f of unfinished) if (!f.ended) f.end();
+    await this.endInputs();
     // Every file is closed and its entry in the spool (put by the reaction open() registered first).
     await Promise.all(unfinished.map((f) => f.closed));
     // Every file has its answer: the writer thread has nothing left to do.

@@ -421,6 +421,23 @@ describe('FileSink: the writer thread', () => {
     expect(manifests[0]!.files[3]!.name).toBe('a-3 (2).bin');
   });
 
+  it('endInputs ends a file whose input never ended, with a warning, and it closes without finish()', async () => {
+    const { dir } = fresh();
+    const sink = await FileSink.create(dir);
+    const f = sink.open({ kind: 'file', remotePath: '/pub/cut.bin', command: 'RETR', direction: 'download' });
+    f.data(enc.encode('half of it'), { offset: 0, frames: [7] });
+    let closed = false;
+    void f.closed.then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(false);
+    await sink.endInputs();
+    const entry = await f.closed;
+    expect(entry.size).toBe(10);
+    expect(entry.warnings).toContain('the data connection had not ended when extraction closed (capture ended mid-transfer?)');
+    expect(readFileSync(join(dir, entry.name), 'utf8')).toBe('half of it');
+    expect((await sink.close()).files).toHaveLength(1);
+  });
+
   it('reuses the first tails of small files without letting one file\'s bytes into the next', async () => {
     for (const writerThread of [true, false]) {
       const { dir } = fresh();
