@@ -291,20 +291,34 @@ export class DataConnectionLinker {
     seen?.(file);
     // Released sessions' files have their final session number already (their ordinal).
     if (!this.#releasing) this.#files.push(owner ? { file, target, owner } : { file, target });
-    const written = file.closed.then((e) => new Promise<void>((resolve) => {
-      target.extracted = { name: e.name, size: e.size, sha256: e.sha256, complete: e.complete };
-      // The transfer's own account (bytes, status, missing) is made when its session is judged;
-      // a file that closes before that waits for it, so the result does not depend on timing.
-      if (!('status' in target)) return resolve();
-      const judged = () => {
-        fileFacts(target, e);
+    // The transfer's own account (bytes, status, missing) is made when its session is judged; a
+    // file that closes before that waits for it, so the result does not depend on timing. Each
+    // side waits for the other through flags here, not through a reference to the session held
+    // until the file closes: a file still being written would keep its whole session alive (on
+    // bench `many`, into V8's old generation, where dead sessions then waited for a full
+    // collection).
+    let judged = owner === undefined;
+    let entry: ManifestEntry | undefined;
+    let done!: () => void;
+    const written = new Promise<void>((resolve) => (done = resolve));
+    const account = (): void => {
+      if (entry === undefined || !judged) return;
+      if ('status' in target) {
+        fileFacts(target, entry);
         // What a reassembly of REST/APPE pieces needs (FileSink.close): did this piece end where the file ends?
         file.judged(target.status === 'complete', target.status === 'aborted');
-        resolve();
-      };
-      if (owner) owner.afterJudging(judged);
-      else judged();
-    }));
+      }
+      done();
+    };
+    owner?.afterJudging(() => {
+      judged = true;
+      account();
+    });
+    void file.closed.then((e) => {
+      target.extracted = { name: e.name, size: e.size, sha256: e.sha256, complete: e.complete };
+      entry = e;
+      account();
+    });
     owner?.fileWriting(written);
     return decoder;
   }
