@@ -418,7 +418,7 @@ export function mergeFtpReports(parts: ReadonlyArray<{ capture: string; report: 
  * arrays: this runs for every TCP packet, and a header object (with its flag names) is only
  * made for the rare frame someone asks for.
  */
-class SegmentHeaderWatch {
+export class SegmentHeaderWatch {
   static readonly RING = 256;
   readonly #frame = new Float64Array(SegmentHeaderWatch.RING).fill(-1);
   readonly #flags = new Uint16Array(SegmentHeaderWatch.RING);
@@ -426,7 +426,14 @@ class SegmentHeaderWatch {
   readonly #ack = new Uint32Array(SegmentHeaderWatch.RING);
   readonly #len = new Float64Array(SegmentHeaderWatch.RING);
   #next = 0;
+  /** The highest frame seen: frames come in increasing order, so an older one not in the ring never comes. */
+  #last = -1;
   readonly #wanted = new Map<number, Array<(h: SegmentHeader) => void>>();
+
+  /** @internal Frames asked for and not seen yet. */
+  get waiting(): number {
+    return this.#wanted.size;
+  }
 
   saw(packet: Packet): void {
     const tcp = packet.tcp;
@@ -439,6 +446,7 @@ class SegmentHeaderWatch {
     this.#seq[i] = tcp.seq;
     this.#ack[i] = tcp.ack;
     this.#len[i] = tcp.length;
+    if (frame > this.#last) this.#last = frame;
     if (this.#wanted.size === 0) return;
     const waiting = this.#wanted.get(frame);
     if (waiting) {
@@ -453,6 +461,10 @@ class SegmentHeaderWatch {
       const i = (this.#next - k + SegmentHeaderWatch.RING) % SegmentHeaderWatch.RING;
       if (this.#frame[i] === frame) return use(this.#header(i));
     }
+    // Already past and out of the ring (delivered late: bytes held behind a gap while more than
+    // RING segments went by): it will not come again, and a wish kept for it would keep its
+    // session alive to the end. The report then lacks that segment's header.
+    if (frame <= this.#last) return;
     const list = this.#wanted.get(frame) ?? [];
     list.push(use);
     this.#wanted.set(frame, list);
