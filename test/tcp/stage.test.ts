@@ -350,27 +350,37 @@ describe(`TcpStage on built conversations${tsharkNote}`, () => {
   });
 });
 
+/** `n` control connections 2 s apart, each: handshake, a 220, both FINs and the last ACK, then `more`. */
+function closedConnections(n: number, firstPort: number, more?: (c: Conversation) => void): string {
+  const convs = Array.from({ length: n }, (_, i) => {
+    const c = new Conversation({ ip: '198.51.100.2', port: firstPort + i }, { ip: '198.51.100.1', port: 21 }, { client: 1000 + i, server: 2000 + i }, 1_700_000_000 + i * 2);
+    c.handshake();
+    c.data('server', '220 hi\r\n');
+    c.close();
+    more?.(c);
+    return c;
+  });
+  return writeMerged(convs);
+}
+
+/** Runs a TcpStage made with `options` over `file`, calling `each` after every frame. */
+async function stageOver(file: string, options: import('../../src/tcp/TcpStage.js').TcpStageOptions, each: (stage: import('../../src/tcp/TcpStage.js').TcpStage, frameNo: number, view: TcpSegmentView | undefined) => void) {
+  const { PacketDecoder } = await import('../../src/decode/PacketDecoder.js');
+  const { readCapture } = await import('../../src/capture/readCapture.js');
+  const { TcpStage } = await import('../../src/tcp/TcpStage.js');
+  const decoder = new PacketDecoder();
+  const stage = new TcpStage(options);
+  await readCapture(file, (frame) => each(stage, frame.no, stage.process(decoder.decode(frame))));
+  return stage;
+}
+
 describe('TcpStage memory', () => {
   it('drops closed connections from its table once quiet, and summarises each once', async () => {
-    const convs: Conversation[] = [];
-    for (let i = 0; i < 300; i++) {
-      const c = new Conversation({ ip: '198.51.100.2', port: 20000 + i }, { ip: '198.51.100.1', port: 21 }, { client: 1000 + i, server: 2000 + i }, 1_700_000_000 + i * 2);
-      c.handshake();
-      c.data('server', '220 hi\r\n');
-      c.close();
-      convs.push(c);
-    }
-    const file = writeMerged(convs);
-    const { PacketDecoder } = await import('../../src/decode/PacketDecoder.js');
-    const { readCapture } = await import('../../src/capture/readCapture.js');
-    const { TcpStage } = await import('../../src/tcp/TcpStage.js');
-    const decoder = new PacketDecoder();
+    const file = closedConnections(300, 20000);
     const summarised: number[] = [];
     let maxHeld = 0;
-    const stage = new TcpStage({ lingerNs: 10e9, onConnection: (c) => summarised.push(c.stream), consumers: recordingFactory([]) });
-    await readCapture(file, (frame) => {
-      stage.process(decoder.decode(frame));
-      maxHeld = Math.max(maxHeld, stage.connectionsHeld);
+    const stage = await stageOver(file, { lingerNs: 10e9, onConnection: (c) => summarised.push(c.stream), consumers: recordingFactory([]) }, (st) => {
+      maxHeld = Math.max(maxHeld, st.connectionsHeld);
     });
     // 2 s apart and dropped 10 s after their last frame: about 6 held at any time, not 300.
     expect(maxHeld).toBeLessThanOrEqual(8);
@@ -380,31 +390,19 @@ describe('TcpStage memory', () => {
   });
 
   it('doneLingerNs 0: a connection is summarised at the first later frame after its teardown completed; a stray segment keeps its stream', async () => {
-    const convs: Conversation[] = [];
-    for (let i = 0; i < 3; i++) {
-      const c = new Conversation({ ip: '198.51.100.2', port: 30000 + i }, { ip: '198.51.100.1', port: 21 }, { client: 5000 + i, server: 6000 + i }, 1_700_000_000 + i * 2);
-      c.handshake();
-      c.data('server', '220 hi\r\n');
-      c.close();
-      c.ack('client', { after: 0.5 }); // the last ACK again, after the teardown completed
-      convs.push(c);
-    }
-    const file = writeMerged(convs);
-    const { PacketDecoder } = await import('../../src/decode/PacketDecoder.js');
-    const { readCapture } = await import('../../src/capture/readCapture.js');
-    const { TcpStage } = await import('../../src/tcp/TcpStage.js');
-    const decoder = new PacketDecoder();
+    // The last ACK again, after the teardown completed.
+    const file = closedConnections(3, 30000, (c) => c.ack('client', { after: 0.5 }));
     const summarised: Array<[stream: number, atFrame: number, packets: number]> = [];
     const streams: number[] = [];
     let frameNo = 0;
-    const stage = new TcpStage({
+    const stage = await stageOver(file, {
       doneLingerNs: 0,
-      onConnection: (c) => summarised.push([c.stream, frameNo, c.fromClient.frames + c.fromServer.frames]),
+      // Called inside process(), before `each` for the same frame: the frame being processed is frameNo + 1.
+      onConnection: (c) => summarised.push([c.stream, frameNo + 1, c.fromClient.frames + c.fromServer.frames]),
       consumers: recordingFactory([]),
-    });
-    await readCapture(file, (frame) => {
-      frameNo = frame.no;
-      streams.push(stage.process(decoder.decode(frame))!.stream);
+    }, (_, no, view) => {
+      frameNo = no;
+      streams.push(view!.stream);
     });
     stage.finish();
     // Eight frames per connection (handshake, 220, FIN, FIN, ACK, stray ACK), 2 s apart: each
