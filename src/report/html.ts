@@ -71,8 +71,6 @@ export class HtmlReportStream {
   readonly #options: HtmlOptions;
   readonly #sessions: SessionSpool;
   #rel: ((time: string | null | undefined) => number) | undefined;
-  /** Sessions kept whole (as JSON), made at the end: they ended before any frame had a time. */
-  readonly #whole = new Set<number>();
 
   /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
   constructor(options: HtmlOptions = {}, spoolDir?: string) {
@@ -84,13 +82,9 @@ export class HtmlReportStream {
   add(s: FtpSession, context: { captureStart: string | undefined }): void {
     this.#sessions.note(s);
     if (context.captureStart !== undefined) this.#rel ??= relativeSeconds(context.captureStart);
-    if (this.#rel === undefined) {
-      // No frame had a time yet: times will count from the first session's start.
-      this.#sessions.spool.put(s.id, JSON.stringify(s));
-      this.#whole.add(s.id);
-      return;
-    }
-    this.#sessions.spool.put(s.id, sessionHtml(s, this.#rel, this.#options));
+    // No frame had a time yet: times will count from the first session's start.
+    if (this.#rel === undefined) this.#sessions.keepWhole(s, s.id);
+    else this.#sessions.spool.put(s.id, sessionHtml(s, this.#rel, this.#options));
   }
 
   /** The document in pieces; `report` is the analysis's (its sessions were not kept). */
@@ -99,13 +93,11 @@ export class HtmlReportStream {
     try {
       const rel = relativeSeconds(report.captureStart ?? sessions.firstStart);
       const options = this.#options;
-      const whole = this.#whole;
-      const spool = sessions.spool;
       function* sections(): Generator<string> {
         for (let id = 1; id <= sessions.lastId; id++) {
-          const text = spool.get(id);
-          if (text === undefined) continue;
-          yield whole.has(id) ? sessionHtml(JSON.parse(text) as FtpSession, rel, options) : text;
+          const kept = sessions.whole(id, id);
+          const text = kept ? sessionHtml(kept, rel, options) : sessions.spool.get(id);
+          if (text !== undefined) yield text;
         }
       }
       yield* htmlPieces(report, options, sessions.count, sections());

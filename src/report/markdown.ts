@@ -125,8 +125,6 @@ export class MarkdownReportStream {
   readonly #options: MarkdownOptions;
   readonly #sessions: SessionSpool;
   #rel: ((time: string) => string) | undefined;
-  /** Sessions kept whole, to be answered at the end (they ended before any frame had a time). */
-  readonly #whole = new Set<number>();
 
   /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
   constructor(options: MarkdownOptions = {}, spoolDir?: string) {
@@ -141,8 +139,7 @@ export class MarkdownReportStream {
     if (context.captureStart !== undefined) this.#rel ??= relativeClock(context.captureStart);
     if (this.#rel === undefined) {
       // No frame had a time yet (times then count from the first session): made at the end.
-      spool.put(s.id * SLOTS, JSON.stringify(s));
-      this.#whole.add(s.id);
+      this.#sessions.keepWhole(s, s.id * SLOTS);
       return;
     }
     const parts = sessionParts(s, this.#rel);
@@ -159,13 +156,15 @@ export class MarkdownReportStream {
       const ids: number[] = [];
       for (let id = 1; id <= sessions.lastId; id++) if (spool.has(id * SLOTS)) ids.push(id);
       // A session kept whole is answered here, once per question asked (a rare case).
-      const whole = this.#whole;
-      const partsOf = (id: number) => sessionParts(JSON.parse(spool.get(id * SLOTS)!) as FtpSession, rel);
+      const partsOf = (id: number) => {
+        const kept = sessions.whole(id, id * SLOTS);
+        return kept ? sessionParts(kept, rel) : undefined;
+      };
       function* slot(k: number): Generator<string[]> {
-        for (const id of ids) yield whole.has(id) ? partsOf(id).slots[k]! : (JSON.parse(spool.get(id * SLOTS + k + 1)!) as string[]);
+        for (const id of ids) yield partsOf(id)?.slots[k] ?? (JSON.parse(spool.get(id * SLOTS + k + 1)!) as string[]);
       }
       function* facts(): Generator<SessionFacts> {
-        for (const id of ids) yield whole.has(id) ? partsOf(id).facts : (JSON.parse(spool.get(id * SLOTS)!) as SessionFacts);
+        for (const id of ids) yield partsOf(id)?.facts ?? (JSON.parse(spool.get(id * SLOTS)!) as SessionFacts);
       }
       yield* markdownPieces(report, this.#options, sessions.count, slot, facts, sessions.credentials());
     } finally {
