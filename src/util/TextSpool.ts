@@ -17,6 +17,13 @@ import { closeSync, constants as fsConstants, openSync, readSync, unlinkSync, wr
 import { join } from 'node:path';
 
 const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Spooled texts are read back through a window of this many bytes: texts are mostly wanted in
+ * about the order they were put (files close, sessions end, nearly in order), so one read
+ * serves the next hundred manifest entries instead of a system call each; a text wanted out of
+ * order costs at most one window's read.
+ */
+const WINDOW_BYTES = 64 * 1024;
 const SPOOL_FLAGS = fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
 export class TextSpool {
@@ -37,6 +44,11 @@ export class TextSpool {
   /** Per slot: offset in the whole store (-1: nothing stored) and length. */
   #offsets = new Float64Array(1024).fill(-1);
   #lengths = new Int32Array(1024);
+  /** The last bytes read back from the spool (made at the first read) and where they start in it. */
+  #window: Buffer | undefined;
+  #windowAt = 0;
+  #windowLength = 0;
+  #reads = 0;
 
   /** `dir`: where the spool file goes; without it, texts are kept in memory. */
   constructor(dir?: string) {
@@ -76,14 +88,22 @@ export class TextSpool {
     if (at < 0) return undefined;
     const length = this.#lengths[slot]!;
     if (at < this.#spooled) {
-      const buf = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) {
-        const n = readSync(this.#fd!, buf, got, length - got, at + got);
-        if (n === 0) throw new Error('the spool file is shorter than written');
-        got += n;
+      if (length > WINDOW_BYTES) {
+        const buf = Buffer.allocUnsafe(length);
+        this.#read(buf, length, at);
+        return buf.toString('utf8');
       }
-      return buf.toString('utf8');
+      if (at < this.#windowAt || at + length > this.#windowAt + this.#windowLength) {
+        // The spooled bytes never change: the window is good until the next miss.
+        this.#window ??= Buffer.allocUnsafe(WINDOW_BYTES);
+        this.#windowLength = 0; // not valid while it is being read (a failed read leaves it empty)
+        const n = Math.min(WINDOW_BYTES, this.#spooled - at);
+        this.#read(this.#window, n, at);
+        this.#windowAt = at;
+        this.#windowLength = n;
+      }
+      const from = at - this.#windowAt;
+      return this.#window!.toString('utf8', from, from + length);
     }
     // In a chunk not spooled: find it by the chunks' used lengths (all full but the last).
     let offset = at - this.#spooled;
@@ -96,11 +116,27 @@ export class TextSpool {
     return this.#chunks[k]!.toString('utf8', offset, offset + length);
   }
 
+  /** Reads `length` bytes of the spool from `at` into the start of `buf`. */
+  #read(buf: Buffer, length: number, at: number): void {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.#fd!, buf, got, length - got, at + got);
+      this.#reads++;
+      if (n === 0) throw new Error('the spool file is shorter than written');
+      got += n;
+    }
+  }
+
   /** Bytes held in memory (chunks not spooled), for tests and measurements. */
   get heldBytes(): number {
     let n = 0;
     for (const c of this.#chunks) n += c.length;
     return n;
+  }
+
+  /** Reads from the spool file so far, for tests and measurements. */
+  get spoolReads(): number {
+    return this.#reads;
   }
 
   /** Whether texts go to a spool file (false: kept in memory). */
@@ -113,6 +149,8 @@ export class TextSpool {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     this.#chunks = [];
+    this.#window = undefined;
+    this.#windowLength = 0;
     this.#offsets = new Float64Array(0);
     this.#lengths = new Int32Array(0);
   }

@@ -57,6 +57,26 @@ describe('TextSpool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('reads spooled texts back through a window: one read serves many texts wanted in the order they were put; any order still gives each back', () => {
+    const store = new TextSpool(mkdtempSync(join(work, 'spool-')));
+    const put = fill(store);
+    expect(store.spoolReads).toBe(0);
+    // In the order put (as files close and sessions end, nearly): texts of ~1,000 bytes, one read per 64 KiB window.
+    for (const [slot, e] of put) expect(back(store, slot)).toEqual(e);
+    expect(store.spoolReads).toBeGreaterThan(0);
+    expect(store.spoolReads).toBeLessThan(put.size / 20);
+    // In slot order (scrambled against the order put) and backwards.
+    for (let slot = 0; slot < 6000; slot++) expect(back(store, slot)).toEqual(put.get(slot));
+    for (let slot = 5999; slot >= 0; slot--) expect(back(store, slot)).toEqual(put.get(slot));
+    // Texts put after a window was read (the spool grew past it), one larger than the window.
+    store.put(6000, JSON.stringify(entry('later.bin', { warnings: ['w'.repeat(70_000)] })));
+    for (let i = 6001; i < 9000; i++) store.put(i, JSON.stringify(entry(`later-${i}.bin`)));
+    expect(back(store, 6000)!.warnings[0]).toHaveLength(70_000);
+    for (let i = 6001; i < 9000; i++) expect(back(store, i)!.name).toBe(`later-${i}.bin`);
+    expect(back(store, 17)).toEqual(put.get(17));
+    store.close();
+  });
+
   it('when no spool can be made there (no such folder), keeps the entries in memory and gives every one back', () => {
     const store = new TextSpool(join(work, 'does-not-exist'));
     const put = fill(store);
