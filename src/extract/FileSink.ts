@@ -136,6 +136,12 @@ export class FileSink {
   readonly #entries: TextSpool;
   /** Slots of the files that may be pieces of one remote file, by pieceKey (for reassembly). */
   #pieces = new Map<string, number[]>();
+  /**
+   * The pieceKeys of which a piece starts after offset 0 (REST, APPE): only such a group can be
+   * reassembled, so only its entries are read back before the manifest (a client that fetched
+   * one file a thousand times from the start has a thousand pieces and nothing to put together).
+   */
+  #resumedKeys = new Set<string>();
   /** Slots of files whose transfer was judged aborted, and of those judged to end where the remote file ends (ExtractedFile.judged). */
   #aborted = new Set<number>();
   #endsAtFileEnd = new Set<number>();
@@ -235,6 +241,7 @@ export class FileSink {
       const slots = this.#pieces.get(key);
       if (slots) slots.push(slot);
       else this.#pieces.set(key, [slot]);
+      if ((file.info.restOffset ?? 0) > 0) this.#resumedKeys.add(key);
     }
     this.markJudged(slot, file.info.endsAtFileEnd === true, file.info.aborted === true);
     this.#active.add(file);
@@ -302,6 +309,8 @@ export class FileSink {
       if (this.holes === 'zero') {
         const pieces: Piece[] = [];
         for (const [pieceKey, list] of this.#pieces) {
+          // reassemblePieces leaves alone a group of one piece, or of none after offset 0.
+          if (list.length < 2 || !this.#resumedKeys.has(pieceKey)) continue;
           for (const i of list) {
             const entry = this.#finalEntry(i);
             pieceEntries.set(i, entry);

@@ -242,6 +242,26 @@ for (const writerThread of [true, false]) {
       expect(mo.files[0]).toMatchObject({ size: 10, restOffset: 5000, missing: [[0, 5000]] });
     });
 
+    it('pieces of one remote file are put together only where one starts after offset 0 (REST); a file fetched again and again from the start stays as it is', async () => {
+      const { dir } = fresh();
+      const sink = await create(dir);
+      const key = (path: string): string => `192.0.2.1|download|${path}`;
+      // The same file three times, whole each time: three files, nothing reassembled, no notes.
+      for (let i = 0; i < 3; i++) writeAll(sink, { kind: 'file', remotePath: '/again.bin', pieceKey: key('/again.bin'), endsAtFileEnd: true }, [enc.encode('abcdef')]);
+      // Cut after five bytes, then resumed there: the whole file once more, from both pieces.
+      writeAll(sink, { kind: 'file', remotePath: '/resumed.bin', pieceKey: key('/resumed.bin') }, [enc.encode('01234')]);
+      writeAll(sink, { kind: 'file', remotePath: '/resumed.bin', pieceKey: key('/resumed.bin'), restOffset: 5, endsAtFileEnd: true }, [enc.encode('56789')]);
+      const m = await sink.close();
+      expect(m.files.map((f) => [f.kind, f.name, f.size])).toEqual([
+        ['file', 'again.bin', 6], ['file', 'again (2).bin', 6], ['file', 'again (3).bin', 6],
+        ['file', 'resumed.bin', 5], ['file', 'resumed (2).bin', 10],
+        ['reassembled', expect.stringMatching(/^resumed.*\.bin$/), 10],
+      ]);
+      expect(m.files.slice(0, 3).every((f) => f.complete && f.warnings.length === 0)).toBe(true);
+      expect(readFileSync(join(dir, m.files[5]!.name)).toString()).toBe('0123456789');
+      expect(m.files[5]!.sha256).toBe(sha(enc.encode('0123456789')));
+    });
+
     it('bytes that skip ahead without a gap, or arrive twice, are not taken silently', async () => {
       const { dir } = fresh();
       const sink = await create(dir);
