@@ -15,8 +15,8 @@ const SUFFIX_ROOM = 8;
 /** Longest extension kept whole when a name must be cut. */
 const MAX_EXTENSION_BYTES = 16;
 
-const utf8 = new TextEncoder();
-const byteLength = (s: string): number => utf8.encode(s).length;
+/** UTF-8 bytes of `s` (a lone surrogate counts 3, as the U+FFFD it is written as), without encoding it. */
+const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 // Characters that are not visible text: C0/C1 controls, DEL, format characters (bidi
 // overrides and isolates U+202A–U+202E / U+2066–U+2069, zero-width spaces and joiners,
@@ -57,7 +57,8 @@ export function splitExtension(name: string): { stem: string; ext: string } {
 
 /** Cuts a name to `maxBytes` of UTF-8 at a code point boundary, keeping a short extension. */
 export function cutToBytes(name: string, maxBytes: number): string {
-  if (byteLength(name) <= maxBytes) return name;
+  // No UTF-16 unit takes more than 3 bytes of UTF-8 (a pair of surrogates takes 4 for two).
+  if (name.length * 3 <= maxBytes || byteLength(name) <= maxBytes) return name;
   let { stem, ext } = splitExtension(name);
   if (byteLength(ext) > MAX_EXTENSION_BYTES || byteLength(ext) >= maxBytes) {
     stem = name;
@@ -148,16 +149,20 @@ export class NameAllocator {
 
   #unique(prefix: string, base: string): string {
     let name = base;
+    const baseKey = key(prefix + base);
+    let nameKey = baseKey;
     // Many files of one name (a client fetching "index.html" a thousand times): count on
     // from the last suffix handed out instead of trying 1, 2, 3 … again each time.
-    const start = this.#lastSuffix.get(key(prefix + base)) ?? 0;
+    const start = this.#lastSuffix.get(baseKey) ?? 0;
     let k = start;
-    if (start > 0 || this.#taken.has(key(prefix + name))) {
-      do name = suffixed(base, ++k, false);
-      while (this.#taken.has(key(prefix + name)));
-      this.#lastSuffix.set(key(prefix + base), k);
+    if (start > 0 || this.#taken.has(baseKey)) {
+      do {
+        name = suffixed(base, ++k, false);
+        nameKey = key(prefix + name);
+      } while (this.#taken.has(nameKey));
+      this.#lastSuffix.set(baseKey, k);
     }
-    this.#taken.set(key(prefix + name), 'file');
+    this.#taken.set(nameKey, 'file');
     return prefix + name;
   }
 }
