@@ -28,11 +28,20 @@ export function parseEpochText(text: string): { sec: number; nsec: number } | un
   return nsec === 0 ? { sec: -sec, nsec: 0 } : { sec: -sec - 1, nsec: 1_000_000_000 - nsec };
 }
 
+// Every command, reply and connection event gets a time, and consecutive ones mostly share
+// their second: its text is kept from the last call.
+let lastSec = -1;
+let lastSecText = '';
+
 function signedSeconds(sec: number, nsec: number): string {
   if (sec < 0) {
     const total = -(sec * 1_000_000_000 + nsec);
     const s = Math.floor(total / 1_000_000_000);
     return `-${s}.${String(total - s * 1_000_000_000).padStart(9, '0')}`;
   }
-  return `${sec}.${String(nsec).padStart(9, '0')}`;
+  if (sec !== lastSec) {
+    lastSec = sec;
+    lastSecText = `${sec}.`;
+  }
+  return lastSecText + (nsec >= 100_000_000 ? String(nsec) : String(nsec).padStart(9, '0'));
 }
