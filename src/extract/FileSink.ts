@@ -22,7 +22,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import type { DataPosition, DataSink } from '../ftp/data/DataDecoder.js';
 import type { TransferDecoder, WireRepresentation } from '../ftp/data/TransferDecoder.js';
 import {
@@ -719,7 +719,7 @@ export class ExtractedFile implements DataSink {
     }
     const dirs: string[] = [];
     let path = this.#sink.dir;
-    for (const d of target.dirs) dirs.push((path = join(path, d)));
+    for (const d of target.dirs) dirs.push((path = path.endsWith(sep) ? path + d : path + sep + d));
     const job = { abs: target.abs, parent: target.parent, dirs, parts, truncate: this.#sink.holes === 'zero' };
     if (writer !== undefined) {
       let answered!: () => void;
@@ -962,16 +962,21 @@ export class ExtractedFile implements DataSink {
   #target(): { abs: string; parent: string; dirs: string[] } | undefined {
     const root = this.#sink.dir;
     const parts = this.#rel.split('/');
-    const abs = join(root, ...parts);
-    const back = relative(root, abs);
-    if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
-      // Cannot happen with sanitised names; checked all the same.
-      this.#openFailed = true;
-      this.#fail(`refused: "${this.#rel}" resolves outside the output directory`);
-      return undefined;
+    // Every part is one sanitised name (SafeName.ts), so the path stays under the output
+    // directory, which is a real path (FileSink.create): no part is empty, "." or "..", or holds
+    // a separator. Cannot happen; checked all the same, by looking at the parts rather than
+    // normalising the whole path (path.join and path.relative cost more than the rest of
+    // naming a file).
+    for (const p of parts) {
+      if (p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0')) {
+        this.#openFailed = true;
+        this.#fail(`refused: "${this.#rel}" resolves outside the output directory`);
+        return undefined;
+      }
     }
+    const base = root.endsWith(sep) ? root : root + sep;
     const dirs = parts.slice(0, -1);
-    return { abs, parent: join(root, ...dirs), dirs };
+    return { abs: base + parts.join(sep), parent: dirs.length === 0 ? root : base + dirs.join(sep), dirs };
   }
 
   /** A directory on the way is not ours (a symlink, a file): the file goes to the top level instead. */
