@@ -471,7 +471,8 @@ export class FileSink {
   }
 }
 
-type Op = { kind: 'data'; bytes: Buffer } | { kind: 'hole'; length: number } | { kind: 'close' };
+/** `batch`: the bytes are a view of the writer thread's batch buffer (WriterThread.space), not a buffer to reuse. */
+type Op = { kind: 'data'; bytes: Buffer; batch?: true } | { kind: 'hole'; length: number } | { kind: 'close' };
 
 /** One transfer's file: a DataSink that the last decoder stage writes into. */
 export class ExtractedFile implements DataSink {
@@ -711,7 +712,7 @@ export class ExtractedFile implements DataSink {
       this.#resolve(this.#entry(0));
       return;
     }
-    if (writer !== undefined && tries === 0) this.#compactOps();
+    if (writer !== undefined && tries === 0) this.#compactOps(writer);
     const parts: WriterPart[] = [];
     for (const op of this.#ops) {
       if (op.kind === 'data') parts.push(op.bytes);
@@ -737,8 +738,8 @@ export class ExtractedFile implements DataSink {
     this.#onAnswer(undefined, runWriterJob(job, CREATE_FLAGS), target.dirs, tries);
   }
 
-  /** The queued data ops as one exact-size copy between the holes; the tail buffers go back. */
-  #compactOps(): void {
+  /** The queued data ops as one copy between the holes, into the writer's batch buffer; the tail buffers go back. */
+  #compactOps(writer: WriterThread): void {
     const ops: Op[] = [];
     for (let i = 0; i < this.#ops.length; ) {
       const op = this.#ops[i]!;
@@ -754,8 +755,7 @@ export class ExtractedFile implements DataSink {
         if (o.kind !== 'data') break;
         n += o.bytes.length;
       }
-      // Buffer.allocUnsafeSlow: memory of its own, never Node's shared pool, whose buffer cannot be given to another thread.
-      const copy = Buffer.allocUnsafeSlow(n);
+      const copy = writer.space(n);
       let at = 0;
       for (; i < j; i++) {
         const b = (this.#ops[i] as { bytes: Buffer }).bytes;
@@ -763,7 +763,7 @@ export class ExtractedFile implements DataSink {
         at += b.length;
         this.#sink.giveBack(b);
       }
-      ops.push({ kind: 'data', bytes: copy });
+      ops.push({ kind: 'data', bytes: copy, batch: true });
     }
     this.#ops = ops;
   }
@@ -790,7 +790,7 @@ export class ExtractedFile implements DataSink {
     // thread are detached here; the ones written on this thread may hold another tail.
     this.#sink.release(this.#opsBytes);
     this.#opsBytes = 0;
-    for (const op of this.#ops) if (op.kind === 'data') this.#sink.giveBack(op.bytes);
+    for (const op of this.#ops) if (op.kind === 'data' && op.batch !== true) this.#sink.giveBack(op.bytes);
     this.#ops = [];
     let size = 0;
     switch (r.status) {

@@ -10,9 +10,10 @@
 // which step refused it, and the main thread takes it from there (a new name, a failure).
 //
 // Jobs are posted in batches (one message per turn of the event loop). Their bytes are
-// transferred, not copied: each job's data is a buffer of its own (FileSink copies a file's
-// bytes into one of their exact size), which the thread writes and drops, or hands back with
-// an answer that sends the job round again (the name was taken).
+// transferred, not copied: FileSink copies a file's bytes into space this class hands out
+// (`space`), views into one buffer per batch (ten or more small files share one, instead of
+// a buffer and a transfer each), which the thread writes and drops with the batch. A job sent
+// round again (its name was taken) gets its bytes back in a buffer of their own.
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -127,13 +128,21 @@ ${JOB_SOURCE}
 parentPort.on('message', (jobs) => {
   const results = [];
   const back = [];
+  const done = new Set();
   for (const job of jobs) {
     let r;
     try { r = run(job); } catch (err) { r = { status: 'open-failed', message: String(err && err.message || err) }; }
-    if (r.parts) for (const p of r.parts) if (typeof p !== 'number') back.push(p.buffer);
+    for (const p of job.parts) if (typeof p !== 'number') done.add(p.buffer);
+    // A job's bytes share their buffer with other jobs of the batch: the ones that go round again get their own.
+    if (r.parts) {
+      r.parts = r.parts.map((p) => (typeof p === 'number' ? p : new Uint8Array(p)));
+      for (const p of r.parts) if (typeof p !== 'number') back.push(p.buffer);
+    }
     results.push(r);
   }
-  parentPort.postMessage(results, back);
+  // The batch's buffers are written: they go back to be filled again.
+  const spare = [...done];
+  parentPort.postMessage({ results, spare }, [...back, ...spare]);
 });
 parentPort.postMessage('ready');
 `;
@@ -166,6 +175,11 @@ export function runWriterJob(job: WriterJob, flags: number): WriterResult {
  */
 export const MAX_PENDING_JOBS = 256;
 
+/** The size of a batch's shared buffer (a file's bytes larger than what is left get a buffer of their own size). */
+const BATCH_BUFFER_BYTES = 256 * 1024;
+/** Batch buffers the thread gave back, kept to be filled again (memory already touched costs no page faults). */
+const MAX_SPARE_BUFFERS = 16;
+
 /**
  * The writer thread, started at the first job. If it cannot start or dies, every job still
  * waiting is answered `thread-failed` — one not posted yet with its bytes still in the caller's
@@ -186,6 +200,10 @@ export class WriterThread {
   #queuedCallbacks: Array<(r: WriterResult) => void> = [];
   #flushScheduled = false;
   #drainWaiters: Array<() => void> = [];
+  /** The buffer `space` hands out views of, until the batch is posted (then it belongs to the thread). */
+  #batchBuffer: ArrayBuffer | undefined;
+  #batchUsed = 0;
+  #spare: ArrayBuffer[] = [];
 
   /** `source`: the thread's code (tests give one that fails; by default THREAD_SOURCE above). */
   constructor(flags: number, options: { source?: string } = {}) {
@@ -201,6 +219,24 @@ export class WriterThread {
   /** Too many jobs wait: the producer should wait for `drained(…)`. */
   get busy(): boolean {
     return this.#pendingJobs > MAX_PENDING_JOBS;
+  }
+
+  /**
+   * `n` bytes for a job about to be submitted in this turn of the event loop: a view into the
+   * buffer the next batch takes to the thread (transferred, so never give it to anyone else).
+   * A job that cannot be submitted (false) may keep and use its view on this thread.
+   */
+  space(n: number): Buffer {
+    let buffer = this.#batchBuffer;
+    if (buffer === undefined || buffer.byteLength === 0 || this.#batchUsed + n > buffer.byteLength) {
+      // Memory of its own (Buffer.allocUnsafeSlow, not zeroed), never Node's shared pool, whose buffer cannot be transferred.
+      const spare = n <= BATCH_BUFFER_BYTES ? this.#spare.pop() : undefined;
+      buffer = this.#batchBuffer = spare ?? (Buffer.allocUnsafeSlow(Math.max(BATCH_BUFFER_BYTES, n)).buffer as ArrayBuffer);
+      this.#batchUsed = 0;
+    }
+    const view = Buffer.from(buffer, this.#batchUsed, n);
+    this.#batchUsed += n;
+    return view;
   }
 
   /** Queues a job (posted with the others of this turn); false when the thread is not available. */
@@ -242,8 +278,11 @@ export class WriterThread {
     if (this.#worker) return true;
     try {
       const w = new Worker(this.#source, { eval: true, workerData: { flags: this.#flags } });
-      w.on('message', (results: WriterResult[] | 'ready') => {
-        if (results !== 'ready') return this.#answer(results);
+      w.on('message', (message: { results: WriterResult[]; spare: ArrayBuffer[] } | 'ready') => {
+        if (message !== 'ready') {
+          for (const b of message.spare) if (b.byteLength === BATCH_BUFFER_BYTES && this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(b);
+          return this.#answer(message.results);
+        }
         this.#ready = true;
         this.#flush();
       });
@@ -270,6 +309,8 @@ export class WriterThread {
       return;
     }
     this.#inFlight.push(callbacks);
+    // The batch's buffer goes with it: the next job's bytes go into a new one.
+    this.#batchBuffer = undefined;
     const transfer = new Set<ArrayBuffer>();
     for (const job of jobs) for (const p of job.parts) if (typeof p !== 'number') transfer.add(p.buffer as ArrayBuffer);
     this.#worker.postMessage(jobs, [...transfer]);

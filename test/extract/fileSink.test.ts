@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CREATE_FLAGS, FileSink, type FileSinkOptions, type TransferInfo } from '../../src/extract/FileSink.js';
-import { MAX_PENDING_JOBS, WriterThread } from '../../src/extract/WriterThread.js';
+import { MAX_PENDING_JOBS, WriterThread, type WriterResult } from '../../src/extract/WriterThread.js';
 import type { Manifest, ManifestEntry, ManifestWritten } from '../../src/extract/Manifest.js';
 import { TransferDecoder } from '../../src/ftp/data/TransferDecoder.js';
 
@@ -439,6 +439,34 @@ describe('FileSink: the writer thread', () => {
     }
     expect(manifests[0]).toEqual(manifests[1]);
     expect(manifests[0]!.files[3]!.name).toBe('a-3 (2).bin');
+  });
+
+  it('jobs of one turn share a batch buffer that goes to the thread with them; a job sent back (name taken) gets its bytes in a buffer of its own', async () => {
+    const { dir } = fresh();
+    mkdirSync(dir);
+    const parent = realpathSync(dir);
+    writeFileSync(join(parent, 'taken.txt'), 'there before');
+    const w = new WriterThread(CREATE_FLAGS);
+    const run = (name: string, part: Uint8Array): Promise<WriterResult> =>
+      new Promise((resolve) => expect(w.submit({ abs: join(parent, name), parent, dirs: [], parts: [part], truncate: false }, resolve)).toBe(true));
+    for (let turn = 0; turn < 3; turn++) {
+      const a = w.space(5);
+      a.set(enc.encode(`one-${turn}`));
+      const b = w.space(3);
+      b.set(enc.encode('abc'));
+      expect(a.buffer).toBe(b.buffer);
+      const [r1, r2] = await Promise.all([run(`one-${turn}.txt`, a), run('taken.txt', b)]);
+      expect(r1).toMatchObject({ status: 'written', size: 5, sha256: sha(enc.encode(`one-${turn}`)) });
+      expect(readFileSync(join(parent, `one-${turn}.txt`), 'utf8')).toBe(`one-${turn}`);
+      // The batch buffer went to the thread: the views here are empty now.
+      expect(a.byteLength).toBe(0);
+      expect(r2.status).toBe('taken');
+      const back = (r2 as { parts: Uint8Array[] }).parts[0]!;
+      expect(Buffer.from(back).toString()).toBe('abc');
+      expect(back.buffer.byteLength).toBe(3);
+    }
+    expect(readFileSync(join(parent, 'taken.txt'), 'utf8')).toBe('there before');
+    await w.close();
   });
 
   it('endInputs ends a file whose input never ended, with a warning, and it closes without finish()', async () => {
