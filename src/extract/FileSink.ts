@@ -37,6 +37,7 @@ import {
   type MissingReason,
   warningLine,
 } from './Manifest.js';
+import { SlotMap } from '../util/SlotMap.js';
 import { TextSpool } from '../util/TextSpool.js';
 import { type Piece, reassemblePieces } from './Reassembly.js';
 import { NameAllocator, listingName, orphanName, remotePathParts, sanitizeComponent } from './SafeName.js';
@@ -146,7 +147,8 @@ export class FileSink {
   #aborted = new Set<number>();
   #endsAtFileEnd = new Set<number>();
   /** Files not closed yet (the ones onChunkEnd must look at). */
-  #active = new Set<ExtractedFile>();
+  /** Files not closed yet, by slot (a SlotMap, not a Set: see util/SlotMap.ts). */
+  #active = new SlotMap<number, ExtractedFile>();
   #buffered = 0;
   #peak = 0;
   #waiters: Array<{ below: number; resolve: () => void }> = [];
@@ -209,7 +211,7 @@ export class FileSink {
    * that sessions waiting for their files (sessions not kept) are never left waiting.
    */
   async endInputs(): Promise<void> {
-    const unfinished = [...this.#active];
+    const unfinished = [...this.#active.values()];
     // A decoder may still be finishing a transfer whose input has ended (MODE Z is asynchronous).
     await Promise.all(unfinished.map((f) => f.decoderSettled()));
     for (const f of unfinished) {
@@ -244,9 +246,9 @@ export class FileSink {
       if ((file.info.restOffset ?? 0) > 0) this.#resumedKeys.add(key);
     }
     this.markJudged(slot, file.info.endsAtFileEnd === true, file.info.aborted === true);
-    this.#active.add(file);
+    this.#active.set(slot, file);
     void file.closed.then((entry) => {
-      this.#active.delete(file);
+      this.#active.delete(slot);
       this.#files[slot] = null;
       this.#entries.put(slot, JSON.stringify(entry));
     });
@@ -260,12 +262,12 @@ export class FileSink {
   onChunkEnd(): Promise<void> | undefined {
     // Input an attached decoder still holds (MODE Z waits for zlib's thread pool) counts too.
     let held = this.#buffered;
-    for (const f of this.#active) held += f.decoderHeldBytes;
+    for (const f of this.#active.values()) held += f.decoderHeldBytes;
     // Files handed to the writer thread are counted in #buffered until it answers; their number is bounded too.
     if (this.#writer?.busy) return this.#writer.drained(Math.floor(MAX_PENDING_JOBS / 2));
     if (held <= this.maxBufferedBytes) return undefined;
     return (async () => {
-      await Promise.all([...this.#active].map((f) => f.decoderSettled()));
+      await Promise.all([...this.#active.values()].map((f) => f.decoderSettled()));
       await this.#waitBelow(Math.floor(this.maxBufferedBytes / 2));
     })();
   }
@@ -273,7 +275,7 @@ export class FileSink {
   /** Everything handed in so far is written (not closed). */
   async flush(): Promise<void> {
     await this.#waitBelow(0);
-    await Promise.all([...this.#active].map((f) => f.idle()));
+    await Promise.all([...this.#active.values()].map((f) => f.idle()));
   }
 
   /**
@@ -295,7 +297,7 @@ export class FileSink {
    */
   async finish(listener: ManifestListener = {}): Promise<ManifestWritten> {
     this.#closed = true;
-    const unfinished = [...this.#active];
+    const unfinished = [...this.#active.values()];
     await this.endInputs();
     // Every file is closed and its entry in the spool (put by the reaction open() registered first).
     await Promise.all(unfinished.map((f) => f.closed));
@@ -449,7 +451,7 @@ export class FileSink {
   }
 
   #waitBelow(below: number): Promise<void> {
-    for (const f of this.#active) f.kick();
+    for (const f of this.#active.values()) f.kick();
     if (this.#buffered <= below) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ below, resolve }));
   }

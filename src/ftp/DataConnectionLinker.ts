@@ -17,6 +17,7 @@ import type {
 } from './model.js';
 import { SessionTransfers, representationOf, type BoundConnection } from './TransferBuilder.js';
 import { epochText } from './time.js';
+import { SlotMap } from '../util/SlotMap.js';
 
 export interface DataExtraction {
   sink: FileSink;
@@ -56,7 +57,8 @@ export class DataConnectionLinker {
    */
   readonly #unusedReleased: UnusedExpectation[] = [];
   readonly #pendingAtRelease: Array<{ seq: number; unused: UnusedExpectation }> = [];
-  readonly #byStream = new Map<number, { consumer: DataConnectionConsumer; bound?: BoundConnection; session?: SessionTransfers; orphan?: OrphanDataConnection }>();
+  /** Data connections by stream, with their sessions (a SlotMap: they come and go by the thousand, see util/SlotMap.ts). */
+  readonly #byStream = new SlotMap<number, { consumer: DataConnectionConsumer; bound?: BoundConnection; session?: SessionTransfers; orphan?: OrphanDataConnection }>();
   readonly #orphans: OrphanDataConnection[] = [];
   readonly #extraction: DataExtraction | undefined;
   readonly #files: Array<{ file: ExtractedFile; target: FtpTransfer | OrphanDataConnection; owner?: SessionTransfers }> = [];

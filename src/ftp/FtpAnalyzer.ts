@@ -21,6 +21,7 @@ import { redactReport } from './redact.js';
 import { SeqPlotCollector, type PlotSegmentView } from './SeqPlotCollector.js';
 import { controlConnectionFacts, tcpFlagNames } from './tcpFacts.js';
 import { epochText, parseEpochText, secondsBetween } from './time.js';
+import { SlotMap } from '../util/SlotMap.js';
 
 export interface FtpAnalyzerOptions {
   /** TCP ports of FTP control connections (default [21]); `--ftp-port` adds to these. */
@@ -133,13 +134,14 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   const keep = options.keepSessions ?? true;
   /** Every session (keepSessions), or the sessions not finished yet (by control stream). */
   const entries: Entry[] = [];
-  const live = new Map<number, Entry>();
-  /** Every session not finished yet (a stream number taken again by a new connection leaves its old one here only). */
-  const unfinished = new Set<Entry>();
-  const byTransfers = new Map<SessionTransfers, Entry>();
+  // Entries of sessions and of control connections come and go by the thousand: SlotMaps (see
+  // util/SlotMap.ts), so that a finished session is not kept alive by a Map's old hash tables.
+  const live = new SlotMap<number, Entry>();
+  /** Every session not finished yet, by its ordinal (a stream number taken again by a new connection leaves its old one here only). */
+  const unfinished = new SlotMap<number, Entry>();
   const headers = new SegmentHeaderWatch();
   const controlStreams = new Set<number>();
-  const summaries = new Map<number, ControlConnectionFacts>();
+  const summaries = new SlotMap<number, ControlConnectionFacts>();
   let captureStart: string | undefined;
   let finished = false;
   const linker = new DataConnectionLinker(options.extract, options.expectations, {
@@ -147,11 +149,11 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     releaseOn: options.releaseOn ?? 'summary',
     listings: options.listings ?? true,
     dataDone: keep ? undefined : (owner) => {
-      const e = byTransfers.get(owner);
+      const e = unfinished.get(owner.ordinal);
       if (e?.controlDone && owner.openConnections === 0) release(e);
     },
   });
-  const controlAcks = new Map<number, Array<[number, number]>>();
+  const controlAcks = new SlotMap<number, Array<[number, number]>>();
   const plots = options.plots ? new SeqPlotCollector() : undefined;
   /** With `plots`: a data connection's sequence plot goes into its facts. */
   const withPlot = (c: DataConnectionFacts | null): void => {
@@ -180,8 +182,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
     if (keep) entries.push(entry);
     else {
       live.set(start.stream, entry);
-      unfinished.add(entry);
-      byTransfers.set(transfers, entry);
+      unfinished.set(transfers.ordinal, entry);
     }
     controlStreams.add(start.stream);
     return consumer;
@@ -193,9 +194,8 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
   /** keepSessions false: the session is over; finish it, hand it on and forget it. */
   const release = (e: Entry): void => {
     const s = e.builder.session;
-    if (!unfinished.delete(e)) return;
+    if (!unfinished.delete(e.transfers.ordinal)) return;
     if (live.get(s.controlStream) === e) live.delete(s.controlStream);
-    byTransfers.delete(e.transfers);
     e.consumer.closed();
     linker.release(e.transfers);
     s.id = e.transfers.ordinal;
@@ -298,7 +298,7 @@ export function createFtpAnalyzer(options: FtpAnalyzerOptions = {}): FtpAnalyzer
       finished = true;
       if (!keep) {
         // Sessions still open at the end of the capture, in the order they were seen.
-        for (const e of [...unfinished].sort((a, b) => a.transfers.ordinal - b.transfers.ordinal)) release(e);
+        for (const e of [...unfinished.values()].sort((a, b) => a.transfers.ordinal - b.transfers.ordinal)) release(e);
         const { orphans, unusedExpectations } = linker.finish(() => 0);
         for (const o of orphans) withPlot(o.connection);
         const report: FtpReport = { sessions: [], credentials: [], redacted: options.redact === true, orphans, unusedExpectations };
@@ -428,7 +428,8 @@ export class SegmentHeaderWatch {
   #next = 0;
   /** The highest frame seen: frames come in increasing order, so an older one not in the ring never comes. */
   #last = -1;
-  readonly #wanted = new Map<number, Array<(h: SegmentHeader) => void>>();
+  /** Callbacks by frame (they hold their sessions: a SlotMap, see util/SlotMap.ts). */
+  readonly #wanted = new SlotMap<number, Array<(h: SegmentHeader) => void>>();
 
   /** @internal Frames asked for and not seen yet. */
   get waiting(): number {

@@ -16,6 +16,7 @@
 import type { Packet } from '../decode/Packet.js';
 import { TcpAnalysis } from '../tcp/TcpModel.js';
 import type { DataConnectionFacts, SeqPlot, SeqPlotAckPoint, SeqPlotDataPoint, SeqPlotRetransmission } from './model.js';
+import { SlotMap } from '../util/SlotMap.js';
 
 /** Points per series (data or ACKs) at most. */
 export const MAX_POINTS = 2000;
@@ -150,7 +151,8 @@ interface Watched {
 }
 
 export class SeqPlotCollector {
-  readonly #watched = new Map<number, Watched>();
+  /** A SlotMap: data connections come and go by the thousand (see util/SlotMap.ts). */
+  readonly #watched = new SlotMap<number, Watched>();
   /** Streams that were data connections but came after MAX_CONNECTIONS. */
   readonly #skipped = new Set<number>();
   /** Connections watched so far, forgotten ones included: the first MAX_CONNECTIONS get plots. */

@@ -23,6 +23,7 @@
 
 import type { Endpoint } from './StreamEvents.js';
 import type { TcpConnectionState } from './TcpConnectionState.js';
+import { SlotMap } from '../util/SlotMap.js';
 
 /**
  * How long a closed connection stays findable after its last segment: 60 s of capture time,
@@ -61,8 +62,13 @@ function matches(c: { client: Endpoint; server: Endpoint }, srcIp: string, srcPo
 }
 
 export class ConnectionTable {
-  /** Port-pair key → the connection there, or several (an array) when port pairs collide. */
-  readonly #buckets = new Map<number, TcpConnectionState | TcpConnectionState[]>();
+  /**
+   * Port-pair key → the connection there, or several (an array) when port pairs collide. A
+   * SlotMap, not a Map: connections (and through their consumers whole FTP sessions) come and
+   * go by the thousand, and a Map's old hash tables would keep the gone ones alive for the
+   * young-generation collector (see util/SlotMap.ts).
+   */
+  readonly #buckets = new SlotMap<number, TcpConnectionState | TcpConnectionState[]>();
   #size = 0;
   #last: TcpConnectionState | undefined;
   /**
