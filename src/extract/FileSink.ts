@@ -146,8 +146,7 @@ export class FileSink {
   /** Slots of files whose transfer was judged aborted, and of those judged to end where the remote file ends (ExtractedFile.judged). */
   #aborted = new Set<number>();
   #endsAtFileEnd = new Set<number>();
-  /** Files not closed yet (the ones onChunkEnd must look at). */
-  /** Files not closed yet, by slot (a SlotMap, not a Set: see util/SlotMap.ts). */
+  /** Files not closed yet (the ones onChunkEnd must look at), by slot: a SlotMap, not a Set (see util/SlotMap.ts). */
   #active = new SlotMap<number, ExtractedFile>();
   #buffered = 0;
   #peak = 0;
