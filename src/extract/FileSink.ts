@@ -719,10 +719,7 @@ export class ExtractedFile implements DataSink {
       if (op.kind === 'data') parts.push(op.bytes);
       else if (op.kind === 'hole') parts.push(op.length);
     }
-    const dirs: string[] = [];
-    let path = this.#sink.dir;
-    for (const d of target.dirs) dirs.push((path = path.endsWith(sep) ? path + d : path + sep + d));
-    const job = { abs: target.abs, parent: target.parent, dirs, parts, truncate: this.#sink.holes === 'zero' };
+    const job = { abs: target.abs, parent: target.parent, dirs: target.dirPaths, parts, truncate: this.#sink.holes === 'zero' };
     if (writer !== undefined) {
       let answered!: () => void;
       const pump = new Promise<void>((resolve) => (answered = resolve));
@@ -934,11 +931,10 @@ export class ExtractedFile implements DataSink {
   // below it (a small file's system calls are WriterThread.ts's job).
 
   async #openOnDisk(): Promise<void> {
-    const root = this.#sink.dir;
     for (let attempt = 0; attempt < MAX_NAME_TRIES; attempt++) {
       const target = this.#target();
       if (!target) return;
-      if (target.dirs.length > 0 && !(await this.#makeDirs(root, target.dirs))) {
+      if (target.dirs.length > 0 && !(await this.#makeDirs(target.dirPaths))) {
         this.#dirsRefused(target.dirs);
         continue;
       }
@@ -960,7 +956,7 @@ export class ExtractedFile implements DataSink {
   }
 
   /** Where the file goes: its path and folders under the output directory; undefined (and failed) should it ever lead outside. */
-  #target(): { abs: string; parent: string; dirs: string[] } | undefined {
+  #target(): { abs: string; parent: string; dirs: string[]; dirPaths: string[] } | undefined {
     const root = this.#sink.dir;
     const parts = this.#rel.split('/');
     // Every part is one sanitised name (SafeName.ts), so the path stays under the output
@@ -977,7 +973,10 @@ export class ExtractedFile implements DataSink {
     }
     const base = root.endsWith(sep) ? root : root + sep;
     const dirs = parts.slice(0, -1);
-    return { abs: base + parts.join(sep), parent: dirs.length === 0 ? root : base + dirs.join(sep), dirs };
+    // The folders to make, outermost first, as absolute paths (the last one is the parent).
+    const dirPaths: string[] = [];
+    for (let k = 1; k <= dirs.length; k++) dirPaths.push(base + dirs.slice(0, k).join(sep));
+    return { abs: base + parts.join(sep), parent: dirs.length === 0 ? root : dirPaths[dirPaths.length - 1]!, dirs, dirPaths };
   }
 
   /** A directory on the way is not ours (a symlink, a file): the file goes to the top level instead. */
@@ -1012,11 +1011,9 @@ export class ExtractedFile implements DataSink {
     this.#fail(`no free name for "${this.#base}" after ${MAX_NAME_TRIES} tries`);
   }
 
-  /** mkdir each level (never recursive through something that exists) and check it is a real directory. */
-  async #makeDirs(root: string, dirs: string[]): Promise<boolean> {
-    let path = root;
-    for (const d of dirs) {
-      path = join(path, d);
+  /** mkdir each level (absolute, outermost first; never recursive through something that exists) and check it is a real directory. */
+  async #makeDirs(dirPaths: string[]): Promise<boolean> {
+    for (const path of dirPaths) {
       try {
         await mkdir(path, { mode: 0o755 });
       } catch (err) {
