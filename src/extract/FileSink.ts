@@ -20,7 +20,7 @@
 // directory, and every path is resolved and checked to stay inside it.
 
 import { createHash, type Hash } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { type Dir, constants as fsConstants, opendirSync } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { DataPosition, DataSink } from '../ftp/data/DataDecoder.js';
@@ -178,7 +178,7 @@ export class FileSink {
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     this.batchBytes = Math.max(1, options.batchBytes ?? DEFAULT_BATCH);
     this.maxWarnings = options.maxWarnings ?? 100;
-    this.#names = new NameAllocator([MANIFEST_NAME]);
+    this.#names = new NameAllocator([MANIFEST_NAME], (rel) => listDir(rel === '' ? dir : join(dir, rel)));
     this.#entries = new TextSpool(dir);
     const w = options.writerThread;
     this.#writer = w === false ? undefined : w instanceof WriterThread ? w : new WriterThread(CREATE_FLAGS);
@@ -469,6 +469,26 @@ export class FileSink {
     const base = sanitizeComponent(parts.base);
     if (!tree) return { dirs: [], base };
     return { dirs: [sessionDir, ...parts.dirs.map((d) => sanitizeComponent(d))], base };
+  }
+}
+
+/**
+ * A directory's entries for NameAllocator, read as they are asked for (a huge folder is not
+ * held at once): names only, nothing is opened through them; none when it cannot be read.
+ */
+function* listDir(path: string): Generator<{ name: string; dir: boolean }> {
+  let d: Dir;
+  try {
+    d = opendirSync(path);
+  } catch {
+    return;
+  }
+  try {
+    for (let e = d.readSync(); e !== null; e = d.readSync()) yield { name: e.name, dir: e.isDirectory() };
+  } catch {
+    // unreadable midway: the names so far are taken, the rest is left to the retry on EEXIST
+  } finally {
+    d.closeSync();
   }
 }
 

@@ -112,13 +112,26 @@ export function listingName(session: number, frame: number, command = 'LIST'): s
  * as one), so the file still opens with the right program. Names are compared without case and after NFC normalisation (two names
  * that differ only there are the same file on macOS and Windows). Directories and files
  * share the name space, so a file never takes a directory's name or the other way round.
+ *
+ * With a `lister`, names already on disk are taken from the start: the output directory's at
+ * once, a directory's below it when the directory is first handed out and was on disk. So a
+ * second run into the same folder names its files by their order in the capture ("x (2).bin"
+ * for the first), not by which of them happened to find its name taken first.
  */
 export class NameAllocator {
   #taken = new Map<string, 'file' | 'dir'>();
   #lastSuffix = new Map<string, number>();
+  readonly #lister: NameLister | undefined;
+  /** Directories seen on disk, not yet listed: key -> their relative path as on disk. */
+  #unlisted = new Map<string, string>();
+  /** Names still to take from disk before the rest is left to the retry on EEXIST. */
+  #budget: number;
 
-  constructor(reserved: string[] = []) {
+  constructor(reserved: string[] = [], lister?: NameLister, maxNamesFromDisk = MAX_NAMES_FROM_DISK) {
     for (const r of reserved) this.#taken.set(key(r), 'file');
+    this.#lister = lister;
+    this.#budget = maxNamesFromDisk;
+    this.#takeFromDisk('');
   }
 
   /**
@@ -141,10 +154,28 @@ export class NameAllocator {
       let name = d;
       // A file already has this name: the directory gets a distinct one.
       for (let k = 1; this.#taken.get(key(prefix + name)) === 'file'; k++) name = suffixed(d, k, true);
-      this.#taken.set(key(prefix + name), 'dir');
+      const dirKey = key(prefix + name);
+      this.#taken.set(dirKey, 'dir');
       prefix += `${name}/`;
+      const onDisk = this.#unlisted.get(dirKey);
+      if (onDisk !== undefined) {
+        this.#unlisted.delete(dirKey);
+        this.#takeFromDisk(`${onDisk}/`);
+      }
     }
     return prefix;
+  }
+
+  /** Takes the names in directory `prefix` ('' or "a/b/") as the lister finds them. */
+  #takeFromDisk(prefix: string): void {
+    if (this.#lister === undefined || this.#budget <= 0) return;
+    for (const { name, dir } of this.#lister(prefix === '' ? '' : prefix.slice(0, -1))) {
+      if (--this.#budget < 0) return;
+      const k = key(prefix + name);
+      if (this.#taken.has(k)) continue;
+      this.#taken.set(k, dir ? 'dir' : 'file');
+      if (dir) this.#unlisted.set(k, prefix + name);
+    }
   }
 
   #unique(prefix: string, base: string): string {
@@ -166,6 +197,15 @@ export class NameAllocator {
     return prefix + name;
   }
 }
+
+/**
+ * The entries of a directory under the output directory ('' is the output directory itself),
+ * `dir` only for real directories (a symbolic link counts as a file: nothing goes through it).
+ */
+export type NameLister = (relDir: string) => Iterable<{ name: string; dir: boolean }>;
+
+/** A bound on the names read from disk (a folder of millions of files); beyond it, names found taken on open still get the next suffix. */
+const MAX_NAMES_FROM_DISK = 1_000_000;
 
 function key(rel: string): string {
   return rel.normalize('NFC').toLowerCase();

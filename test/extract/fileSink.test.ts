@@ -124,9 +124,10 @@ for (const writerThread of [true, false]) {
       mkdirSync(outsideDir);
       symlinkSync(outsideFile, join(dir, 'x.bin')); // a file name pointing outside
       symlinkSync(join(parent, 'missing-target'), join(dir, 'dangling.bin')); // dangling: O_CREAT would create the target
-      symlinkSync(outsideDir, join(dir, 'session-1')); // a directory name pointing outside
       writeFileSync(join(dir, 'report.pdf'), 'old report');
       const sink = await create(dir, { layout: 'tree' });
+      // planted after the sink read the folder, so it is found only when the file is written
+      symlinkSync(outsideDir, join(dir, 'session-1')); // a directory name pointing outside
       const flatSink = await create(dir);
       writeAll(flatSink, { kind: 'file', remotePath: 'x.bin' }, [enc.encode('new x')]);
       writeAll(flatSink, { kind: 'file', remotePath: 'dangling.bin' }, [enc.encode('new d')]);
@@ -148,7 +149,44 @@ for (const writerThread of [true, false]) {
       // the second sink found manifest.json taken by the first
       expect(flatSink.manifestName).toBe('manifest.json');
       expect(sink.manifestName).toBe('manifest (2).json');
+      // a sink made with the symlink there names its folder apart from the start, without going near it
+      const later = await create(dir, { layout: 'tree' });
+      writeAll(later, { kind: 'file', remotePath: '/pub/in-session.txt', session: 1 }, [enc.encode('tree file 2')]);
+      const m3 = await later.close();
+      expect(m3.files[0]!.name).toBe('session-1 (2)/pub/in-session.txt');
+      expect(m3.files[0]!.warnings).toEqual([]);
+      expect(readdirSync(outsideDir)).toEqual([]);
     });
+
+    for (const layout of ['flat', 'tree'] as const) {
+      it(`${layout} layout: extracting again into the same folder names the files in capture order, every time`, async () => {
+        let { dir } = fresh();
+        const run = async (): Promise<string[]> => {
+          const sink = await create(dir, { layout });
+          for (let i = 0; i < 40; i++) {
+            writeAll(sink, { kind: 'file', remotePath: `/pub/f${i % 4}.bin`, session: 1 }, [enc.encode(`content ${i}`)]);
+          }
+          const m = await sink.close();
+          for (const [i, f] of m.files.entries()) expect(readFileSync(join(dir, f.name), 'utf8')).toBe(`content ${i}`);
+          return m.files.map((f) => f.name);
+        };
+        const first = await run();
+        const second = await run();
+        const prefix = layout === 'tree' ? 'session-1/pub/' : '';
+        expect(first.slice(0, 8)).toEqual(['f0', 'f1', 'f2', 'f3', 'f0 (2)', 'f1 (2)', 'f2 (2)', 'f3 (2)'].map((b) => `${prefix}${b}.bin`));
+        const shifted = (by: number): string[] =>
+          first.map((name) => name.replace(/(?: \((\d+)\))?\.bin$/, (_m, k: string | undefined) => ` (${Number(k ?? 1) + by}).bin`));
+        // the second run's files follow the first's, in the order of their transfers
+        expect(second).toEqual(shifted(10));
+        // a folder holding only the plain names: the first transfer of each gets " (2)" (before,
+        // it got the last suffix: it found its name taken only after the others had theirs)
+        const { dir: other } = fresh();
+        mkdirSync(join(other, prefix), { recursive: true });
+        for (let i = 0; i < 4; i++) writeFileSync(join(other, prefix, `f${i}.bin`), 'old');
+        dir = other;
+        expect(await run()).toEqual(shifted(1));
+      });
+    }
   });
 
   describe(`FileSink${mode}: sizes, hashes, holes`, () => {

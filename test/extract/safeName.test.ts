@@ -118,4 +118,45 @@ describe('safe names: remote path -> a name that stays in the output directory',
     expect(seen.size).toBe(5000);
     expect(seen.has('index (5000).html')).toBe(true);
   });
+
+  it('takes the names already on disk first: the output folder at once, a folder below it when first used, symbolic links as files', () => {
+    const disk: Record<string, Array<{ name: string; dir: boolean }>> = {
+      '': [{ name: 'X.bin', dir: false }, { name: 'session-1', dir: true }, { name: 'pub', dir: false }, { name: 'link', dir: false }],
+      'session-1': [{ name: 'f.txt', dir: false }, { name: 'Sub', dir: true }],
+      'session-1/Sub': [{ name: 'g.txt', dir: false }],
+    };
+    const listed: string[] = [];
+    const a = new NameAllocator(['manifest.json'], (rel) => {
+      listed.push(rel);
+      return disk[rel] ?? [];
+    });
+    expect(listed).toEqual(['']);
+    expect(a.allocate([], 'x.bin')).toBe('x (2).bin');
+    expect(a.allocate([], 'x.bin')).toBe('x (3).bin');
+    // a file on disk named like a folder of ours (or a symbolic link): the folder gets another name, nothing goes through the link
+    expect(a.allocate(['pub'], 'a')).toBe('pub (2)/a');
+    expect(a.allocate(['link'], 'a')).toBe('link (2)/a');
+    expect(listed).toEqual(['']);
+    // a folder on disk is reused, and its names are taken when it is first used (by its name on disk)
+    expect(a.allocate(['session-1'], 'f.txt')).toBe('session-1/f (2).txt');
+    expect(a.allocate(['session-1', 'sub'], 'g.txt')).toBe('session-1/sub/g (2).txt');
+    expect(listed).toEqual(['', 'session-1', 'session-1/Sub']);
+    // a new folder is not listed
+    expect(a.allocate(['session-2'], 'f.txt')).toBe('session-2/f.txt');
+    expect(listed).toEqual(['', 'session-1', 'session-1/Sub']);
+  });
+
+  it('reads no more than its bound of names from disk (the rest is left to the retry on open)', () => {
+    let read = 0;
+    function* many(): Generator<{ name: string; dir: boolean }> {
+      for (let i = 0; ; i++) {
+        read++;
+        yield { name: `f${i}`, dir: false };
+      }
+    }
+    const a = new NameAllocator([], () => many(), 100);
+    expect(read).toBeLessThanOrEqual(101);
+    expect(a.allocate([], 'f5')).toBe('f5 (2)');
+    expect(a.allocate([], 'f500')).toBe('f500');
+  });
 });
