@@ -204,8 +204,8 @@ export class NameAllocator {
  */
 export type NameLister = (relDir: string) => Iterable<{ name: string; dir: boolean }>;
 
-/** A bound on the names read from disk (a folder of millions of files); beyond it, names found taken on open still get the next suffix. */
-const MAX_NAMES_FROM_DISK = 1_000_000;
+/** A bound on the names read from disk (about 100 bytes each held; a folder of millions of files); beyond it, names found taken on open still get the next suffix. */
+const MAX_NAMES_FROM_DISK = 100_000;
 
 function key(rel: string): string {
   return rel.normalize('NFC').toLowerCase();
