@@ -995,7 +995,12 @@ export class ExtractedFile implements DataSink {
     const dirs = parts.slice(0, -1);
     // The folders to make, outermost first, as absolute paths (the last one is the parent).
     const dirPaths: string[] = [];
-    for (let k = 1; k <= dirs.length; k++) dirPaths.push(base + dirs.slice(0, k).join(sep));
+    let path = base;
+    for (const d of dirs) {
+      path += d;
+      dirPaths.push(path);
+      path += sep;
+    }
     return { abs: base + parts.join(sep), parent: dirs.length === 0 ? root : dirPaths[dirPaths.length - 1]!, dirs, dirPaths };
   }
 
