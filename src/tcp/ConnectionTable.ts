@@ -14,7 +14,7 @@
 // retransmitted FIN, or a capture that replays itself — still count towards it as they do in
 // Wireshark, which never forgets a conversation. It is dropped once no segment has touched it
 // for the linger time (default 60 s of capture time, TIME_WAIT), and a little of it is
-// remembered (DroppedConnection, a bounded number of them). At most `maxLingering` closed
+// remembered (see DroppedTuples, a bounded number of them). At most `maxLingering` closed
 // connections are held (default 4096): beyond that the oldest go first, those whose teardown
 // completed (both FINs acknowledged, or an RST: nothing more is expected) before those still
 // waiting for the last ACK. So a capture of a million short connections holds a few thousand
@@ -24,6 +24,9 @@
 import type { Endpoint } from './StreamEvents.js';
 import type { TcpConnectionState } from './TcpConnectionState.js';
 import { SlotMap } from '../util/SlotMap.js';
+import { DroppedTuples, portKey, type DroppedConnection } from './DroppedTuples.js';
+
+export type { DroppedConnection } from './DroppedTuples.js';
 
 /**
  * How long a closed connection stays findable after its last segment: 60 s of capture time,
@@ -33,26 +36,8 @@ import { SlotMap } from '../util/SlotMap.js';
 export const DEFAULT_LINGER_NS = 60e9;
 /** Closed connections held at most, lingering (about 2 KB each). */
 export const DEFAULT_MAX_LINGERING = 4096;
-/** Tuples of dropped connections remembered (about 150 bytes each). */
+/** Tuples of dropped connections remembered (about 60 bytes each, and their two address strings). */
 export const DEFAULT_REMEMBERED_TUPLES = 16_384;
-
-/**
- * What is kept of a dropped connection: enough to give a stray late segment the stream number
- * and relative numbers Wireshark gives it, and to see a new SYN on the tuple as port reuse.
- */
-export interface DroppedConnection {
-  stream: number;
-  ipVersion: 4 | 6;
-  client: Endpoint;
-  server: Endpoint;
-  rolesFrom: 'syn' | 'syn-ack' | 'heuristic';
-  /** Relative-number bases of [client, server], when set. */
-  bases: [number | undefined, number | undefined];
-}
-
-function portKey(a: number, b: number): number {
-  return ((a ^ b) & 0xffff) | (((a + b) & 0x3fff) << 16);
-}
 
 function matches(c: { client: Endpoint; server: Endpoint }, srcIp: string, srcPort: number, dstIp: string, dstPort: number): boolean {
   const client = c.client;
@@ -85,16 +70,12 @@ export class ConnectionTable {
   readonly #lingerNs: number;
   readonly #doneLingerNs: number;
   readonly #maxLingering: number;
-  /** Dropped connections by port-pair key, like #buckets; bounded by #rememberLimit. */
-  readonly #dropped = new Map<number, DroppedConnection | DroppedConnection[]>();
-  /** The same, oldest first (a ring of #rememberLimit slots), to forget the oldest. */
-  #droppedOrder: DroppedConnection[] = [];
-  #droppedNext = 0;
-  readonly #rememberLimit: number;
+  /** What is kept of dropped connections, the newest `rememberLimit` of them. */
+  readonly #dropped: DroppedTuples;
 
   constructor(lingerNs = DEFAULT_LINGER_NS, rememberLimit = DEFAULT_REMEMBERED_TUPLES, doneLingerNs = lingerNs, maxLingering = DEFAULT_MAX_LINGERING) {
     this.#lingerNs = lingerNs;
-    this.#rememberLimit = rememberLimit;
+    this.#dropped = new DroppedTuples(rememberLimit);
     this.#doneLingerNs = doneLingerNs;
     this.#maxLingering = Math.max(0, maxLingering);
   }
@@ -137,12 +118,7 @@ export class ConnectionTable {
 
   /** What is remembered of a connection dropped from the table on this tuple, if anything. */
   dropped(srcIp: string, srcPort: number, dstIp: string, dstPort: number): DroppedConnection | undefined {
-    if (this.#dropped.size === 0) return undefined;
-    const bucket = this.#dropped.get(portKey(srcPort, dstPort));
-    if (bucket === undefined) return undefined;
-    if (!Array.isArray(bucket)) return matches(bucket, srcIp, srcPort, dstIp, dstPort) ? bucket : undefined;
-    for (let i = bucket.length - 1; i >= 0; i--) if (matches(bucket[i]!, srcIp, srcPort, dstIp, dstPort)) return bucket[i];
-    return undefined;
+    return this.#dropped.find(srcIp, srcPort, dstIp, dstPort);
   }
 
   /** The next stream number, consumed. */
@@ -237,42 +213,10 @@ export class ConnectionTable {
   }
 
   #remember(c: TcpConnectionState): void {
-    if (this.#rememberLimit === 0) return;
     // Indexed, not destructured: destructuring an array goes through its iterator.
     const client = c.analyzer.flows[0];
     const server = c.analyzer.flows[1];
-    const entry: DroppedConnection = {
-      stream: c.stream,
-      ipVersion: c.ipVersion,
-      client: c.client,
-      server: c.server,
-      rolesFrom: c.rolesFrom,
-      bases: [client.baseSet ? client.base : undefined, server.baseSet ? server.base : undefined],
-    };
-    // Forget the oldest once the ring is full; an earlier entry for the same tuple stays until
-    // then, but lookups find the newest first.
-    const order = this.#droppedOrder;
-    const slot = this.#droppedNext;
-    this.#droppedNext = slot + 1 === this.#rememberLimit ? 0 : slot + 1;
-    if (slot < order.length) this.#forget(order[slot]!);
-    order[slot] = entry;
-    const key = portKey(c.client.port, c.server.port);
-    const bucket = this.#dropped.get(key);
-    if (bucket === undefined) this.#dropped.set(key, entry);
-    else if (Array.isArray(bucket)) bucket.push(entry);
-    else this.#dropped.set(key, [bucket, entry]);
-  }
-
-  #forget(entry: DroppedConnection): void {
-    const key = portKey(entry.client.port, entry.server.port);
-    const bucket = this.#dropped.get(key);
-    if (bucket === entry) {
-      this.#dropped.delete(key);
-    } else if (Array.isArray(bucket)) {
-      const at = bucket.indexOf(entry);
-      if (at >= 0) bucket.splice(at, 1);
-      if (bucket.length === 1) this.#dropped.set(key, bucket[0]!);
-    }
+    this.#dropped.remember(c.stream, c.ipVersion, c.client, c.server, c.rolesFrom, client.baseSet ? client.base : undefined, server.baseSet ? server.base : undefined);
   }
 
   /** Every connection still held, in stream order; empties the table. */
