@@ -3,7 +3,7 @@
 // of its relative numbers, so that a stray late segment on the tuple gets the stream number
 // and relative numbers Wireshark gives it, and a new SYN there is seen as port reuse.
 //
-// One is remembered per finished connection, up to a limit (16,384 by default), the oldest
+// One is remembered per finished connection, up to a limit (65,536 by default), the oldest
 // forgotten first, and nearly all are never looked at again; a lookup comes for every new
 // connection, and nearly always misses. So the store makes nothing per connection: the fields
 // sit in typed arrays (a ring of slots, grown by doubling up to the limit), found through an
