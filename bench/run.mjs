@@ -63,6 +63,7 @@ const GOALS = [
   // extraCost: wall time over that of stage `relativeTo`, minus 1 (issue #3: the TCP stage costs
   // at most a third of read + decode).
   { stage: 'ftp-inspect-tcp', capture: '*', metric: 'extraCost', relativeTo: 'ftp-inspect', max: 0.33, text: 'costs ≤ 33% on top of read + decode' },
+  // Our own target for the TCP stage, the reader's carried over (issue #3 asks only that memory stay bounded).
   { stage: 'ftp-inspect-tcp', capture: '*', metric: 'rssMB', max: 100, text: 'peak RSS < 100 MB' },
 ];
 
