@@ -36,7 +36,7 @@ export type { DroppedConnection } from './DroppedTuples.js';
 export const DEFAULT_LINGER_NS = 60e9;
 /** Closed connections held at most, lingering (about 2 KB each). */
 export const DEFAULT_MAX_LINGERING = 4096;
-/** Tuples of dropped connections remembered (about 60 bytes each, and their two address strings). */
+/** Tuples of dropped connections remembered (about 60 bytes each, see DroppedTuples). */
 export const DEFAULT_REMEMBERED_TUPLES = 65_536;
 
 function matches(c: { client: Endpoint; server: Endpoint }, srcIp: string, srcPort: number, dstIp: string, dstPort: number): boolean {
