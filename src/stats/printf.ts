@@ -5,6 +5,22 @@
 
 /** printf("%.<digits>f", value) as glibc prints it (round half to even on the exact binary value). */
 export function printfFixed(value: number, digits: number): string {
+  // toFixed rounds the exact binary value to nearest as well (ECMA-262, Number.prototype.toFixed,
+  // below 1e21); the two differ only on an exact tie. A double that is not an integer is N / 2^j
+  // with N odd, and its decimal expansion has exactly j fractional digits, the last a 5: it is a
+  // tie at `digits` digits exactly when j = digits + 1, i.e. when it is a whole multiple of
+  // 2^-(digits+1) but not of 2^-digits (both products are exact: a power of two only moves the
+  // exponent). Everything else takes toFixed's answer, about ten times faster than the exact path
+  // below (`stats` prints five such numbers per connection).
+  const magnitude = Math.abs(value);
+  if (magnitude < 1e21 && !(Number.isInteger(magnitude * 2 ** (digits + 1)) && !Number.isInteger(magnitude * 2 ** digits))) {
+    return value < 0 || Object.is(value, -0) ? `-${magnitude.toFixed(digits)}` : magnitude.toFixed(digits);
+  }
+  return printfFixedExact(value, digits);
+}
+
+/** printfFixed by the value's exact decimal expansion (any value, ties included); exported for the test. */
+export function printfFixedExact(value: number, digits: number): string {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   const negative = value < 0 || Object.is(value, -0);

@@ -2,7 +2,7 @@
 // single-precision average and its empty-table cells.
 import { describe, expect, it } from 'vitest';
 import { BucketArrays, LengthTable, PLEN_RANGES, plenBucket, plenCells, relativeMs } from '../../src/stats/packetLengths.js';
-import { printfFixed } from '../../src/stats/printf.js';
+import { printfFixed, printfFixedExact } from '../../src/stats/printf.js';
 import { StatsCollector } from '../../src/stats/StatsCollector.js';
 import type { Frame } from '../../src/capture/Frame.js';
 
@@ -33,6 +33,48 @@ describe('printfFixed (glibc %.Nf)', () => {
     expect(printfFixed(99.999, 2)).toBe('100.00');
     expect(printfFixed(0, 4)).toBe('0.0000');
     expect(printfFixed(3.87755102, 4)).toBe('3.8776');
+    expect(printfFixed(-0.001, 2)).toBe('-0.00'); // glibc keeps the sign of a value that rounds to 0
+    expect(printfFixed(-0, 1)).toBe('-0.0');
+    expect(printfFixed(-2.5, 0)).toBe('-2');
+    expect(printfFixed(1e21, 1)).toBe('1000000000000000000000.0');
+    expect(printfFixed(NaN, 2)).toBe('nan');
+    expect(printfFixed(-Infinity, 2)).toBe('-inf');
+  });
+
+  it('takes toFixed only where toFixed agrees with the exact expansion', () => {
+    // Deterministic pseudo-random values (xorshift32): ties at every digit count, their neighbours
+    // one ulp away, plain fractions, and values of every size the statistics print.
+    let state = 0x9e3779b9;
+    const random = (): number => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 2 ** 32;
+    };
+    let ties = 0;
+    for (let i = 0; i < 60_000; i++) {
+      const digits = [0, 1, 2, 4, 6][i % 5]!;
+      const kind = i % 4;
+      let value: number;
+      if (kind === 0) {
+        // An exact tie at `digits`: an odd multiple of 2^-(digits+1).
+        value = (2 * Math.floor(random() * 2 ** 20) + 1) / 2 ** (digits + 1);
+        ties++;
+      } else if (kind === 1) {
+        const tie = (2 * Math.floor(random() * 2 ** 20) + 1) / 2 ** (digits + 1);
+        value = random() < 0.5 ? tie + Number.EPSILON * tie : tie - Number.EPSILON * tie;
+      } else if (kind === 2) {
+        value = Math.floor(random() * 1e6) / 10 ** (1 + (i % 7));
+      } else {
+        value = random() * 10 ** Math.floor(random() * 24 - 6);
+      }
+      if (random() < 0.25) value = -value;
+      expect(printfFixed(value, digits), `${value} %.${digits}f`).toBe(printfFixedExact(value, digits));
+    }
+    expect(ties).toBe(15_000);
+    // And the ties really differ from toFixed's rounding where the even neighbour is below.
+    expect((0.125).toFixed(2)).toBe('0.13');
+    expect(printfFixed(0.125, 2)).toBe('0.12');
   });
 });
 
