@@ -9,6 +9,7 @@ import type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js
 import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
 import { createFtpAnalyzer, CredentialsBySession, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
 import type { FtpReport, FtpSession } from './ftp/model.js';
+import { connectionDuration, connectionEndTime, sessionEndAfterTcp } from './ftp/tcpFacts.js';
 import { TcpStage, type TcpStageOptions } from './tcp/TcpStage.js';
 import { ftpStreamRoles } from './stats/ftpStreams.js';
 import type { Statistics } from './stats/model.js';
@@ -60,7 +61,7 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
   const sources: readonly CaptureSource[] = Array.isArray(source) ? source : [source as CaptureSource];
   const stats = options.statistics === false ? undefined : new StatsCollector();
   // Sessions not kept: the statistics still need a little of each (its streams, duration and transfers).
-  const handed: SessionInput[] | undefined = stats && options.ftp?.keepSessions === false ? [] : undefined;
+  const handed: HandedSession[] | undefined = stats && options.ftp?.keepSessions === false ? [] : undefined;
   const onSession = options.ftp?.onSession;
   const ftp = createFtpAnalyzer(handed === undefined ? options.ftp : {
     ...options.ftp,
@@ -124,17 +125,27 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
     return facts;
   });
   if (!stats) return { schemaVersion: REPORT_SCHEMA_VERSION, captures, ...report };
-  const sessions = handed ? handed.sort((a, b) => a.id - b.id) : report.sessions;
+  const sessions = handed ? handed.sort((a, b) => a.id - b.id).map((h) => withTcpFigures(h, stats)) : report.sessions;
   const roles = ftpStreamRoles({ sessions, orphans: report.orphans });
   const statistics = stats.finish(roles.classify, sessions, roles.dataStreams);
   return { schemaVersion: REPORT_SCHEMA_VERSION, captures, ...report, statistics };
 }
 
+/** A session's SessionInput as handed on, with what `withTcpFigures` needs if its TCP facts had not come yet. */
+interface HandedSession extends SessionInput {
+  start: { time: string };
+  end: { frame: number; time: string };
+  tcpKnown: boolean;
+}
+
 /** What the statistics read of a session (StatsCollector's SessionInput), copied so the session can go. */
-function sessionInput(s: FtpSession): SessionInput {
+function sessionInput(s: FtpSession): HandedSession {
   return {
     id: s.id,
     controlStream: s.controlStream,
+    start: { time: s.start.time },
+    end: { frame: s.end.frame, time: s.end.time },
+    tcpKnown: s.tcp !== null,
     duration: s.duration,
     transfers: s.transfers.map((t) => ({
       id: t.id,
@@ -145,6 +156,27 @@ function sessionInput(s: FtpSession): SessionInput {
       connection: t.connection ? { stream: t.connection.stream, duration: t.connection.duration, throughput: t.connection.throughput } : null,
     })),
   };
+}
+
+/**
+ * A session handed on before the TCP stage's summaries of its connections came (released on
+ * 'close'): its end and duration, and its data connections' durations, from the summaries the
+ * statistics kept — as the FTP stage would have set them (applyTcpFacts, DataConnectionLinker).
+ */
+function withTcpFigures(h: HandedSession, stats: StatsCollector): SessionInput {
+  let duration = h.duration;
+  if (!h.tcpKnown) {
+    const c = stats.figures(h.controlStream);
+    const later = c && sessionEndAfterTcp(h.start, h.end, c.lastFrame, connectionEndTime(c.startTsSec, c.startTsNsec, c.durationNs));
+    if (later?.duration !== undefined) duration = later.duration;
+  }
+  const transfers = h.transfers.map((t) => {
+    const conn = t.connection;
+    if (conn === null || conn.duration !== null) return t;
+    const c = stats.figures(conn.stream);
+    return c === undefined ? t : { ...t, connection: { ...conn, duration: connectionDuration(c.durationNs) } };
+  });
+  return { id: h.id, controlStream: h.controlStream, duration, transfers };
 }
 
 /** The file writers' wait and the caller's own chunk hook, one after the other. */

@@ -411,8 +411,10 @@ Examples:
 
 ${EXIT_STATUS_HELP}`)
   .action(async (captures: string[], opts: FtpCliOptions & OutputCliOptions & { format: 'text' | 'json' }) => {
-    // The statistics need a little of each session; the sessions themselves are not kept.
-    const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, { statistics: true }));
+    // The statistics need a little of each session; the sessions themselves are not kept, and
+    // are let go once their connections closed: the TCP facts the statistics read of them come
+    // from the connection summaries the statistics keep anyway (analyze.ts, withTcpFigures).
+    const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, { statistics: true, releaseOn: 'close' }));
     const statistics = report.statistics;
     if (statistics === undefined) throw new Error('no statistics for this capture');
     await writeText(opts, opts.format === 'json' ? renderStatisticsJson(report.schemaVersion, statistics) : renderStatisticsText(statistics), opts.format === 'json');

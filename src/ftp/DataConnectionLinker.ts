@@ -17,6 +17,7 @@ import type {
 } from './model.js';
 import { SessionTransfers, representationOf, type BoundConnection } from './TransferBuilder.js';
 import { epochText } from './time.js';
+import { connectionDuration } from './tcpFacts.js';
 import { SlotMap } from '../util/SlotMap.js';
 
 export interface DataExtraction {
@@ -167,7 +168,7 @@ export class DataConnectionLinker {
       finFrames: [t.client.fin?.frame, t.server.fin?.frame].filter((x): x is number => x !== undefined).sort((a, b) => a - b),
     };
     f.lastFrame = Math.max(f.lastFrame ?? 0, summary.lastFrame);
-    f.duration = (summary.durationNs / 1e9).toFixed(9);
+    f.duration = connectionDuration(summary.durationNs);
     if (this.#releasing) {
       // The connection is done with: its session may be over now — judged with the teardown
       // facts above (a reset data connection is an aborted transfer).

@@ -19,8 +19,8 @@ import type {
 } from './model.js';
 import { redactReport } from './redact.js';
 import { SeqPlotCollector, type PlotSegmentView } from './SeqPlotCollector.js';
-import { controlConnectionFacts, tcpFlagNames } from './tcpFacts.js';
-import { epochText, parseEpochText, secondsBetween } from './time.js';
+import { controlConnectionFacts, sessionEndAfterTcp, tcpFlagNames } from './tcpFacts.js';
+import { epochText } from './time.js';
 import { SlotMap } from '../util/SlotMap.js';
 
 export interface FtpAnalyzerOptions {
@@ -493,13 +493,10 @@ function relativeNumbers(s: FtpSession): void {
 
 function applyTcpFacts(s: FtpSession, facts: ControlConnectionFacts): void {
   s.tcp = facts;
-  // The TCP stage sees every frame of the connection (pure ACKs, the last FIN), the FTP stage only those with bytes.
-  if (facts.lastFrame !== undefined && facts.lastFrame > s.end.frame) {
-    s.end = { frame: facts.lastFrame, time: facts.endTime ?? s.end.time };
-    const start = parseEpochText(s.start.time);
-    const end = parseEpochText(s.end.time);
-    if (start && end) s.duration = secondsBetween(start.sec, start.nsec, end.sec, end.nsec);
-  }
+  const later = sessionEndAfterTcp(s.start, s.end, facts.lastFrame, facts.endTime);
+  if (later === undefined) return;
+  s.end = later.end;
+  if (later.duration !== undefined) s.duration = later.duration;
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import { TcpFlag } from '../decode/Packet.js';
 import type { ControlConnectionFacts, ControlConnectionSummary, SummarySegment, TcpSegmentFact } from './model.js';
-import { epochText } from './time.js';
+import { epochText, parseEpochText, secondsBetween } from './time.js';
 
 /** TCP flags in the order Wireshark lists them ("FIN, PSH, ACK"). */
 export function tcpFlagNames(flags: number): string {
@@ -58,7 +58,35 @@ export function controlConnectionFacts(c: ControlConnectionSummary): ControlConn
     lastFrame: c.lastFrame,
   };
   if (td.activeCloser) out.teardown!.firstCloser = td.activeCloser;
-  const endNs = c.startTsNsec + c.durationNs;
-  out.endTime = epochText(c.startTsSec + Math.floor(endNs / 1e9), endNs % 1e9);
+  out.endTime = connectionEndTime(c.startTsSec, c.startTsNsec, c.durationNs);
   return out;
+}
+
+/** A connection's end as epoch text: its first frame's time plus its duration (TcpConnection's fields). */
+export function connectionEndTime(startTsSec: number, startTsNsec: number, durationNs: number): string {
+  const endNs = startTsNsec + durationNs;
+  return epochText(startTsSec + Math.floor(endNs / 1e9), endNs % 1e9);
+}
+
+/** A data connection's duration as the report gives it (DataConnectionFacts.duration): seconds, nine decimals. */
+export function connectionDuration(durationNs: number): string {
+  return (durationNs / 1e9).toFixed(9);
+}
+
+/**
+ * A session's end and duration once its control connection's last frame is known: the TCP
+ * stage sees every frame (pure ACKs, the last FIN), the FTP stage only those with bytes, so
+ * the connection may end later than the last command or reply. Undefined when it does not.
+ */
+export function sessionEndAfterTcp(
+  start: { time: string },
+  end: { frame: number; time: string },
+  lastFrame: number | undefined,
+  endTime: string | undefined,
+): { end: { frame: number; time: string }; duration: string | undefined } | undefined {
+  if (lastFrame === undefined || lastFrame <= end.frame) return undefined;
+  const later = { frame: lastFrame, time: endTime ?? end.time };
+  const from = parseEpochText(start.time);
+  const to = parseEpochText(later.time);
+  return { end: later, duration: from && to ? secondsBetween(from.sec, from.nsec, to.sec, to.nsec) : undefined };
 }

@@ -39,13 +39,16 @@ export interface SessionInput {
 }
 
 /** What the statistics read of a TCP connection summary. */
-interface ConnectionFigures {
+export interface ConnectionFigures {
   stream: number;
   client: { ip: string; port: number };
   server: { ip: string; port: number };
   firstSender: TcpConnection['firstSender'];
   firstFrame: number;
   lastFrame: number;
+  /** Capture time of the first frame (TcpConnection.startTsSec / startTsNsec). */
+  startTsSec: number;
+  startTsNsec: number;
   relativeStartNs: number;
   durationNs: number;
   fromClient: { frames: number; bytes: number; payloadBytes: number };
@@ -80,6 +83,9 @@ export class StatsCollector {
   #streamCount = 0;
   /** What the tables read of each connection summary (the summaries themselves are large: not kept). */
   readonly #connections: ConnectionFigures[] = [];
+  /** `figures`' index: the first `#indexed` of `#connections` by stream. */
+  readonly #byStream = new Map<number, ConnectionFigures>();
+  #indexed = 0;
 
   /**
    * One frame, in capture order; `tcp` is what TcpStage.process returned for it (undefined for
@@ -126,11 +132,20 @@ export class StatsCollector {
       firstSender: c.firstSender,
       firstFrame: c.firstFrame,
       lastFrame: c.lastFrame,
+      startTsSec: c.startTsSec,
+      startTsNsec: c.startTsNsec,
       relativeStartNs: c.relativeStartNs,
       durationNs: c.durationNs,
       fromClient: { frames: c.fromClient.frames, bytes: c.fromClient.bytes, payloadBytes: c.fromClient.payloadBytes },
       fromServer: { frames: c.fromServer.frames, bytes: c.fromServer.bytes, payloadBytes: c.fromServer.payloadBytes },
     });
+  }
+
+  /** The figures of connection `stream`'s summary, once it came (looked up by stream from the first call on). */
+  figures(stream: number): Readonly<ConnectionFigures> | undefined {
+    const connections = this.#connections;
+    for (; this.#indexed < connections.length; this.#indexed++) this.#byStream.set(connections[this.#indexed]!.stream, connections[this.#indexed]!);
+    return this.#byStream.get(stream);
   }
 
   /**
