@@ -8,9 +8,10 @@ import { readCaptures } from './capture/mergeCaptures.js';
 import type { CaptureSource, ReadCaptureOptions } from './capture/readCapture.js';
 import { PacketDecoder, type DecoderOptions } from './decode/PacketDecoder.js';
 import { createFtpAnalyzer, CredentialsBySession, mergeFtpReports, type FtpAnalyzerOptions } from './ftp/FtpAnalyzer.js';
-import type { FtpReport, FtpSession } from './ftp/model.js';
-import { connectionDuration, connectionEndTime, sessionEndAfterTcp } from './ftp/tcpFacts.js';
+import type { ControlConnectionFacts, FtpReport, FtpSession } from './ftp/model.js';
+import { connectionDuration, connectionEndTime, controlConnectionFacts, sessionEndAfterTcp } from './ftp/tcpFacts.js';
 import { TcpStage, type TcpStageOptions } from './tcp/TcpStage.js';
+import type { TcpConnection } from './tcp/TcpModel.js';
 import { ftpStreamRoles } from './stats/ftpStreams.js';
 import type { Statistics } from './stats/model.js';
 import { StatsCollector, type SessionInput } from './stats/StatsCollector.js';
@@ -50,6 +51,8 @@ export interface AnalyzeOptions {
   capture?: ReadCaptureOptions;
   /** Collect the statistics (default true); `extract` does without: they grow with the connections. */
   statistics?: boolean;
+  /** Each TCP connection's summary as the TCP stage hands it on (after the FTP stage and the statistics had it). */
+  onConnection?: (connection: TcpConnection) => void;
 }
 
 /**
@@ -79,6 +82,7 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
     onConnection: (c) => {
       ftp.onConnection(c);
       stats?.connection(c);
+      options.onConnection?.(c);
     },
   });
   const decoder = new PacketDecoder(options.decoder);
@@ -218,6 +222,12 @@ export interface SessionBySessionOptions {
   onSession?: FtpAnalyzerOptions['onSession'];
   /** Parse directory listings into the transfers (default false). */
   listings?: boolean;
+  /**
+   * With releaseOn 'close': the TCP facts of a session's control connection that came after the
+   * session was handed on without them (its `tcp` null), by the session's id as handed on. A
+   * session whose facts came in time has them in `tcp` and is not named here.
+   */
+  onLateTcpFacts?: (sessionId: number, facts: ControlConnectionFacts) => void;
 }
 
 /**
@@ -232,10 +242,24 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
   // Separate captures make a report without a capture start (mergeFtpReports): its times count
   // from session 1's start, which the sessions handed on after it are told instead.
   let firstStart: string | undefined;
+  const onLate = how.onLateTcpFacts;
+  // A session is handed on as it is released only without extraction (with it, once its files
+  // are written): facts that come between the two would be missed.
+  if (onLate !== undefined && options.ftp?.extract !== undefined) throw new Error('onLateTcpFacts cannot be used with extraction');
   const one = async (source: CaptureSource | readonly CaptureSource[], relabel?: (s: FtpSession) => void) => {
     let sessions = 0;
+    /** Control stream → id of the session handed on without its TCP facts (per capture: streams restart). */
+    const awaiting = new Map<number, number>();
     const report = await analyze(source, {
       ...options,
+      onConnection: onLate === undefined ? options.onConnection : (c) => {
+        const id = awaiting.get(c.stream);
+        if (id !== undefined) {
+          awaiting.delete(c.stream);
+          onLate(id, controlConnectionFacts(c));
+        }
+        options.onConnection?.(c);
+      },
       // Statistics of separate captures would mix unrelated traces (as analyzeSeparately, none).
       statistics: !separate && how.statistics === true,
       ftp: {
@@ -250,6 +274,7 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
             if (s.id === 1) firstStart = s.start.time;
             context = { ...context, captureStart: firstStart };
           }
+          if (onLate !== undefined && s.tcp === null) awaiting.set(s.controlStream, s.id);
           how.onSession?.(s, context);
           options.ftp?.onSession?.(s, context);
         },

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { analyzeSessionBySession, type AnalyzeOptions, type Report } from '../analyze.js';
 import type { ReadCaptureOptions } from '../capture/readCapture.js';
 import { safeJson } from '../report/follow.js';
-import { renderSessionsJson, renderSessionsTable, sessionLine, type SessionLine } from '../report/sessionsList.js';
+import { renderSessionsJson, renderSessionsTable, sessionLine, withLateTcpFacts, type SessionLine } from '../report/sessionsList.js';
 import { outputTraits, paint, type ColorChoice } from '../report/terminal.js';
 import { Output } from './output.js';
 
@@ -43,18 +43,13 @@ Examples:
 
 ${deps.exitStatusHelp}`)
     .action(async (captures: string[], opts: { format: 'text' | 'json'; output?: string; color: ColorChoice; separate?: boolean; quiet?: boolean }) => {
-      // One line per session, made as each ends; the sessions themselves are not kept (a capture may hold very many).
-      const rows: SessionLine[] = [];
-      const report = await deps.withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...deps.analyzeOptions(opts as never), capture }, {
-        separately: opts.separate === true,
-        onSession: (s) => void rows.push(sessionLine(s)),
-      }));
-      rows.sort((a, b) => a.id - b.id);
+      const rows = await deps.withProgress(captures, opts, false, (capture) => collectSessionLines(captures, { ...deps.analyzeOptions(opts as never), capture }, opts.separate === true));
+      const report = rows.report;
       const out = await Output.open(opts.output);
       const traits = outputTraits(opts.color, process.stdout, out.toFile);
-      if (opts.format === 'json') renderSessionsJson(report.schemaVersion, rows, (t) => out.write(t), safeJson);
+      if (opts.format === 'json') renderSessionsJson(report.schemaVersion, rows.lines, (t) => out.write(t), safeJson);
       else {
-        renderSessionsTable(rows, (t) => out.write(t), {
+        renderSessionsTable(rows.lines, (t) => out.write(t), {
           ...(traits.width !== undefined ? { width: traits.width } : {}),
           heading: (s) => paint(s, 'bold', traits.color),
         });
@@ -62,4 +57,33 @@ ${deps.exitStatusHelp}`)
       await out.commit();
       deps.printReportWarnings(report);
     });
+}
+
+/**
+ * The command's rows, in session order. One line per session, made as each ends; the sessions
+ * themselves are not kept (a capture may hold very many), and are let go once their connections
+ * closed rather than when the TCP stage stops lingering over them: a row whose control
+ * connection's TCP facts (its last frame, who closed it) came later is completed then.
+ */
+export async function collectSessionLines(captures: readonly string[], options: AnalyzeOptions, separately: boolean): Promise<{ lines: SessionLine[]; report: Report }> {
+  const lines: SessionLine[] = [];
+  /** Rows still waiting for their TCP facts, by session id, with the session's end as handed on. */
+  const waiting = new Map<number, { row: SessionLine; end: { frame: number; time: string } }>();
+  const report = await analyzeSessionBySession(captures, options, {
+    separately,
+    releaseOn: 'close',
+    onSession: (s) => {
+      const row = sessionLine(s);
+      lines.push(row);
+      if (s.tcp === null) waiting.set(s.id, { row, end: { frame: s.end.frame, time: s.end.time } });
+    },
+    onLateTcpFacts: (id, facts) => {
+      const w = waiting.get(id);
+      if (w === undefined) return;
+      waiting.delete(id);
+      withLateTcpFacts(w.row, w.end, facts);
+    },
+  });
+  lines.sort((a, b) => a.id - b.id);
+  return { lines, report };
 }

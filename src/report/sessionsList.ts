@@ -4,7 +4,8 @@
 // written block by block rather than built as one string.
 
 import Table from 'cli-table3';
-import type { FtpSession, FtpTransfer } from '../ftp/model.js';
+import type { ControlConnectionFacts, FtpSession, FtpTransfer } from '../ftp/model.js';
+import { sessionEndAfterTcp } from '../ftp/tcpFacts.js';
 import { escapeControls } from './text.js';
 
 /** One row, also the JSON shape (`sessions --format json`). */
@@ -74,6 +75,26 @@ export function sessionLine(s: FtpSession): SessionLine {
   return row;
 }
 
+/**
+ * A row made from a session handed on before its control connection's TCP facts came (released
+ * on 'close'), brought to what `sessionLine` gives for the session with them: the end and
+ * duration move to the connection's last frame, and who closed it and how (the outcome's last
+ * words) come from its teardown. `end` is the session's end as it was handed on.
+ */
+export function withLateTcpFacts(row: SessionLine, end: { frame: number; time: string }, facts: ControlConnectionFacts): void {
+  const later = sessionEndAfterTcp({ time: row.start }, end, facts.lastFrame, facts.endTime);
+  if (later?.duration !== undefined) row.duration = later.duration;
+  const closing = closingText(row);
+  row.closedBy = facts.teardown?.firstCloser ?? null;
+  row.reset = facts.teardown?.reset ?? false;
+  row.outcome = row.outcome.slice(0, row.outcome.length - closing.length) + closingText(row);
+}
+
+/** The outcome's last words: how the control connection ended. */
+function closingText(r: SessionLine): string {
+  return r.closedBy ? `${r.reset ? 'reset' : 'closed'} by ${r.closedBy}` : 'open at end of capture';
+}
+
 function outcomeText(r: SessionLine, s: FtpSession): string {
   const parts: string[] = [];
   const refused = s.logins.filter((l) => l.outcome === 'rejected').length;
@@ -92,8 +113,8 @@ function outcomeText(r: SessionLine, s: FtpSession): string {
     if (n > 0) parts.push(plural(n, `encrypted ${d}`));
   }
   if (r.failedTransfers > 0) parts.push(`${r.failedTransfers} failed or incomplete`);
-  if (r.closedBy) parts.push(`${r.reset ? 'reset' : 'closed'} by ${r.closedBy}`);
-  else parts.push('open at end of capture');
+  // Last, so that withLateTcpFacts can replace it.
+  parts.push(closingText(r));
   return parts.join(', ');
 }
 

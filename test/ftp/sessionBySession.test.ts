@@ -11,6 +11,7 @@ import { hasCleartextCredentials } from '../../src/ftp/FtpAnalyzer.js';
 import { renderCredentialsJson } from '../../src/report/ftpJson.js';
 import { sessionLine, type SessionLine } from '../../src/report/sessionsList.js';
 import { renderCredentialsText } from '../../src/report/ftpSessionText.js';
+import { collectSessionLines } from '../../src/cli/sessions.js';
 import { captureLabel, fixtureCaptures, hasPublicCaptures, PUBLIC_CAPTURES, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
 /** The `sessions` command's rows, made session by session and put in order. */
@@ -23,6 +24,9 @@ async function sessionLines(files: string[], options: AnalyzeOptions = {}, separ
 async function check(file: string): Promise<void> {
   const report = await analyze(file);
   expect(await sessionLines([file])).toEqual(report.sessions.map(sessionLine));
+  // What `sessions` runs: sessions let go once their connections closed, rows completed with
+  // the TCP facts that came later.
+  expect((await collectSessionLines([file], {}, false)).lines).toEqual(report.sessions.map(sessionLine));
   // `stats`: the statistics from the little kept of each session are the full report's — also
   // with sessions let go once their connections closed, before the TCP facts came (what `stats`
   // runs: their durations then come from the connection summaries the statistics keep).
@@ -49,6 +53,11 @@ describe('creds and sessions without keeping sessions give the full analysis\'s 
   });
   for (const file of fixtureCaptures()) it(captureLabel(file), () => check(file), 60_000);
 
+  it('late TCP facts are refused with extraction (a session is handed on only once its files are written)', async () => {
+    const file = fixtureCaptures()[0]!;
+    await expect(analyzeSessionBySession([file], { ftp: { extract: { sink: {} as never } } }, { releaseOn: 'close', onLateTcpFacts: () => {} })).rejects.toThrow(/extraction/);
+  });
+
   it('several captures, merged by time and with --separate (numbered across them, each naming its capture)', async () => {
     const files = fixtureCaptures().slice(0, 6);
     const merged = await analyzeCredentials(files);
@@ -60,8 +69,10 @@ describe('creds and sessions without keeping sessions give the full analysis\'s 
     expect(separate.captures).toEqual(full.captures);
     expect(renderCredentialsText(separate)).toBe(renderCredentialsText(full));
     expect(await sessionLines(files, {}, true)).toEqual(full.sessions.map(sessionLine));
+    expect((await collectSessionLines(files, {}, true)).lines).toEqual(full.sessions.map(sessionLine));
     const mergedFull = await analyze(files);
     expect(await sessionLines(files)).toEqual(mergedFull.sessions.map(sessionLine));
+    expect((await collectSessionLines(files, {}, false)).lines).toEqual(mergedFull.sessions.map(sessionLine));
     for (const releaseOn of ['summary', 'close'] as const) {
       expect((await analyzeSessionBySession(files, {}, { statistics: true, releaseOn })).statistics, releaseOn).toEqual(mergedFull.statistics);
     }
