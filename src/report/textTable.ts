@@ -22,7 +22,8 @@ export type TableCell = string | number;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const ANSI_SGR = /\u001b\[(?:\d*;){0,5}\d*m/g;
 
-function widthOf(line: string): number {
+/** A line's display width as cli-table3 measures it (string-width, ANSI colour codes none). */
+export function widthOf(line: string): number {
   // Printable ASCII (nearly every cell): its length is its width.
   if (PRINTABLE_ASCII.test(line)) return line.length;
   return stringWidth(line.replace(ANSI_SGR, ''));
