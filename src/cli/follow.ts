@@ -96,9 +96,12 @@ async function runFollow(captures: string[], session: number | undefined, opts: 
   const title: FollowTitle & { session?: number; transfer?: number } = { stream: opts.stream ?? -1 };
   if (session !== undefined) {
     if (captures.includes('-')) throw new UsageError('a session number needs the capture read twice; standard input can be read once: use --stream N');
-    // Only the session asked for is kept; the others are dropped as they end (a capture may hold very many).
+    // Only the session asked for is kept; the others are dropped as they end (a capture may hold
+    // very many), once their connections closed: the streams and transfers read of it are known
+    // then, its TCP facts are not needed.
     const found: { session?: FtpSession; count: number } = { count: 0 };
     await deps.withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...deps.analyzeOptions(opts as never), capture }, {
+      releaseOn: 'close',
       onSession: (x) => {
         found.count++;
         if (x.id === session) found.session = x;
