@@ -22,11 +22,23 @@ export type TableCell = string | number;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const ANSI_SGR = /\u001b\[(?:\d*;){0,5}\d*m/g;
 
+/** Widths of lines that are not printable ASCII, remembered: string-width builds its regular expressions anew on every call. */
+const wideWidths = new Map<string, number>();
+const MAX_REMEMBERED_WIDTHS = 1024;
+
 /** A line's display width as cli-table3 measures it (string-width, ANSI colour codes none). */
 export function widthOf(line: string): number {
   // Printable ASCII (nearly every cell): its length is its width.
   if (PRINTABLE_ASCII.test(line)) return line.length;
-  return stringWidth(line.replace(ANSI_SGR, ''));
+  // The rest is nearly always a few texts again and again (the report's "C→S" and "S→C" in
+  // every command row: 205,000 calls and 0.6 s on a capture of 9,781 sessions).
+  let width = wideWidths.get(line);
+  if (width === undefined) {
+    width = stringWidth(line.replace(ANSI_SGR, ''));
+    if (wideWidths.size >= MAX_REMEMBERED_WIDTHS) wideWidths.clear();
+    wideWidths.set(line, width);
+  }
+  return width;
 }
 
 /** A row as lines per cell and the width of each line. */

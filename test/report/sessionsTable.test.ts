@@ -3,17 +3,7 @@
 // option), with and without a terminal width, grouped by capture or not.
 import { describe, expect, it } from 'vitest';
 import { renderSessionsTable, type SessionLine } from '../../src/report/sessionsList.js';
-
-/** Deterministic pseudo-random numbers (xorshift32). */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom } from '../helpers/random.js';
 
 const WORDS = ['logged', 'in', 'as', 'student', '1', 'download', '2', 'listings', 'closed', 'by', 'client', 'reset', 'server', 'open', 'at', 'end', 'of', 'capture', 'login', 'refused', 'TLS', 'then'];
 // Wide (CJK counts two), combining (counts none), accented, and a word longer than any column.
@@ -60,7 +50,7 @@ function render(list: SessionLine[], options: Parameters<typeof renderSessionsTa
 
 describe('sessions table', () => {
   it('draws every row as cli-table3 does, fitted or wrapped', () => {
-    const random = randomSource(0x5e55);
+    const random = seededRandom(0x5e55);
     let wrapped = 0;
     let fitted = 0;
     for (let round = 0; round < 40; round++) {

@@ -6,7 +6,8 @@
 // resets), and on large tables (linear: no timing assertion, they just have to finish).
 import Table from 'cli-table3';
 import { describe, expect, it } from 'vitest';
-import { boxedTable, plainTable, type TableCell } from '../../src/report/textTable.js';
+import stringWidth from 'string-width';
+import { boxedTable, plainTable, widthOf, type TableCell } from '../../src/report/textTable.js';
 import { seededRandom } from '../helpers/random.js';
 
 const PLAIN = {
@@ -79,5 +80,19 @@ describe('boxedTable', () => {
     expect(lines[0]).toBe(`┌─────────┬───────────┬──────────┐`);
     expect(lines[lines.length - 2]).toBe('│ 100000  │ user99999 │ -        │');
     expect(lines[lines.length - 1]).toBe(`└─────────┴───────────┴──────────┘`);
+  });
+});
+
+describe('widthOf', () => {
+  it('gives string-width\'s width for every line, also when its remembered widths were dropped', () => {
+    // 3,000 distinct lines (more than the 1,024 remembered), each asked for three times.
+    const random = seededRandom(0x31d7);
+    const pieces = ['C→S', 'S→C', '学生', 'e\u0301', 'Ω', '😀', 'ab', ' ', '–'];
+    const lines = Array.from({ length: 3000 }, (_, i) => `${i}${Array.from({ length: 1 + Math.floor(random() * 6) }, () => pieces[Math.floor(random() * pieces.length)]).join('')}`);
+    for (let round = 0; round < 3; round++) {
+      for (const line of lines) expect(widthOf(line), line).toBe(stringWidth(line));
+    }
+    expect(widthOf('S→C')).toBe(3);
+    expect(widthOf('学生')).toBe(4);
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { BucketArrays, LengthTable, PLEN_RANGES, plenBucket, plenCells, relativeMs } from '../../src/stats/packetLengths.js';
 import { printfFixed, printfFixedExact } from '../../src/stats/printf.js';
+import { seededRandom } from '../helpers/random.js';
 import { StatsCollector } from '../../src/stats/StatsCollector.js';
 import type { Frame } from '../../src/capture/Frame.js';
 
@@ -42,15 +43,9 @@ describe('printfFixed (glibc %.Nf)', () => {
   });
 
   it('takes toFixed only where toFixed agrees with the exact expansion', () => {
-    // Deterministic pseudo-random values (xorshift32): ties at every digit count, their neighbours
-    // one ulp away, plain fractions, and values of every size the statistics print.
-    let state = 0x9e3779b9;
-    const random = (): number => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 2 ** 32;
-    };
+    // Seeded random values: ties at every digit count, their neighbours one ulp away, plain
+    // fractions, and values of every size the statistics print.
+    const random = seededRandom(0x9e3779b9);
     let ties = 0;
     for (let i = 0; i < 60_000; i++) {
       const digits = [0, 1, 2, 4, 6][i % 5]!;
