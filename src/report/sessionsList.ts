@@ -193,7 +193,7 @@ export function renderSessionsTable(
   let captureShown: string | undefined;
   for (let i = 0; i < rows.length; i += BLOCK) {
     const block = rows.slice(i, i + BLOCK);
-    const picked = block.map((r) => pick(cells(r)));
+    const picked = all.slice(i, i + BLOCK).map(pick);
     // A block whose cells all fit their columns on one line is drawn here, as cli-table3 draws
     // it (cells padded to the column widths, two spaces between); only a block with a row that
     // wraps goes through cli-table3, whose per-cell option merging and ANSI stripping cost some
