@@ -225,6 +225,8 @@ describe('fuzzing the whole pipeline', () => {
           ['extract', ['extract', file, '-o', join(cliOut, 'extract')]],
           ['creds', ['creds', file]],
           ['stats', ['stats', file]],
+          ['sessions', ['sessions', file]],
+          ['follow 1 --transfer 1', ['follow', file, '1', '--transfer', '1']],
           ['packets', ['packets', file, '--format', 'json']],
         ];
         mkdirSync(cliOut);
