@@ -220,8 +220,8 @@ export interface SessionBySessionOptions {
   statistics?: boolean;
   /** Each session once it is over, numbered (and with `separately` labelled) as the full report numbers it; sessions end in any order. */
   onSession?: FtpAnalyzerOptions['onSession'];
-  /** Parse directory listings into the transfers (default false). */
-  listings?: boolean;
+  /** Parse directory listings into the transfers (default false; 'summary': the first entries and counts, FtpAnalyzerOptions.listings). */
+  listings?: boolean | 'summary';
   /**
    * With releaseOn 'close': the TCP facts of a session's control connection that came after the
    * session was handed on without them (its `tcp` null), by the session's id as handed on. A
@@ -266,7 +266,7 @@ export async function analyzeSessionBySession(sources: readonly CaptureSource[],
         ...options.ftp,
         keepSessions: false,
         releaseOn: how.releaseOn ?? 'summary',
-        listings: how.listings === true,
+        listings: how.listings ?? false,
         onSession: (s, context) => {
           sessions++;
           relabel?.(s);

@@ -227,14 +227,21 @@ type ReportCliOptions = FtpCliOptions & OutputCliOptions & ExtractCliOptions & {
  * The report's analysis session by session (analyzeSessionBySession), each session handed to
  * `onSession` as it ends; with --extract every transfer is also written under DIR (a session is
  * handed on once its files are written, so its transfers name them) and manifest.json is
- * written before the report.
+ * written before the report. Listings are parsed for a summary (their first entries and counts:
+ * all the text, Markdown and HTML reports show) unless `listings` is true (the JSON report).
  */
-function reportSessions(captures: string[], opts: ReportCliOptions, statistics: boolean, onSession: NonNullable<SessionBySessionOptions['onSession']>): Promise<Report> {
+function reportSessions(
+  captures: string[],
+  opts: ReportCliOptions,
+  statistics: boolean,
+  onSession: NonNullable<SessionBySessionOptions['onSession']>,
+  listings: true | 'summary' = 'summary',
+): Promise<Report> {
   return withProgress(captures, opts, false, async (capture) => {
     const base: AnalyzeOptions = { ...analyzeOptions(opts), capture };
     const sink = opts.extract !== undefined ? await FileSink.create(opts.extract, { layout: opts.layout }) : undefined;
     const options: AnalyzeOptions = sink ? { ...base, ftp: { ...base.ftp, extract: { sink, decode: { ascii: opts.ascii, ebcdic: opts.ebcdic } } } } : base;
-    const report = await analyzeSessionBySession(captures, options, { separately: opts.separate === true, listings: true, statistics, onSession });
+    const report = await analyzeSessionBySession(captures, options, { separately: opts.separate === true, listings, statistics, onSession });
     await sink?.finish();
     return report;
   });
@@ -273,7 +280,8 @@ async function textReportBySession(captures: string[], opts: ReportCliOptions & 
  */
 async function jsonReportBySession(captures: string[], opts: ReportCliOptions): Promise<void> {
   const stream = new ReportJsonStream(spoolDir(opts.output));
-  const report = await reportSessions(captures, opts, true, (s) => stream.add(s));
+  // Every entry of every listing: the JSON report has them all.
+  const report = await reportSessions(captures, opts, true, (s) => stream.add(s), true);
   await writeAllPieces(opts.output, stream.chunks(report));
   printReportWarnings(report);
 }

@@ -16,6 +16,7 @@ import type {
   BindingRule, ControlConnectionSummary, DataChannelAnnouncement, DataConnectionFacts, FtpTransfer, OrphanDataConnection, UnusedExpectation,
 } from './model.js';
 import { SessionTransfers, representationOf, type BoundConnection } from './TransferBuilder.js';
+import type { ListingsOption } from './ListingParser.js';
 import { epochText } from './time.js';
 import { connectionDuration } from './tcpFacts.js';
 import { SlotMap } from '../util/SlotMap.js';
@@ -40,8 +41,8 @@ export interface LinkerOptions {
   releaseOn?: 'summary' | 'close';
   /** With `releasing`: a data connection of `owner` is done with (see releaseOn; the session may be over now). */
   dataDone?: (owner: SessionTransfers) => void;
-  /** Parse directory listings into FtpTransfer.listing (default true). */
-  listings?: boolean;
+  /** Parse directory listings into FtpTransfer.listing (default true; 'summary': the first entries and counts). */
+  listings?: ListingsOption;
 }
 
 /** The FTP-DATA port of active mode (RFC 959 §3.2: L-1 of the control port 21). */
@@ -66,7 +67,7 @@ export class DataConnectionLinker {
   readonly #releasing: boolean;
   readonly #releaseOnClose: boolean;
   readonly #dataDone: ((owner: SessionTransfers) => void) | undefined;
-  readonly #listings: boolean;
+  readonly #listings: ListingsOption;
   /** Sessions made so far (the next one's ordinal is this plus one). */
   #made = 0;
 

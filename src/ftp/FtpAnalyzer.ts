@@ -18,6 +18,7 @@ import type {
   ControlConnectionFacts, ControlConnectionSummary, DataConnectionFacts, DetectionReason, FtpCredential, FtpReport, FtpSession, FtpTransfer, SegmentHeader, UnusedExpectation,
 } from './model.js';
 import { redactReport } from './redact.js';
+import type { ListingsOption } from './ListingParser.js';
 import { SeqPlotCollector, type PlotSegmentView } from './SeqPlotCollector.js';
 import { controlConnectionFacts, sessionEndAfterTcp, tcpFlagNames } from './tcpFacts.js';
 import { epochText } from './time.js';
@@ -68,8 +69,12 @@ export interface FtpAnalyzerOptions {
    * connections' handshake, teardown and duration). Extraction is the same either way.
    */
   releaseOn?: 'summary' | 'close';
-  /** Parse directory listings into FtpTransfer.listing (default true; the listing's file is extracted either way). */
-  listings?: boolean;
+  /**
+   * Parse directory listings into FtpTransfer.listing (default true; the listing's file is
+   * extracted either way); 'summary': the first SUMMARY_ENTRIES entries, the others only counted
+   * (FtpListing.entriesNotKept, entryTypes), for reports that show no more.
+   */
+  listings?: ListingsOption;
 }
 
 export interface FinishOptions {

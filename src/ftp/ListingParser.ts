@@ -35,6 +35,13 @@ import { decodeLine } from './TelnetLineReader.js';
 export const MAX_LINE_BYTES = 4096;
 /** Entries kept per listing; more are counted (`entriesOmitted`). */
 export const MAX_ENTRIES = 10_000;
+/**
+ * Entries kept per listing parsed for a summary (listings 'summary'): the most the text and
+ * Markdown reports show. The others are parsed, counted by type and let go.
+ */
+export const SUMMARY_ENTRIES = 10;
+/** Whether directory listings are parsed into FtpTransfer.listing: every entry (true), the first few and counts ('summary'), or not at all. */
+export type ListingsOption = boolean | 'summary';
 /** Unparsed lines kept per listing; more are counted. */
 export const MAX_UNPARSED = 200;
 const MAX_NOTES = 20;
@@ -237,11 +244,18 @@ export class ListingCollector implements DataSink {
   #afterGap = false;
   #formats = new Set<string>();
   #ended = false;
+  /** Entries kept (MAX_ENTRIES, or SUMMARY_ENTRIES for a summary). */
+  readonly #keep: number;
 
-  constructor(command: ListingCommand, referenceMs: () => number | null) {
+  constructor(command: ListingCommand, referenceMs: () => number | null, summary = false) {
     this.#command = command;
     this.#referenceMs = referenceMs;
+    this.#keep = summary ? SUMMARY_ENTRIES : MAX_ENTRIES;
     this.listing = { format: 'empty', lines: 0, entries: [], unparsed: [], notes: [] };
+    if (summary) {
+      this.listing.entriesNotKept = 0;
+      this.listing.entryTypes = {};
+    }
   }
 
   data(bytes: Uint8Array, _at: DataPosition): void {
@@ -321,13 +335,17 @@ export class ListingCollector implements DataSink {
     else if (r.kind === 'unparsed') this.#unparsed({ line: this.#lineNo, raw: text, reason: r.reason });
     else {
       this.#formats.add(r.format);
-      if (l.entries.length < MAX_ENTRIES) {
-        // The parsed entry is new and ours: completed in place (a spread into a copy with more
-        // properties takes a slow path in V8, several µs per entry).
-        const entry = r.entry as ListingEntry;
-        entry.raw = text;
-        entry.line = this.#lineNo;
-        l.entries.push(entry);
+      const types = l.entryTypes;
+      if (types === undefined ? l.entries.length < MAX_ENTRIES : l.entries.length + l.entriesNotKept! < MAX_ENTRIES) {
+        if (types !== undefined) types[r.entry.type] = (types[r.entry.type] ?? 0) + 1;
+        if (l.entries.length < this.#keep) {
+          // The parsed entry is new and ours: completed in place (a spread into a copy with more
+          // properties takes a slow path in V8, several µs per entry).
+          const entry = r.entry as ListingEntry;
+          entry.raw = text;
+          entry.line = this.#lineNo;
+          l.entries.push(entry);
+        } else l.entriesNotKept!++;
       }
       else l.entriesOmitted = (l.entriesOmitted ?? 0) + 1;
     }

@@ -10,7 +10,7 @@
 
 import type { DataSink } from './data/DataDecoder.js';
 import { TransferDecoder, type FileStructure, type RepresentationType, type TransferMode as WireMode } from './data/TransferDecoder.js';
-import { ListingCollector, type ListingCommand } from './ListingParser.js';
+import { ListingCollector, type ListingCommand, type ListingsOption } from './ListingParser.js';
 import type { DataConnectionConsumer } from './DataConnectionConsumer.js';
 import type { Expectation } from './DataChannelExpectations.js';
 import type { SessionObserver } from './FtpSessionBuilder.js';
@@ -64,7 +64,7 @@ export class SessionTransfers implements SessionObserver {
   readonly all: OpenTransfer[] = [];
   /** Decoder chains feeding listing parsers (MODE Z inflates asynchronously: see settled()). */
   readonly #listingDecoders: Array<{ settled(): Promise<void> }> = [];
-  readonly #listings: boolean;
+  readonly #listings: ListingsOption;
   /** 1 for the first session the linker made, 2 for the next…: the session's number until the report numbers them. */
   readonly ordinal: number;
   /** Data connections bound to this session whose TCP summary has not come yet. */
@@ -79,8 +79,8 @@ export class SessionTransfers implements SessionObserver {
       register: (owner: SessionTransfers, a: DataChannelAnnouncement) => Expectation<SessionTransfers>;
       withdraw: (e: Expectation<SessionTransfers>, reason: 'refused') => void;
       sinks?: TransferSinkFactory;
-      /** Parse directory listings into FtpTransfer.listing (default true). */
-      listings?: boolean;
+      /** Parse directory listings into FtpTransfer.listing (default true; 'summary': the first entries and counts). */
+      listings?: ListingsOption;
     },
     ordinal = 0,
   ) {
@@ -299,7 +299,7 @@ export class SessionTransfers implements SessionObserver {
         tap = new ListingCollector(t.command as ListingCommand, () => {
           const at = Number(connection?.start);
           return Number.isFinite(at) ? at * 1000 : null;
-        });
+        }, this.#listings === 'summary');
         t.listing = tap.listing;
       }
       const opened = this.#sinks?.open(this, t, tap);

@@ -632,6 +632,14 @@ export interface FtpListing {
   /** Entries / unparsed lines past the caps, counted only. */
   entriesOmitted?: number;
   unparsedOmitted?: number;
+  /**
+   * Listings parsed for a summary (FtpAnalyzerOptions.listings 'summary': the text, Markdown and
+   * HTML reports, which show the first few entries and the counts): entries within the cap that
+   * were parsed but not kept past the first SUMMARY_ENTRIES, and how many entries within the cap,
+   * kept or not, are of each type.
+   */
+  entriesNotKept?: number;
+  entryTypes?: Partial<Record<ListingEntryType, number>>;
   /** Missing bytes, lines that are not UTF-8, a last line without its end. */
   notes: string[];
 }

@@ -9,7 +9,8 @@ import type {
   DataConnectionFacts, FtpCommand, FtpCredential, FtpReply, FtpReport, FtpSession, FtpTransfer, SegmentHeader, TcpSegmentFact,
 } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
-import { listingEntryLine, listingSummary } from './listingText.js';
+import { SUMMARY_ENTRIES } from '../ftp/ListingParser.js';
+import { listingEntryCount, listingEntryLine, listingSummary } from './listingText.js';
 import { SessionSpool } from './SessionSpool.js';
 import { escapeControls } from './text.js';
 import { boxedTable, plainTable, type TableCell } from './textTable.js';
@@ -462,18 +463,15 @@ function transfersText(s: FtpSession, clock: Clock): string[] {
     if (t.extracted) out.push(`      extracted   ${safe(t.extracted.name)} (${t.extracted.size} bytes, sha256 ${t.extracted.sha256})`);
     if (t.listing) {
       out.push(`      listing     ${listingSummary(t.listing)}`);
-      const shown = t.listing.entries.slice(0, LISTING_LINES).map(listingEntryLine);
+      const shown = t.listing.entries.slice(0, SUMMARY_ENTRIES).map(listingEntryLine);
       const w = { type: Math.max(0, ...shown.map((e) => e.type.length)), size: Math.max(0, ...shown.map((e) => e.size.length)), modified: Math.max(0, ...shown.map((e) => e.modified.length)) };
       for (const e of shown) out.push(`                  ${e.type.padEnd(w.type)}  ${e.size.padStart(w.size)}  ${e.modified.padEnd(w.modified)}  ${safe(e.name)}`);
-      const more = t.listing.entries.length + (t.listing.entriesOmitted ?? 0) - shown.length;
+      const more = listingEntryCount(t.listing) - shown.length;
       if (more > 0) out.push(`                  … ${more} more (every entry is in --format json)`);
     }
   }
   return out;
 }
-
-/** Entries of a listing shown in the text report. */
-const LISTING_LINES = 10;
 
 function connectionLines(c: DataConnectionFacts, clock: Clock, indent: string): string[] {
   const out: string[] = [];

@@ -12,11 +12,18 @@ const TYPE_NAMES: Partial<Record<ListingEntry['type'], [string, string]>> = {
   fifo: ['FIFO', 'FIFOs'], socket: ['socket', 'sockets'], other: ['other', 'others'],
 };
 
+/** Entries in the listing: kept, parsed but not kept (a summary's), and past the cap. */
+export function listingEntryCount(l: FtpListing): number {
+  return l.entries.length + (l.entriesNotKept ?? 0) + (l.entriesOmitted ?? 0);
+}
+
 /** "8 entries (ls -l): 7 files, 1 directory; 1 line not understood". */
 export function listingSummary(l: FtpListing): string {
-  const n = l.entries.length + (l.entriesOmitted ?? 0);
+  const n = listingEntryCount(l);
+  // Types of the entries within the cap: counted as they were parsed (a summary's), or here.
   const counts = new Map<string, number>();
-  for (const e of l.entries) if (TYPE_NAMES[e.type]) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  if (l.entryTypes !== undefined) for (const [t, c] of Object.entries(l.entryTypes)) counts.set(t, c);
+  else for (const e of l.entries) if (TYPE_NAMES[e.type]) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
   const kinds = Object.entries(TYPE_NAMES).filter(([t]) => counts.has(t)).map(([t, names]) => {
     const c = counts.get(t)!;
     return `${c} ${names[c === 1 ? 0 : 1]}`;

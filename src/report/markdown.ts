@@ -10,7 +10,8 @@ import type { Report } from '../analyze.js';
 import type { DataConnectionFacts, FtpCredential, FtpEndpoint, FtpSession, FtpTransfer, TcpSegmentFact } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
-import { listingEntryLine, listingSummary } from './listingText.js';
+import { SUMMARY_ENTRIES } from '../ftp/ListingParser.js';
+import { listingEntryCount, listingEntryLine, listingSummary } from './listingText.js';
 import { escapeControls } from './text.js';
 import { SessionSpool } from './SessionSpool.js';
 
@@ -540,8 +541,8 @@ const q12: Section = (s) => {
   for (const t of s.transfers) {
     if (t.extracted) out.push('', `Transfer #${t.id} extracted to ${md(t.extracted.name)} (${t.extracted.size} bytes, sha256 ${t.extracted.sha256}).`);
     if (t.listing) {
-      const names = t.listing.entries.slice(0, 10).map((e) => { const x = listingEntryLine(e); return `${md(x.name)} (${md(x.type)}, ${md(x.size)})`; });
-      const more = t.listing.entries.length + (t.listing.entriesOmitted ?? 0) - names.length;
+      const names = t.listing.entries.slice(0, SUMMARY_ENTRIES).map((e) => { const x = listingEntryLine(e); return `${md(x.name)} (${md(x.type)}, ${md(x.size)})`; });
+      const more = listingEntryCount(t.listing) - names.length;
       out.push('', `Transfer #${t.id} listing: ${md(listingSummary(t.listing))}${names.length > 0 ? ` — ${names.join(', ')}${more > 0 ? `, and ${more} more` : ''}` : ''}.`);
     }
   }

@@ -7,9 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ListingCollector, MAX_ENTRIES, MAX_LINE_BYTES, parseListingLine, type ListingCommand } from '../../src/ftp/ListingParser.js';
+import { ListingCollector, MAX_ENTRIES, MAX_LINE_BYTES, parseListingLine, SUMMARY_ENTRIES, type ListingCommand } from '../../src/ftp/ListingParser.js';
 import type { FtpListing, FtpTransfer } from '../../src/ftp/model.js';
 import { renderSessionsText } from '../../src/report/ftpSessionText.js';
+import { listingEntryCount, listingSummary } from '../../src/report/listingText.js';
 import { FIXTURES, PUBLIC_CAPTURES, hasPublicCaptures } from '../helpers/captures.js';
 import { seededRandom as seeded } from '../helpers/random.js';
 import { analyzeCapture } from './helpers/analyze.js';
@@ -345,6 +346,43 @@ describe('NLST, line ends, bytes, cuts, gaps and limits', () => {
     const many = collect('NLST', Array.from({ length: MAX_ENTRIES + 5 }, (_, i) => `f${i}`).join('\n'));
     expect(many.entries).toHaveLength(MAX_ENTRIES);
     expect(many.entriesOmitted).toBe(5);
+  });
+
+  it('parsed for a summary: the first entries kept, every entry within the cap counted by type, the report\'s text the same', () => {
+    const random = seeded(0x11571);
+    const kinds = ['-rw-r--r--', 'drwxr-xr-x', 'lrwxrwxrwx', 'crw-rw-rw-', 'prw-r--r--'];
+    for (const count of [0, 3, SUMMARY_ENTRIES, SUMMARY_ENTRIES + 1, 500, MAX_ENTRIES, MAX_ENTRIES + 7]) {
+      const lines = ['total 42'];
+      for (let i = 0; i < count; i++) {
+        const kind = kinds[Math.floor(random() * kinds.length)]!;
+        const size = kind.startsWith('c') ? '1,   3' : String(Math.floor(random() * 1e6));
+        lines.push(`${kind}    1 ftp      ftp      ${size} Jan 15 12:00 n${i}${kind.startsWith('l') ? ` -> t${i}` : ''}`);
+        if (i % 97 === 5) lines.push('not a listing line');
+      }
+      const bytes = enc.encode(`${lines.join('\r\n')}\r\n`);
+      const whole = new ListingCollector('LIST', () => REF);
+      const summary = new ListingCollector('LIST', () => REF, true);
+      // The same pieces to both, cut anywhere.
+      for (let o = 0; o < bytes.length;) {
+        const n = 1 + Math.floor(random() * 3000);
+        whole.data(bytes.subarray(o, o + n), { offset: o });
+        summary.data(bytes.subarray(o, o + n), { offset: o });
+        o += n;
+      }
+      whole.end();
+      summary.end();
+      const w = whole.listing;
+      const l = summary.listing;
+      expect(l.entries, `${count}`).toEqual(w.entries.slice(0, SUMMARY_ENTRIES));
+      expect(l.entriesNotKept).toBe(Math.max(0, Math.min(count, MAX_ENTRIES) - SUMMARY_ENTRIES));
+      expect(l.entriesOmitted).toBe(w.entriesOmitted);
+      expect(listingEntryCount(l)).toBe(count);
+      expect(listingSummary(l)).toBe(listingSummary(w));
+      const types: Record<string, number> = {};
+      for (const e of w.entries) types[e.type] = (types[e.type] ?? 0) + 1;
+      expect(l.entryTypes).toEqual(types);
+      for (const k of ['format', 'lines', 'unparsed', 'unparsedOmitted', 'total', 'notes'] as const) expect(l[k], k).toEqual(w[k]);
+    }
   });
 });
 

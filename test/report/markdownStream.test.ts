@@ -10,7 +10,7 @@ import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipW
 
 async function streamed(files: string[], options: AnalyzeOptions = {}): Promise<string> {
   const stream = new MarkdownReportStream();
-  const report = await analyzeSessionBySession(files, options, { listings: true, statistics: true, onSession: (s, context) => stream.add(s, context) });
+  const report = await analyzeSessionBySession(files, options, { listings: 'summary', statistics: true, onSession: (s, context) => stream.add(s, context) });
   return [...stream.pieces(report)].join('');
 }
 

@@ -10,7 +10,7 @@ import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipW
 
 async function streamed(file: string, options: SessionsTextOptions, analyzeOptions: AnalyzeOptions = {}): Promise<string> {
   const stream = new SessionsTextStream(options);
-  const report = await analyzeSessionBySession([file], analyzeOptions, { listings: true, onSession: (s, context) => stream.add(s, context) });
+  const report = await analyzeSessionBySession([file], analyzeOptions, { listings: 'summary', onSession: (s, context) => stream.add(s, context) });
   return [...stream.pieces(report)].join('');
 }
 
