@@ -174,7 +174,6 @@ export class StatsCollector {
 
     const connections = [...this.#connections].sort((x, y) => x.stream - y.stream);
     const sessionOfControl = new Map(sessions.map((s) => [s.controlStream, s.id]));
-    const byStream = new Map(connections.map((c) => [c.stream, c]));
     const connectionStats = connections.map((c) => {
       const role = classify(c.stream) ?? null;
       const session = role === 'ftp-control' ? sessionOfControl.get(c.stream) : role === 'ftp-data' ? dataStreams.get(c.stream) : undefined;
@@ -201,7 +200,7 @@ export class StatsCollector {
       conversations: connections.map(conversation),
       connections: connectionStats,
       sessions: sessions.map((s): SessionStatistics => {
-        const c = byStream.get(s.controlStream);
+        const c = this.figures(s.controlStream);
         const mine = (dataStreamsOf.get(s.id) ?? []).sort((x, y) => x - y);
         return {
           session: s.id,
