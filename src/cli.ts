@@ -228,14 +228,15 @@ type ReportCliOptions = FtpCliOptions & OutputCliOptions & ExtractCliOptions & {
  * `onSession` as it ends; with --extract every transfer is also written under DIR (a session is
  * handed on once its files are written, so its transfers name them) and manifest.json is
  * written before the report. Listings are parsed for a summary (their first entries and counts:
- * all the text, Markdown and HTML reports show) unless `listings` is true (the JSON report).
+ * all the text and Markdown reports show) unless `listings` says otherwise (the JSON report has
+ * every entry, the HTML report none).
  */
 function reportSessions(
   captures: string[],
   opts: ReportCliOptions,
   statistics: boolean,
   onSession: NonNullable<SessionBySessionOptions['onSession']>,
-  listings: true | 'summary' = 'summary',
+  listings: boolean | 'summary' = 'summary',
 ): Promise<Report> {
   return withProgress(captures, opts, false, async (capture) => {
     const base: AnalyzeOptions = { ...analyzeOptions(opts), capture };
@@ -297,7 +298,9 @@ async function markdownReportBySession(captures: string[], opts: ReportCliOption
 /** The HTML report made session by session (as textReportBySession), byte for byte the whole report's; plots included. */
 async function htmlReportBySession(captures: string[], opts: ReportCliOptions): Promise<void> {
   const stream = new HtmlReportStream(htmlOptions(opts), spoolDir(opts.output));
-  const report = await reportSessions(captures, opts, true, (s, context) => stream.add(s, context));
+  // Listings are not parsed: the HTML report shows none (without --extract a listing's bytes are
+  // then not decoded at all; nothing else reads that decoding).
+  const report = await reportSessions(captures, opts, true, (s, context) => stream.add(s, context), false);
   await writeAllPieces(opts.output, stream.pieces(report));
   printReportWarnings(report);
 }

@@ -13,7 +13,7 @@ const withPlots = (options: AnalyzeOptions): AnalyzeOptions => ({ ...options, ft
 
 async function streamed(files: string[], options: AnalyzeOptions = {}): Promise<string> {
   const stream = new HtmlReportStream();
-  const report = await analyzeSessionBySession(files, withPlots(options), { listings: 'summary', statistics: true, onSession: (s, context) => stream.add(s, context) });
+  const report = await analyzeSessionBySession(files, withPlots(options), { listings: false, statistics: true, onSession: (s, context) => stream.add(s, context) });
   return [...stream.pieces(report)].join('');
 }
 
