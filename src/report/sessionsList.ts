@@ -238,20 +238,6 @@ function fittedLines(rows: ReadonlyArray<readonly string[]>, widths: readonly nu
   return out;
 }
 
-/** The row as one line when each cell fits its column without wrapping; undefined otherwise. */
-function fittedLine(row: readonly string[], widths: readonly number[], right: readonly boolean[]): string | undefined {
-  let line = '';
-  for (let i = 0; i < row.length; i++) {
-    const text = row[i]!;
-    if (text.includes('\n')) return undefined;
-    const fill = widths[i]! - widthOf(text);
-    if (fill < 0) return undefined;
-    if (i > 0) line += '  ';
-    line += right[i] ? ' '.repeat(fill) + text : text + ' '.repeat(fill);
-  }
-  return line.trimEnd();
-}
-
 function trimLines(text: string): string {
   return text.split('\n').map((l) => l.trimEnd()).join('\n');
 }
