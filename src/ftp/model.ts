@@ -633,8 +633,8 @@ export interface FtpListing {
   entriesOmitted?: number;
   unparsedOmitted?: number;
   /**
-   * Listings parsed for a summary (FtpAnalyzerOptions.listings 'summary': the text, Markdown and
-   * HTML reports, which show the first few entries and the counts): entries within the cap that
+   * Listings parsed for a summary (FtpAnalyzerOptions.listings 'summary': the text and Markdown
+   * reports, which show the first few entries and the counts): entries within the cap that
    * were parsed but not kept past the first SUMMARY_ENTRIES, and how many entries within the cap,
    * kept or not, are of each type.
    */
