@@ -19,6 +19,12 @@ export function secondsBetween(sec1: number, nsec1: number, sec2: number, nsec2:
 
 /** Parses "sec.nnnnnnnnn" (as written above) back into whole seconds and nanoseconds. */
 export function parseEpochText(text: string): { sec: number; nsec: number } | undefined {
+  // The form epochText writes for a time not before 1970, "digits.nnnnnnnnn", read without a
+  // regular expression (reports read one per line of their timelines); anything else below.
+  const dot = text.length - 10;
+  if (dot > 0 && text.charCodeAt(dot) === 0x2e && allDigits(text, 0, dot) && allDigits(text, dot + 1, text.length)) {
+    return { sec: Number(text.slice(0, dot)), nsec: Number(text.slice(dot + 1)) };
+  }
   const m = /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(text);
   if (!m) return undefined;
   const sec = Number(m[2]);
@@ -26,6 +32,14 @@ export function parseEpochText(text: string): { sec: number; nsec: number } | un
   if (m[1] !== '-') return { sec, nsec };
   // -1.100000000 is -2 s + 900 000 000 ns
   return nsec === 0 ? { sec: -sec, nsec: 0 } : { sec: -sec - 1, nsec: 1_000_000_000 - nsec };
+}
+
+function allDigits(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 // Every command, reply and connection event gets a time, and consecutive ones mostly share

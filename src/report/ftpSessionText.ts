@@ -54,8 +54,8 @@ class Clock {
     if (this.#mode === 'epoch' || !this.#base) return time;
     const t = parseEpochText(time);
     if (!t) return time;
-    const d = secondsBetween(this.#base.sec, this.#base.nsec, t.sec, t.nsec);
-    return d.replace(/(\.\d{6})\d{3}$/, '$1');
+    // Nine decimals, always (secondsBetween): the last three go.
+    return secondsBetween(this.#base.sec, this.#base.nsec, t.sec, t.nsec).slice(0, -3);
   }
 }
 
@@ -98,7 +98,9 @@ export class SessionsTextStream {
     const facts = sessionFacts(s);
     const clock = this.#clockFor(context.captureStart);
     // No frame had a time yet (relative times count from the first session then): made at the end.
-    this.#sessions.spool.put(s.id, JSON.stringify(clock ? { text: sessionText(s, clock, this.#options), facts } : { session: s, facts }));
+    // The text goes in as it is, after a first line of JSON (which has no line end of its own):
+    // JSON-escaping every session's text and reading it back cost more than making it.
+    this.#sessions.spool.put(s.id, clock ? `${JSON.stringify(facts)}\n${sessionText(s, clock, this.#options)}` : JSON.stringify({ session: s, facts }));
   }
 
   /** The report, each piece whole lines ending in a newline; `report` is the analysis's (its sessions were not kept). */
@@ -112,9 +114,15 @@ export class SessionsTextStream {
       for (let id = 1; id <= sessions.lastId; id++) {
         const kept = sessions.spool.get(id);
         if (kept === undefined) continue;
-        const { text, session, facts } = JSON.parse(kept) as { text?: string; session?: FtpSession; facts: SessionFacts };
-        yield `\n${text ?? sessionText(session!, clock, this.#options)}\n`;
-        closing.add(facts);
+        const nl = kept.indexOf('\n');
+        if (nl >= 0) {
+          yield `\n${kept.slice(nl + 1)}\n`;
+          closing.add(JSON.parse(kept.slice(0, nl)) as SessionFacts);
+        } else {
+          const { session, facts } = JSON.parse(kept) as { session: FtpSession; facts: SessionFacts };
+          yield `\n${sessionText(session, clock, this.#options)}\n`;
+          closing.add(facts);
+        }
       }
       const tail = closing.lines(report, n, sessions.credentials());
       if (tail.length > 0) yield `${tail.join('\n')}\n`;

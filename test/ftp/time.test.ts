@@ -1,6 +1,7 @@
 // Capture times as text (tshark's frame.time_epoch form): nine decimals, exact, round trip.
 import { describe, expect, it } from 'vitest';
 import { epochText, parseEpochText, secondsBetween } from '../../src/ftp/time.js';
+import { seededRandom } from '../helpers/random.js';
 
 describe('epoch times as text', () => {
   it('writes nine decimals whatever the nanoseconds, also when the second changes back and forth', () => {
@@ -25,5 +26,41 @@ describe('epoch times as text', () => {
     expect(secondsBetween(5, 1, 5, 1)).toBe('0.000000000');
     expect(secondsBetween(5, 2, 5, 1)).toBe('-0.000000001');
     expect(parseEpochText('-1.200000000')).toEqual({ sec: -2, nsec: 800_000_000 });
+  });
+
+  it('reads every text as the regular expression does (the nine-decimal form has a path of its own)', () => {
+    // The general reading, kept here as the oracle: optional minus, digits, up to nine decimals.
+    const oracle = (text: string) => {
+      const m = /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(text);
+      if (!m) return undefined;
+      const sec = Number(m[2]);
+      const nsec = Number((m[3] ?? '').padEnd(9, '0'));
+      if (m[1] !== '-') return { sec, nsec };
+      return nsec === 0 ? { sec: -sec, nsec: 0 } : { sec: -sec - 1, nsec: 1_000_000_000 - nsec };
+    };
+    const random = seededRandom(0x71de);
+    const alphabet = '0123456789.-x ';
+    const texts = ['', '.', '1.', '.123456789', '1.123456789', '-1.123456789', '12.1234567890', '1.12345678', '1x123456789', '1.12345678x', '١.123456789'];
+    for (let i = 0; i < 20_000; i++) {
+      // Mostly the nine-decimal shape with a character changed, some free-form.
+      let t: string;
+      if (random() < 0.7) {
+        t = `${Math.floor(random() * 4e9)}.${String(Math.floor(random() * 1e9)).padStart(9, '0')}`;
+        if (random() < 0.5) {
+          const at = Math.floor(random() * t.length);
+          t = t.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + t.slice(at + 1);
+        }
+      } else {
+        t = '';
+        for (let n = Math.floor(random() * 14); n > 0; n--) t += alphabet[Math.floor(random() * alphabet.length)];
+      }
+      texts.push(t);
+    }
+    let fastShape = 0;
+    for (const t of texts) {
+      if (/^\d+\.\d{9}$/.test(t)) fastShape++;
+      expect(parseEpochText(t), t).toEqual(oracle(t));
+    }
+    expect(fastShape).toBeGreaterThan(5_000);
   });
 });
