@@ -68,20 +68,22 @@ export type LineResult =
 
 /**
  * Reads one line (no line end) of a listing sent for `command`. `referenceMs` is the capture
- * time (epoch ms) used to give "Mon DD HH:MM" dates their year.
+ * time (epoch ms) used to give "Mon DD HH:MM" dates their year. `typeOnly`: only the kind, format
+ * and entry type are wanted (an entry counted, not kept): an `ls -l` line is then checked as
+ * fully as ever but its entry not built, and the result is shared, not the caller's.
  */
-export function parseListingLine(command: ListingCommand, text: string, referenceMs: number | null): LineResult {
+export function parseListingLine(command: ListingCommand, text: string, referenceMs: number | null, typeOnly = false): LineResult {
   if (command === 'NLST') return { kind: 'entry', format: 'nlst', entry: { name: text, type: 'unknown', size: null, modified: null } };
   if (command === 'MLSD') return parseMlsd(text);
   const total = /^total\s+(\d+)\s*$/i.exec(text);
   if (total) return { kind: 'total', value: Number(total[1]) };
-  return parseUnix(text, referenceMs) ?? parseDos(text) ?? (/^[^ ;]*=[^;]*;.* ./.test(text) ? parseMlsd(text) : null) ?? {
+  return parseUnix(text, referenceMs, typeOnly) ?? parseDos(text) ?? (/^[^ ;]*=[^;]*;.* ./.test(text) ? parseMlsd(text) : null) ?? {
     kind: 'unparsed',
     reason: 'neither an ls -l, a DOS/IIS nor an MLSD line',
   };
 }
 
-function parseUnix(text: string, referenceMs: number | null): LineResult | null {
+function parseUnix(text: string, referenceMs: number | null, typeOnly: boolean): LineResult | null {
   const h = UNIX_HEAD.exec(text);
   if (!h) return null;
   const rest = text.slice(h[0].length);
@@ -97,11 +99,13 @@ function parseUnix(text: string, referenceMs: number | null): LineResult | null 
       const hour = Number(d[3]);
       const minute = Number(d[4]);
       if (hour > 23 || minute > 59) return null;
+      if (typeOnly) return unixTypeOnly(h[1]!);
       name = d[5]!;
       const year = inferYear(month, day, hour, minute, referenceMs);
       modified = `${year === null ? '-' : year}-${pad(month + 1)}-${pad(day)}T${pad(hour)}:${pad(minute)}`;
       yearInferred = true;
     } else {
+      if (typeOnly) return unixTypeOnly(h[1]!);
       name = d[10]!;
       // ls right-aligns the year in the time column (" 2026": two spaces after the day). A
       // server that left-aligns it ("Nov 30 2000  adv001.zip", BisonWare) pads after the
@@ -112,6 +116,7 @@ function parseUnix(text: string, referenceMs: number | null): LineResult | null 
   } else {
     const iso = ISO_DATE.exec(rest);
     if (!iso) return null;
+    if (typeOnly) return unixTypeOnly(h[1]!);
     name = iso[7]!;
     modified = `${iso[1]}-${iso[2]}-${iso[3]}T${iso[4]}:${iso[5]}${iso[6] !== undefined ? `:${iso[6]}` : ''}`;
   }
@@ -138,6 +143,19 @@ function parseUnix(text: string, referenceMs: number | null): LineResult | null 
 const UNIX_TYPES: Record<string, ListingEntryType> = {
   '-': 'file', d: 'dir', l: 'link', b: 'block-device', c: 'char-device', p: 'fifo', s: 'socket', D: 'other', n: 'other', '?': 'other',
 };
+
+/** Results for parseListingLine's `typeOnly`, one per type, shared (see there). */
+const UNIX_TYPE_ONLY = new Map<ListingEntryType, LineResult>();
+
+function unixTypeOnly(typeChar: string): LineResult {
+  const type = UNIX_TYPES[typeChar] ?? 'other';
+  let r = UNIX_TYPE_ONLY.get(type);
+  if (r === undefined) {
+    r = { kind: 'entry', format: 'unix', entry: { name: '', type, size: null, modified: null } };
+    UNIX_TYPE_ONLY.set(type, r);
+  }
+  return r;
+}
 
 function parseDos(text: string): LineResult | null {
   const m = DOS_LINE.exec(text);
@@ -330,7 +348,9 @@ export class ListingCollector implements DataSink {
       this.#finishFormat();
       return;
     }
-    const r = parseListingLine(this.#command, text, this.#referenceMs());
+    // Past the entries a summary keeps, only the entry's type is counted.
+    const typeOnly = l.entryTypes !== undefined && l.entries.length >= this.#keep;
+    const r = parseListingLine(this.#command, text, this.#referenceMs(), typeOnly);
     if (r.kind === 'total') l.total = r.value;
     else if (r.kind === 'unparsed') this.#unparsed({ line: this.#lineNo, raw: text, reason: r.reason });
     else {

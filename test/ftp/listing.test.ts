@@ -386,6 +386,53 @@ describe('NLST, line ends, bytes, cuts, gaps and limits', () => {
   });
 });
 
+describe('a line read for its type only', () => {
+  it('has the kind, format and type (or the reason it was not read) of the whole reading, for lines right and nearly right', () => {
+    const random = seeded(0x7e0);
+    const base = [
+      '-rw-r--r--    1 ftp      ftp         32768 Jan 15 12:00 a file',
+      'drwxr-xr-x    2 ftp      ftp          4096 Jan 15  2026 dir',
+      'lrwxrwxrwx    1 ftp      ftp             7 Feb  3 23:59 link -> target',
+      'crw-rw-rw-    1 root     root       1,   3 Dec 31 00:00 null',
+      'srwxr-xr-x    1 ftp         0 Mar 01  1999 sock',
+      '-rw-r--r--+   1 ftp      ftp            12 2026-01-15 12:00 iso',
+      '-rw-r--r-- ftp ftp 12 2026-01-15 12:00:59.123 +0100 iso2',
+      'prw-r--r--    1 ftp      ftp             0 Nov 30 2000  adv001.zip',
+      '?---------    1 ftp      ftp             0 jan 9 9:05 q',
+      'Drwxr-xr-x    1 ftp      ftp             0 JAN 31 10:10 door',
+      '01-15-26  12:00PM       <DIR>          uploads',
+      'type=file;size=12;modify=20260115120000; x.bin',
+      'total 12',
+    ];
+    // Characters that make a line nearly right: a wrong month, day 0 or 32, hour 24, minute 60.
+    const swaps = ['0', '3', '9', '24', '32', '60', 'Jxn', ' ', ':', '-', 'a', '00'];
+    const lines = [...base];
+    for (let i = 0; i < 6000; i++) {
+      let t = base[Math.floor(random() * base.length)]!;
+      for (let k = 1 + Math.floor(random() * 2); k > 0; k--) {
+        const at = Math.floor(random() * t.length);
+        const cut = Math.floor(random() * 3);
+        t = t.slice(0, at) + swaps[Math.floor(random() * swaps.length)] + t.slice(at + cut);
+      }
+      lines.push(t);
+    }
+    const seen = new Set<string>();
+    for (const text of lines) {
+      const whole = parseListingLine('LIST', text, REF);
+      const typeOnly = parseListingLine('LIST', text, REF, true);
+      const brief = (r: ReturnType<typeof parseListingLine>) =>
+        r.kind === 'entry' ? `entry ${r.format} ${r.entry.type}` : r.kind === 'total' ? `total ${r.value}` : `unparsed ${r.reason}`;
+      expect(brief(typeOnly), text).toBe(brief(whole));
+      seen.add(brief(whole));
+    }
+    // The lines reached every outcome that matters here.
+    for (const b of ['entry unix file', 'entry unix dir', 'entry unix link', 'entry unix char-device', 'entry unix socket', 'entry unix fifo', 'entry unix other', 'entry dos dir', 'entry mlsd file', 'total 12']) {
+      expect(seen, b).toContain(b);
+    }
+    expect([...seen].some((b) => b.startsWith('unparsed'))).toBe(true);
+  });
+});
+
 describe('listings through a whole synthetic session', () => {
   it('a DOS listing over PASV: parsed with its capture time, shown in the report, saved as text', async () => {
     const records: PcapRecord[] = [];
