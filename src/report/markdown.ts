@@ -23,6 +23,19 @@ import { SessionSpool } from './SessionSpool.js';
  */
 export function escapeMarkdown(text: string | null | undefined): string {
   const s = escapeControls(text ?? '');
+  // Most text has nothing to escape: checked at once, not character by character.
+  const out = MARKDOWN_SPECIAL.test(s) ? escapePunctuation(s) : s;
+  // Block starters at the beginning of a line: list markers, setext underlines, ordered lists
+  // (each begins with -, +, = or a digit).
+  const c = out.charCodeAt(0);
+  if (c !== 0x2d && c !== 0x2b && c !== 0x3d && !(c >= 0x30 && c <= 0x39)) return out;
+  return out.replace(/^([-+])(?=\s|$)/, '\\$1').replace(/^(=+)(?=\s*$)/, '\\$1').replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2');
+}
+
+/** The characters escapePunctuation changes. */
+const MARKDOWN_SPECIAL = /[&<>\\`*_[\]|~#!]/;
+
+function escapePunctuation(s: string): string {
   let out = '';
   for (const ch of s) {
     switch (ch) {
@@ -35,8 +48,7 @@ export function escapeMarkdown(text: string | null | undefined): string {
       default: out += ch;
     }
   }
-  // Block starters at the beginning of a line: list markers, setext underlines, ordered lists.
-  return out.replace(/^([-+])(?=\s|$)/, '\\$1').replace(/^(=+)(?=\s*$)/, '\\$1').replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2');
+  return out;
 }
 
 const md = escapeMarkdown;

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, type Report } from '../../src/analyze.js';
 import { escapeMarkdown, LAB_QUESTION_TITLES, renderMarkdown } from '../../src/report/markdown.js';
+import { escapeControls } from '../../src/report/text.js';
 import { FIXTURES, ROOT } from '../helpers/captures.js';
+import { seededRandom } from '../helpers/random.js';
 
 const fixture = (name: string) => join(FIXTURES, name);
 
@@ -45,6 +47,33 @@ describe('escapeMarkdown', () => {
     expect(escapeMarkdown('1. item')).toBe('1\\. item');
     expect(escapeMarkdown('- item')).toBe('\\- item');
     expect(escapeMarkdown('a\x1bb')).toBe(String.raw`a\\x1bb`);
+  });
+
+  it('escapes character by character as the rules say, whether or not the text has anything to escape', () => {
+    // The rules written out plainly (the function skips the walk when nothing needs escaping
+    // and the block-starter replacements when the first character cannot start a block).
+    const oracle = (text: string) => {
+      let out = '';
+      for (const ch of escapeControls(text)) {
+        if (ch === '&') out += '&amp;';
+        else if (ch === '<') out += '&lt;';
+        else if (ch === '>') out += '&gt;';
+        else if ('\\`*_[]|~#!'.includes(ch)) out += `\\${ch}`;
+        else out += ch;
+      }
+      return out.replace(/^([-+])(?=\s|$)/, '\\$1').replace(/^(=+)(?=\s*$)/, '\\$1').replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2');
+    };
+    const random = seededRandom(0x3d5);
+    const alphabet = ['a', 'Z', ' ', '\t', '-', '+', '=', '1', '9', '.', ')', '&', '<', '>', '\\', '`', '*', '_', '[', ']', '|', '~', '#', '!', '\x1b', '\n', 'é', '😀', '\u202e'];
+    let plain = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let t = '';
+      for (let n = Math.floor(random() * 12); n > 0; n--) t += alphabet[Math.floor(random() * (random() < 0.7 ? 4 : alphabet.length))];
+      if (escapeMarkdown(t) === t) plain++;
+      expect(escapeMarkdown(t), JSON.stringify(t)).toBe(oracle(t));
+    }
+    expect(plain).toBeGreaterThan(2_000);
+    expect(escapeMarkdown(null)).toBe('');
   });
 });
 
