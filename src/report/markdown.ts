@@ -14,6 +14,7 @@ import { SUMMARY_ENTRIES } from '../ftp/ListingParser.js';
 import { listingEntryCount, listingEntryLine, listingSummary } from './listingText.js';
 import { escapeControls } from './text.js';
 import { SessionSpool } from './SessionSpool.js';
+import { TextSpool } from '../util/TextSpool.js';
 
 /**
  * Makes capture text inert in Markdown (inline text or a table cell): control characters as
@@ -136,58 +137,84 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
  */
 export class MarkdownReportStream {
   readonly #options: MarkdownOptions;
+  /** Each session's facts (or the session itself, kept whole), by session number. */
   readonly #sessions: SessionSpool;
+  /**
+   * Each session's answers, one spool per slot (heading, questions 1-15, question 18) by session
+   * number: the report reads them question by question, each spool from front to back once.
+   * (One spool with a session's slots side by side was read through once per question: 17
+   * times its size.)
+   */
+  readonly #answers: TextSpool[] = [];
+  readonly #spoolDir: string | undefined;
   #rel: ((time: string) => string) | undefined;
 
-  /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
+  /** `spoolDir`: where the spool files go (the output's folder, or the system's temporary one). */
   constructor(options: MarkdownOptions = {}, spoolDir?: string) {
     this.#options = options;
     this.#sessions = new SessionSpool(spoolDir);
+    this.#spoolDir = spoolDir;
   }
 
   /** A session as it ends (FtpAnalyzerOptions.onSession), with the capture's start as the report will give it. */
   add(s: FtpSession, context: { captureStart: string | undefined }): void {
     this.#sessions.note(s);
-    const spool = this.#sessions.spool;
     if (context.captureStart !== undefined) this.#rel ??= relativeClock(context.captureStart);
     if (this.#rel === undefined) {
       // No frame had a time yet (times then count from the first session): made at the end.
-      this.#sessions.keepWhole(s, s.id * SLOTS);
+      this.#sessions.keepWhole(s, s.id);
       return;
     }
     const parts = sessionParts(s, this.#rel);
-    parts.slots.forEach((lines, k) => spool.put(s.id * SLOTS + k + 1, JSON.stringify(lines)));
-    spool.put(s.id * SLOTS, JSON.stringify(parts.facts));
+    parts.slots.forEach((lines, k) => (this.#answers[k] ??= new TextSpool(this.#spoolDir, ANSWER_BATCH_BYTES)).put(s.id, spooledLines(lines)));
+    this.#sessions.spool.put(s.id, JSON.stringify(parts.facts));
   }
 
   /** The report in pieces; `report` is the analysis's (its sessions were not kept). */
   *pieces(report: Report): Generator<string> {
     const sessions = this.#sessions;
+    const answers = this.#answers;
     try {
       const rel = relativeClock(report.captureStart ?? sessions.firstStart);
       const spool = sessions.spool;
       const ids: number[] = [];
-      for (let id = 1; id <= sessions.lastId; id++) if (spool.has(id * SLOTS)) ids.push(id);
+      for (let id = 1; id <= sessions.lastId; id++) if (spool.has(id)) ids.push(id);
       // A session kept whole is answered here, once per question asked (a rare case).
       const partsOf = (id: number) => {
-        const kept = sessions.whole(id, id * SLOTS);
+        const kept = sessions.whole(id, id);
         return kept ? sessionParts(kept, rel) : undefined;
       };
       function* slot(k: number): Generator<string[]> {
-        for (const id of ids) yield partsOf(id)?.slots[k] ?? (JSON.parse(spool.get(id * SLOTS + k + 1)!) as string[]);
+        for (const id of ids) yield partsOf(id)?.slots[k] ?? unspooledLines(answers[k]!.get(id)!);
       }
       function* facts(): Generator<SessionFacts> {
-        for (const id of ids) yield partsOf(id)?.facts ?? (JSON.parse(spool.get(id * SLOTS)!) as SessionFacts);
+        for (const id of ids) yield partsOf(id)?.facts ?? (JSON.parse(spool.get(id)!) as SessionFacts);
       }
       yield* markdownPieces(report, this.#options, sessions.count, slot, facts, sessions.credentials());
     } finally {
       sessions.close();
+      for (const a of answers) a.close();
     }
   }
 }
 
-/** Spool slots per session: its facts (or the session itself, kept whole), then its heading and its answers to questions 1-15 and 18. */
-const SLOTS = 18;
+/**
+ * A slot's lines as spooled: after an "L", joined by line ends, when none holds a line end of its
+ * own (escapeMarkdown lets none through); otherwise, and for no lines, as JSON (which begins
+ * with "["). JSON-escaping every answer and reading it back cost more than making it.
+ */
+export function spooledLines(lines: readonly string[]): string {
+  if (lines.length === 0 || lines.some((l) => l.includes('\n'))) return JSON.stringify(lines);
+  return `L${lines.join('\n')}`;
+}
+
+/** spooledLines read back (exported with it for tests). */
+export function unspooledLines(text: string): string[] {
+  return text.startsWith('L') ? text.slice(1).split('\n') : (JSON.parse(text) as string[]);
+}
+
+/** Batch of each answer spool (TextSpool): 17 of them are filled side by side. */
+const ANSWER_BATCH_BYTES = 256 * 1024;
 
 function relativeClock(base: string | undefined): (time: string) => string {
   const b = parseEpochText(base ?? '');

@@ -50,10 +50,17 @@ export class TextSpool {
   #windowLength = 0;
   #reads = 0;
 
-  /** `dir`: where the spool file goes; without it, texts are kept in memory. */
-  constructor(dir?: string) {
+  /** Size of a batch (a text larger than it gets a batch of its own size). */
+  readonly #batchBytes: number;
+
+  /**
+   * `dir`: where the spool file goes; without it, texts are kept in memory. `batchBytes`: the
+   * batch's size (default 1 MiB), smaller for a spool that is one of many.
+   */
+  constructor(dir?: string, batchBytes = CHUNK_BYTES) {
     this.#dir = dir;
     this.#inMemory = dir === undefined;
+    this.#batchBytes = Math.max(1024, batchBytes);
   }
 
   /** Stores the text of `slot` (replacing nothing: each slot is put once). */
@@ -65,7 +72,7 @@ export class TextSpool {
       // larger than a chunk gets a chunk of its own size.
       const spooled = chunk !== undefined && this.#retire();
       if (spooled) this.#chunks.pop();
-      chunk = spooled && length <= chunk!.length ? chunk! : Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, length));
+      chunk = spooled && length <= chunk!.length ? chunk! : Buffer.allocUnsafeSlow(Math.max(this.#batchBytes, length));
       this.#chunks.push(chunk);
       this.#used = 0;
     }

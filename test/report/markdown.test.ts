@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, type Report } from '../../src/analyze.js';
-import { escapeMarkdown, LAB_QUESTION_TITLES, renderMarkdown } from '../../src/report/markdown.js';
+import { escapeMarkdown, LAB_QUESTION_TITLES, renderMarkdown, spooledLines, unspooledLines } from '../../src/report/markdown.js';
 import { escapeControls } from '../../src/report/text.js';
 import { FIXTURES, ROOT } from '../helpers/captures.js';
 import { seededRandom } from '../helpers/random.js';
@@ -74,6 +74,30 @@ describe('escapeMarkdown', () => {
     }
     expect(plain).toBeGreaterThan(2_000);
     expect(escapeMarkdown(null)).toBe('');
+  });
+});
+
+describe('a session\'s answer lines as spooled', () => {
+  it('come back as they were: none, empty lines, lines that look like the encoding, lines with line ends of their own', () => {
+    const random = seededRandom(0x5b0);
+    const pieces = ['', 'L', '[', ']', '"', '\\', '\n', '\r', 'x', '- item', '| a | b |', 'é', '😀'];
+    const cases: string[][] = [[], [''], ['', ''], ['L'], ['[]'], ['["a"]'], ['a\nb'], ['a', '', 'b'], ['\n']];
+    for (let i = 0; i < 3000; i++) {
+      const lines: string[] = [];
+      for (let n = Math.floor(random() * 6); n > 0; n--) {
+        let l = '';
+        for (let m = Math.floor(random() * 5); m > 0; m--) l += pieces[Math.floor(random() * pieces.length)];
+        lines.push(l);
+      }
+      cases.push(lines);
+    }
+    let joined = 0;
+    for (const lines of cases) {
+      const text = spooledLines(lines);
+      if (text.startsWith('L')) joined++;
+      expect(unspooledLines(text), JSON.stringify(lines)).toEqual(lines);
+    }
+    expect(joined).toBeGreaterThan(1000);
   });
 });
 

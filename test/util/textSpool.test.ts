@@ -106,4 +106,18 @@ describe('TextSpool', () => {
     expect(back(store, 0)!.name).toBe('before.bin');
     expect(back(store, 2)!.name).toBe('after.bin');
   });
+
+  it('with a smaller batch: memory stays at that batch, every entry comes back, one larger than it too', () => {
+    const dir = mkdtempSync(join(work, 'spool-'));
+    const store = new TextSpool(dir, 64 * 1024);
+    const put = fill(store);
+    expect(store.spooling).toBe(true);
+    expect(store.heldBytes).toBe(64 * 1024);
+    const big = entry('holes.bin', { missing: Array.from({ length: 20_000 }, (_, i): [number, number] => [2 * i, 2 * i + 1]) });
+    store.put(6000, JSON.stringify(big));
+    for (const [slot, e] of put) expect(back(store, slot)).toEqual(e);
+    expect(back(store, 6000)).toEqual(big);
+    store.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
