@@ -283,7 +283,7 @@ async function jsonReportBySession(captures: string[], opts: ReportCliOptions): 
   const stream = new ReportJsonStream(spoolDir(opts.output));
   // Every entry of every listing: the JSON report has them all.
   const report = await reportSessions(captures, opts, true, (s) => stream.add(s), true);
-  await writeAllPieces(opts.output, stream.chunks(report));
+  await writeAllPieces(opts.output, stream.output(report));
   printReportWarnings(report);
 }
 

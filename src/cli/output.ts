@@ -113,14 +113,17 @@ export async function abortOpenOutputs(): Promise<void> {
 }
 
 /**
- * Writes text made in pieces (a JSON report too large for one string) to `path` or standard
- * output, safely, waiting for the output every few MB.
+ * Writes text made in pieces (a JSON report too large for one string), some of them perhaps
+ * as UTF-8 bytes handed over for good, to `path` or standard output, safely, waiting for the
+ * output every few MB.
  */
-export async function writeAllPieces(path: string | undefined, pieces: Iterable<string>): Promise<void> {
+export async function writeAllPieces(path: string | undefined, pieces: Iterable<string | Uint8Array>): Promise<void> {
   const out = await Output.open(path);
   let since = 0;
   for (const piece of pieces) {
-    out.write(piece);
+    // Bytes (UTF-8 text read back from a spool) are the writer's from here on.
+    if (typeof piece === 'string') out.write(piece);
+    else out.writer.writeBytes(piece, true);
     since += piece.length;
     if (since >= 4 * 1024 * 1024) {
       since = 0;

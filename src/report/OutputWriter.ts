@@ -23,10 +23,13 @@ export class OutputWriter {
     if (this.#size >= BLOCK) this.#flush();
   }
 
-  /** Bytes as they are (raw output); copied, so the caller may reuse `bytes`. */
-  writeBytes(bytes: Uint8Array): void {
+  /**
+   * Bytes as they are (raw output); copied, so the caller may reuse `bytes`, unless `handedOver`
+   * (the caller will not touch them again: a copy of each would only be more garbage).
+   */
+  writeBytes(bytes: Uint8Array, handedOver = false): void {
     if (this.#size > 0) this.#flush();
-    if (!this.#broken && bytes.length > 0) this.#stream.write(Buffer.from(bytes));
+    if (!this.#broken && bytes.length > 0) this.#stream.write(handedOver ? bytes : Buffer.from(bytes));
   }
 
   /** Resolves once the destination has taken what was written (call between input chunks). */

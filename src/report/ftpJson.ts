@@ -26,7 +26,13 @@ export function renderReportJson(report: FtpReport): string {
  * place; joined, the pieces are byte for byte what JSON.stringify(report, null, 2) gives.
  */
 export function* reportJsonChunks(report: FtpReport): Generator<string> {
-  for (const piece of jsonPieces(report, '', 0)) yield escapeUnsafe(piece);
+  // A report of the caller's own holds no spooled sessions: every piece is text.
+  for (const piece of jsonChunks(report)) yield typeof piece === 'string' ? piece : piece.toString('utf8');
+}
+
+/** reportJsonChunks, with the texts of spooled sessions as their bytes (already made safe when spooled). */
+function* jsonChunks(report: FtpReport): Generator<string | Buffer> {
+  for (const piece of jsonPieces(report, '', 0)) yield typeof piece === 'string' ? escapeUnsafe(piece) : piece;
   yield '\n';
 }
 
@@ -38,21 +44,20 @@ class SpooledSessions {
   constructor(readonly spool: TextSpool, readonly lastId: number) {}
 }
 
-function* jsonPieces(value: unknown, pad: string, level: number): Generator<string> {
+function* jsonPieces(value: unknown, pad: string, level: number): Generator<string | Buffer> {
   if (value instanceof SpooledSessions) {
     let first = true;
     for (let id = 1; id <= value.lastId; id++) {
-      const text = value.spool.get(id);
-      if (text === undefined) continue;
+      const bytes = value.spool.takeBytes(id);
+      if (bytes === undefined) continue;
       yield `${first ? '[' : ','}\n${pad}  `;
       first = false;
-      yield text;
+      yield bytes;
     }
     return yield first ? '[]' : `\n${pad}]`;
   }
   if (level >= STREAMED_LEVELS || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    // Strings hold no raw line breaks (JSON escapes them), so every \n is one of the layout's.
-    yield (JSON.stringify(value, null, 2) ?? 'null').replace(/\n/g, `\n${pad}`);
+    yield stringifyAt(value, pad.length >> 1);
     return;
   }
   const inner = `${pad}  `;
@@ -72,6 +77,17 @@ function* jsonPieces(value: unknown, pad: string, level: number): Generator<stri
   let first = true;
   for (const key of Object.keys(record)) {
     const v = record[key];
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      // As JSON.stringify: a member's toJSON is asked (with its key); what it gives stands for
+      // the member (which is left out when that is nothing) and is written as it is, its own
+      // toJSON not asked again (hence the wrapper, whose toJSON JSON.stringify asks instead).
+      const given: unknown = (v as { toJSON(key: string): unknown }).toJSON(key);
+      if (given === undefined || typeof given === 'function' || typeof given === 'symbol') continue;
+      yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `;
+      first = false;
+      yield stringifyAt({ toJSON: () => given }, inner.length >> 1);
+      continue;
+    }
     // As JSON.stringify: such members are left out.
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
     yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `;
@@ -79,6 +95,33 @@ function* jsonPieces(value: unknown, pad: string, level: number): Generator<stri
     yield* jsonPieces(v, inner, level + 1);
   }
   yield first ? '{}' : `\n${pad}}`;
+}
+
+/**
+ * JSON.stringify(value, null, 2) as it reads `depth` levels in (each line after the first
+ * indented by 2 × depth more spaces), 'null' where JSON.stringify gives nothing. Made by
+ * JSON.stringify itself, in `depth` arrays that are cut away again: re-indenting its text line by
+ * line (a replace over every report's every line) cost as much as making it.
+ */
+function stringifyAt(value: unknown, depth: number): string {
+  if (depth === 0) return JSON.stringify(value, null, 2) ?? 'null';
+  let wrapped: unknown = value;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  // In an array, what JSON.stringify gives nothing for is null, as wanted.
+  const text = JSON.stringify(wrapped, null, 2);
+  const cut = (WRAPPINGS[depth] ??= wrapping(depth));
+  return text.slice(cut.before, text.length - cut.after);
+}
+
+/** What the arrays of stringifyAt add before and after the value, by depth. */
+const WRAPPINGS: Array<{ before: number; after: number }> = [];
+
+function wrapping(depth: number): { before: number; after: number } {
+  let wrapped: unknown = 0;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  const at = text.indexOf('0');
+  return { before: at, after: text.length - at - 1 };
 }
 
 /**
@@ -99,15 +142,25 @@ export class ReportJsonStream {
   /** A session as it ends (FtpAnalyzerOptions.onSession). */
   add(s: FtpSession): void {
     this.#sessions.note(s);
-    // Its place in the report: an element of `sessions` (level 2), indented by four spaces.
-    this.#sessions.spool.put(s.id, [...jsonPieces(s, '    ', 2)].join(''));
+    // Its place in the report: an element of `sessions` (level 2), indented by four spaces; made
+    // safe now, so its bytes can be written as they come back.
+    this.#sessions.spool.put(s.id, escapeUnsafe(stringifyAt(s, 2)));
   }
 
+  /** The report's text in pieces (as reportJsonChunks gives the whole report's). */
   *chunks(report: FtpReport): Generator<string> {
+    for (const piece of this.output(report)) yield typeof piece === 'string' ? piece : piece.toString('utf8');
+  }
+
+  /**
+   * The same pieces, each session's as the UTF-8 bytes kept in the spool (a Buffer of the
+   * caller's own), for writing without decoding and encoding them again.
+   */
+  *output(report: FtpReport): Generator<string | Buffer> {
     const sessions = this.#sessions;
     try {
       // The report's own keys in their order, its sessions read back from the spool in order.
-      yield* reportJsonChunks({ ...report, sessions: new SpooledSessions(sessions.spool, sessions.lastId) as unknown as FtpSession[], credentials: sessions.credentials() });
+      yield* jsonChunks({ ...report, sessions: new SpooledSessions(sessions.spool, sessions.lastId) as unknown as FtpSession[], credentials: sessions.credentials() });
     } finally {
       sessions.close();
     }

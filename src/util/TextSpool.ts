@@ -90,6 +90,19 @@ export class TextSpool {
 
   /** The text of `slot`, as it was put; undefined when none was. */
   get(slot: number): string | undefined {
+    return this.#bytes(slot, false)?.toString('utf8');
+  }
+
+  /**
+   * The text of `slot` as UTF-8 bytes in a Buffer of the caller's own, undefined when none was
+   * put: for writing it out without decoding it.
+   */
+  takeBytes(slot: number): Buffer | undefined {
+    return this.#bytes(slot, true);
+  }
+
+  /** The bytes of `slot`: a view of the window or a chunk unless `own`; a text read alone is always its own. */
+  #bytes(slot: number, own: boolean): Buffer | undefined {
     if (slot >= this.#offsets.length) return undefined;
     const at = this.#offsets[slot]!;
     if (at < 0) return undefined;
@@ -98,7 +111,7 @@ export class TextSpool {
       if (length > WINDOW_BYTES) {
         const buf = Buffer.allocUnsafe(length);
         this.#read(buf, length, at);
-        return buf.toString('utf8');
+        return buf;
       }
       if (at < this.#windowAt || at + length > this.#windowAt + this.#windowLength) {
         // The spooled bytes never change: the window is good until the next miss.
@@ -110,7 +123,8 @@ export class TextSpool {
         this.#windowLength = n;
       }
       const from = at - this.#windowAt;
-      return this.#window!.toString('utf8', from, from + length);
+      const view = this.#window!.subarray(from, from + length);
+      return own ? Buffer.from(view) : view;
     }
     // In a chunk not spooled: find it by the chunks' used lengths (all full but the last).
     let offset = at - this.#spooled;
@@ -120,7 +134,8 @@ export class TextSpool {
       if (offset < this.#fills[k]!) break;
       offset -= this.#fills[k]!;
     }
-    return this.#chunks[k]!.toString('utf8', offset, offset + length);
+    const view = this.#chunks[k]!.subarray(offset, offset + length);
+    return own ? Buffer.from(view) : view;
   }
 
   /** Reads `length` bytes of the spool from `at` into the start of `buf`. */

@@ -21,6 +21,9 @@ describe('reportJsonChunks: the same text as renderReportJson', () => {
       sessions: [
         { a: undefined, b: () => 1, c: Symbol('x'), d: [undefined, () => 2, Symbol('y'), 3], e: {}, f: [], g: [[[[{ deep: [1, { deeper: [] }] }]]]] },
         { when: new Date(0), text: 'line\nbreak "quoted" \u009b[2J \u202e reversed', n: null, nested: { x: { y: { z: [1, 2] } } } },
+        { gone: { toJSON: () => undefined }, nan: NaN, inf: -Infinity, list: [{ toJSON: () => undefined }, [new Date(1)]], once: { toJSON: () => ({ toJSON: () => 'twice', kept: [1] }) }, key: { toJSON: (k: string) => `asked for ${k}` } },
+        { toJSON: () => undefined },
+        'a string session',
       ],
       credentials: [],
       redacted: false,

@@ -2,21 +2,35 @@
 // `ftp-inspect CAPTURE --format json` runs) must be byte for byte the whole report's JSON
 // (reportJsonChunks) on every fixture and public capture, passwords masked or not, with the
 // data connections' plot points (--plots) or without; and on several captures merged by time.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import { ReportJsonStream, reportJsonChunks } from '../../src/report/ftpJson.js';
 import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
-async function streamed(files: string[], options: AnalyzeOptions = {}): Promise<string> {
-  const stream = new ReportJsonStream();
+const spoolDir = mkdtempSync(join(tmpdir(), 'ftp-inspect-json-stream-'));
+afterAll(() => rmSync(spoolDir, { recursive: true, force: true }));
+
+/**
+ * The streamed report's text: its chunks (the spool in memory), or, as the CLI writes it, its
+ * output pieces with the sessions as bytes read back from a spool file.
+ */
+async function streamed(files: string[], options: AnalyzeOptions = {}, how: 'chunks' | 'output' = 'chunks'): Promise<string> {
+  const stream = new ReportJsonStream(how === 'output' ? spoolDir : undefined);
   const report = await analyzeSessionBySession(files, options, { listings: true, statistics: true, onSession: (s) => stream.add(s) });
-  return [...stream.chunks(report)].join('');
+  if (how === 'chunks') return [...stream.chunks(report)].join('');
+  const bytes: Buffer[] = [];
+  for (const piece of stream.output(report)) bytes.push(typeof piece === 'string' ? Buffer.from(piece) : piece);
+  return Buffer.concat(bytes).toString('utf8');
 }
 
 async function check(file: string): Promise<void> {
   for (const options of [{}, { ftp: { redact: true } }, { ftp: { plots: true } }] as AnalyzeOptions[]) {
     const whole = [...reportJsonChunks(await analyze(file, options))].join('');
     expect(await streamed([file], options)).toBe(whole);
+    if (options.ftp === undefined) expect(await streamed([file], options, 'output')).toBe(whole);
   }
 }
 

@@ -120,4 +120,23 @@ describe('TextSpool', () => {
     store.close();
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('takeBytes: each text\'s UTF-8 bytes in a buffer of the caller\'s own, unchanged by later reads (spooled, read alone, in memory)', () => {
+    for (const dir of [mkdtempSync(join(work, 'spool-')), undefined]) {
+      const store = new TextSpool(dir);
+      const put = fill(store);
+      const big = JSON.stringify(entry('holes.bin', { missing: Array.from({ length: 20_000 }, (_, i): [number, number] => [2 * i, 2 * i + 1]) }));
+      store.put(6000, big);
+      store.put(6001, JSON.stringify(entry('last.bin')));
+      const taken = new Map<number, Buffer>();
+      // In the order they were put (the window's case), then a few out of order.
+      for (let slot = 0; slot <= 6001; slot++) taken.set(slot, store.takeBytes(slot)!);
+      for (const slot of [5999, 3, 6001, 4000]) taken.set(-slot - 1, store.takeBytes(slot)!);
+      for (const [slot, e] of put) expect(JSON.parse(taken.get(slot)!.toString('utf8'))).toEqual(e);
+      expect(taken.get(6000)!.toString('utf8')).toBe(big);
+      expect(taken.get(-4001)!.toString('utf8')).toBe(JSON.stringify(put.get(4000)));
+      expect(store.takeBytes(6002)).toBeUndefined();
+      store.close();
+    }
+  });
 });
