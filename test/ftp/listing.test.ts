@@ -386,6 +386,14 @@ describe('NLST, line ends, bytes, cuts, gaps and limits', () => {
   });
 });
 
+describe('the "total" line of ls -l', () => {
+  it('is read in any case, with trailing blanks, and nothing else is', () => {
+    const read = (text: string) => parseListingLine('LIST', text, REF);
+    for (const [text, value] of [['total 42', 42], ['TOTAL 7', 7], ['Total\t3  ', 3], ['tOtAl   0', 0]] as const) expect(read(text), text).toEqual({ kind: 'total', value });
+    for (const text of [' total 5', 'total', 'total x', 'totals 5', 'xtotal 5', 'total 5 6']) expect(read(text).kind, text).not.toBe('total');
+  });
+});
+
 describe('a line read for its type only', () => {
   it('has the kind, format and type (or the reason it was not read) of the whole reading, for lines right and nearly right', () => {
     const random = seeded(0x7e0);
@@ -415,6 +423,18 @@ describe('a line read for its type only', () => {
         t = t.slice(0, at) + swaps[Math.floor(random() * swaps.length)] + t.slice(at + cut);
       }
       lines.push(t);
+    }
+    // Dates and times of every shape around the limits: months in any case, days, hours and
+    // minutes from 0 to 99 with and without a leading zero, years, ISO dates.
+    const months = ['Jan', 'jan', 'JAN', 'jAn', 'Sep', 'sEP', 'Dec', 'Xyz', 'Ja1', 'May', 'Mai'];
+    const num = () => { const n = Math.floor(random() * 100); return random() < 0.3 ? String(n).padStart(2, '0') : String(n); };
+    for (let i = 0; i < 6000; i++) {
+      const month = months[Math.floor(random() * months.length)]!;
+      const gap = random() < 0.8 ? ' ' : random() < 0.5 ? '  ' : '\t';
+      const when = random() < 0.6 ? `${num()}${gap}${num()}:${num()}` : random() < 0.7 ? `${num()}${gap}${random() < 0.8 ? '2026' : '226'}` : `${num()}`;
+      const date = random() < 0.15 ? `2026-${num()}-${num()} ${num()}:${num()}` : `${month}${gap}${when}`;
+      const name = random() < 0.9 ? ' name' : random() < 0.5 ? '' : '  spaced name';
+      lines.push(`-rw-r--r--    1 ftp      ftp         32768 ${date}${name}`);
     }
     const seen = new Set<string>();
     for (const text of lines) {
