@@ -199,18 +199,19 @@ export class MarkdownReportStream {
 }
 
 /**
- * A slot's lines as spooled: after an "L", joined by line ends, when none holds a line end of its
- * own (escapeMarkdown lets none through); otherwise, and for no lines, as JSON (which begins
- * with "["). JSON-escaping every answer and reading it back cost more than making it.
+ * A slot's lines as spooled: after an "L", joined by NUL, when none holds a NUL of its own
+ * (escapeControls lets none through from a capture; a table is one element of several lines);
+ * otherwise, and for no lines, as JSON (which begins with "["). JSON-escaping every answer and
+ * reading it back cost more than making it.
  */
 export function spooledLines(lines: readonly string[]): string {
-  if (lines.length === 0 || lines.some((l) => l.includes('\n'))) return JSON.stringify(lines);
-  return `L${lines.join('\n')}`;
+  if (lines.length === 0 || lines.some((l) => l.includes('\0'))) return JSON.stringify(lines);
+  return `L${lines.join('\0')}`;
 }
 
 /** spooledLines read back (exported with it for tests). */
 export function unspooledLines(text: string): string[] {
-  return text.startsWith('L') ? text.slice(1).split('\n') : (JSON.parse(text) as string[]);
+  return text.startsWith('L') ? text.slice(1).split('\0') : (JSON.parse(text) as string[]);
 }
 
 /** Batch of each answer spool (TextSpool): 17 of them are filled side by side. */

@@ -78,10 +78,10 @@ describe('escapeMarkdown', () => {
 });
 
 describe('a session\'s answer lines as spooled', () => {
-  it('come back as they were: none, empty lines, lines that look like the encoding, lines with line ends of their own', () => {
+  it('come back as they were: none, empty lines, lines that look like the encoding, lines with line ends or NULs of their own', () => {
     const random = seededRandom(0x5b0);
-    const pieces = ['', 'L', '[', ']', '"', '\\', '\n', '\r', 'x', '- item', '| a | b |', 'é', '😀'];
-    const cases: string[][] = [[], [''], ['', ''], ['L'], ['[]'], ['["a"]'], ['a\nb'], ['a', '', 'b'], ['\n']];
+    const pieces = ['', 'L', '[', ']', '"', '\\', '\n', '\r', '\0', 'x', '- item', '| a | b |', 'é', '😀'];
+    const cases: string[][] = [[], [''], ['', ''], ['L'], ['[]'], ['["a"]'], ['a\nb'], ['a', '', 'b'], ['\n'], ['\0'], ['a\0b', 'c']];
     for (let i = 0; i < 3000; i++) {
       const lines: string[] = [];
       for (let n = Math.floor(random() * 6); n > 0; n--) {
