@@ -1,7 +1,7 @@
 // Texts kept by slot until they are wanted, in memory that does not grow with their number: one
-// 1 MiB batch in memory, full batches in a spool file (UTF-8). Used for the manifest entries of
-// extracted files (FileSink) and for the text report's sessions, which end in any order and are
-// printed in order.
+// batch in memory (1 MiB unless asked otherwise), full batches in a spool file (UTF-8). Used for
+// the manifest entries of extracted files (FileSink) and for the reports' sessions, which end in
+// any order and are printed in order; read back as text, or as bytes to be written as they are.
 //
 // Why not strings or objects: V8 lets its old generation grow to several times the live heap
 // between full collections, so every megabyte kept alive on the heap costs several of RSS.
@@ -9,7 +9,7 @@
 //
 // The spool is created with O_EXCL|O_NOFOLLOW in the folder given (the output folder, or the
 // system's temporary folder) and unlinked at once, so nothing is left behind whatever happens
-// to the process; texts are written in 1 MiB batches and read back by slot. When the spool
+// to the process; texts are written in batches and read back by slot. When the spool
 // cannot be created or written (a full disk), texts stay in memory.
 
 import { randomBytes } from 'node:crypto';
