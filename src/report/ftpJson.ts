@@ -4,7 +4,7 @@
 // written as \u escapes. The result is still valid JSON and parses to the same strings.
 
 import type { FtpReport, FtpSession } from '../ftp/model.js';
-import type { TextSpool } from '../util/TextSpool.js';
+import { TextSpool } from '../util/TextSpool.js';
 import { SessionSpool } from './SessionSpool.js';
 
 const UNSAFE = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
@@ -39,10 +39,17 @@ function* jsonChunks(report: FtpReport): Generator<string | Buffer> {
 /** Levels written member by member (0 is the report itself). */
 const STREAMED_LEVELS = 4;
 
-/** The report's sessions as ReportJsonStream keeps them: each one's JSON text, by session number. */
+/**
+ * The report's sessions as ReportJsonStream keeps them: each one's JSON text by session number,
+ * or, for a session too long for one string, a reference to its parts in order (see
+ * ReportJsonStream.add).
+ */
 class SpooledSessions {
-  constructor(readonly spool: TextSpool, readonly lastId: number) {}
+  constructor(readonly spool: TextSpool, readonly parts: TextSpool | undefined, readonly lastId: number) {}
 }
+
+/** First character of a session's slot that refers to its parts: "\0first,count" (a session's JSON begins with "{"). */
+const PARTS_MARK = 0;
 
 function* jsonPieces(value: unknown, pad: string, level: number): Generator<string | Buffer> {
   if (value instanceof SpooledSessions) {
@@ -52,7 +59,12 @@ function* jsonPieces(value: unknown, pad: string, level: number): Generator<stri
       if (bytes === undefined) continue;
       yield `${first ? '[' : ','}\n${pad}  `;
       first = false;
-      yield bytes;
+      if (bytes[0] !== PARTS_MARK) {
+        yield bytes;
+        continue;
+      }
+      const [from, count] = bytes.toString('latin1', 1).split(',').map(Number) as [number, number];
+      for (let k = from; k < from + count; k++) yield value.parts!.takeBytes(k)!;
     }
     return yield first ? '[]' : `\n${pad}]`;
   }
@@ -133,10 +145,21 @@ function wrapping(depth: number): { before: number; after: number } {
  */
 export class ReportJsonStream {
   readonly #sessions: SessionSpool;
+  readonly #spoolDir: string | undefined;
+  /** Parts of the sessions too long for one string, made at the first such session. */
+  #parts: TextSpool | undefined;
+  #partCount = 0;
+  readonly #maxSessionText: number;
 
-  /** `spoolDir`: where the spool file goes (the output's folder, or the system's temporary one). */
-  constructor(spoolDir?: string) {
+  /**
+   * `spoolDir`: where the spool files go (the output's folder, or the system's temporary one).
+   * `maxSessionText`: a session whose JSON is longer is spooled in parts, as one too long for a
+   * string is (for tests; default: only those).
+   */
+  constructor(spoolDir?: string, options: { maxSessionText?: number } = {}) {
     this.#sessions = new SessionSpool(spoolDir);
+    this.#spoolDir = spoolDir;
+    this.#maxSessionText = options.maxSessionText ?? Infinity;
   }
 
   /** A session as it ends (FtpAnalyzerOptions.onSession). */
@@ -144,7 +167,33 @@ export class ReportJsonStream {
     this.#sessions.note(s);
     // Its place in the report: an element of `sessions` (level 2), indented by four spaces; made
     // safe now, so its bytes can be written as they come back.
-    this.#sessions.spool.put(s.id, escapeUnsafe(stringifyAt(s, 2)));
+    let text: string | undefined;
+    try {
+      text = stringifyAt(s, 2);
+    } catch (error) {
+      // Longer than V8's longest string (about 512 MB: a mirroring client's session can list
+      // millions of entries): made member by member below, as the whole report is.
+      if (!(error instanceof RangeError)) throw error;
+    }
+    if (text !== undefined && text.length <= this.#maxSessionText) this.#sessions.spool.put(s.id, escapeUnsafe(text));
+    else this.#putInParts(s);
+  }
+
+  /** Spools `s` as parts of about PART_CHARS in the parts spool, and a reference to them in its slot. */
+  #putInParts(s: FtpSession): void {
+    const parts = (this.#parts ??= new TextSpool(this.#spoolDir));
+    const from = this.#partCount;
+    let part = '';
+    for (const piece of jsonPieces(s, '    ', 2)) {
+      // A session's own pieces are text (only SpooledSessions gives bytes).
+      part += piece as string;
+      if (part.length >= PART_CHARS) {
+        parts.put(this.#partCount++, escapeUnsafe(part));
+        part = '';
+      }
+    }
+    if (part !== '') parts.put(this.#partCount++, escapeUnsafe(part));
+    this.#sessions.spool.put(s.id, `${String.fromCharCode(PARTS_MARK)}${from},${this.#partCount - from}`);
   }
 
   /** The report's text in pieces (as reportJsonChunks gives the whole report's). */
@@ -160,12 +209,16 @@ export class ReportJsonStream {
     const sessions = this.#sessions;
     try {
       // The report's own keys in their order, its sessions read back from the spool in order.
-      yield* jsonChunks({ ...report, sessions: new SpooledSessions(sessions.spool, sessions.lastId) as unknown as FtpSession[], credentials: sessions.credentials() });
+      yield* jsonChunks({ ...report, sessions: new SpooledSessions(sessions.spool, this.#parts, sessions.lastId) as unknown as FtpSession[], credentials: sessions.credentials() });
     } finally {
       sessions.close();
+      this.#parts?.close();
     }
   }
 }
+
+/** Length of the parts a session too long for one string is spooled in. */
+const PART_CHARS = 1 << 20;
 
 /** The credentials only (`ftp-inspect creds --format json`): { credentials, redacted }. */
 export function renderCredentialsJson(report: FtpReport): string {
