@@ -259,12 +259,14 @@ async function textReportBySession(captures: string[], opts: ReportCliOptions & 
   const report = await reportSessions(captures, opts, false, (s, context) => stream.add(s, context));
   const out = await Output.open(opts.output);
   const traits = outputTraits(opts.color ?? 'auto', process.stdout, out.toFile);
+  // Not fitted nor coloured (a file, a pipe): the sessions' text goes out as the spool's bytes.
+  const plain = traits.width === undefined && !traits.color;
   let since = 0;
-  for (const piece of stream.pieces(report)) {
+  for (const piece of plain ? stream.output(report) : stream.pieces(report)) {
+    if (typeof piece !== 'string') out.writer.writeBytes(piece, true);
     // Whole lines each: fitting to the terminal and colouring look at nothing beyond a session.
-    const text = `${decorate(piece.slice(0, -1), traits)}\n`;
-    out.write(text);
-    since += text.length;
+    else out.write(plain ? piece : `${decorate(piece.slice(0, -1), traits)}\n`);
+    since += piece.length;
     if (since >= 1024 * 1024) {
       since = 0;
       await out.writer.drained();
@@ -301,7 +303,7 @@ async function htmlReportBySession(captures: string[], opts: ReportCliOptions): 
   // Listings are not parsed: the HTML report shows none (without --extract a listing's bytes are
   // then not decoded at all; nothing else reads that decoding).
   const report = await reportSessions(captures, opts, true, (s, context) => stream.add(s, context), false);
-  await writeAllPieces(opts.output, stream.pieces(report));
+  await writeAllPieces(opts.output, stream.output(report));
   printReportWarnings(report);
 }
 

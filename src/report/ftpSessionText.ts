@@ -105,6 +105,19 @@ export class SessionsTextStream {
 
   /** The report, each piece whole lines ending in a newline; `report` is the analysis's (its sessions were not kept). */
   *pieces(report: FtpReport): Generator<string> {
+    yield* this.#parts(report, false) as Generator<string>;
+  }
+
+  /**
+   * The same text, with each session's lines as the UTF-8 bytes kept in the spool (a Buffer of
+   * the caller's own, between a newline before and one after), for writing without decoding and
+   * encoding them again; not whole lines each, so only for output that is not fitted or coloured.
+   */
+  *output(report: FtpReport): Generator<string | Buffer> {
+    yield* this.#parts(report, true);
+  }
+
+  *#parts(report: FtpReport, asBytes: boolean): Generator<string | Buffer> {
     const sessions = this.#sessions;
     try {
       const n = sessions.count;
@@ -112,23 +125,40 @@ export class SessionsTextStream {
       const clock = new Clock(report.captureStart ?? sessions.firstStart, this.#options.time ?? 'relative');
       const closing = new Closing();
       for (let id = 1; id <= sessions.lastId; id++) {
+        if (asBytes) {
+          const kept = sessions.spool.takeBytes(id);
+          if (kept === undefined) continue;
+          const nl = kept.indexOf(0x0a);
+          if (nl >= 0) {
+            yield '\n';
+            yield kept.subarray(nl + 1);
+            yield '\n';
+            closing.add(JSON.parse(kept.toString('utf8', 0, nl)) as SessionFacts);
+            continue;
+          }
+          yield this.#whole(kept.toString('utf8'), clock, closing);
+          continue;
+        }
         const kept = sessions.spool.get(id);
         if (kept === undefined) continue;
         const nl = kept.indexOf('\n');
         if (nl >= 0) {
           yield `\n${kept.slice(nl + 1)}\n`;
           closing.add(JSON.parse(kept.slice(0, nl)) as SessionFacts);
-        } else {
-          const { session, facts } = JSON.parse(kept) as { session: FtpSession; facts: SessionFacts };
-          yield `\n${sessionText(session, clock, this.#options)}\n`;
-          closing.add(facts);
-        }
+        } else yield this.#whole(kept, clock, closing);
       }
       const tail = closing.lines(report, n, sessions.credentials());
       if (tail.length > 0) yield `${tail.join('\n')}\n`;
     } finally {
       sessions.close();
     }
+  }
+
+  /** The text of a session kept whole (its slot's JSON), made now. */
+  #whole(kept: string, clock: Clock, closing: Closing): string {
+    const { session, facts } = JSON.parse(kept) as { session: FtpSession; facts: SessionFacts };
+    closing.add(facts);
+    return `\n${sessionText(session, clock, this.#options)}\n`;
   }
 
   #clockFor(captureStart: string | undefined): Clock | undefined {

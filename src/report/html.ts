@@ -89,15 +89,23 @@ export class HtmlReportStream {
 
   /** The document in pieces; `report` is the analysis's (its sessions were not kept). */
   *pieces(report: Report): Generator<string> {
+    for (const piece of this.output(report)) yield typeof piece === 'string' ? piece : piece.toString('utf8');
+  }
+
+  /**
+   * The same pieces, each spooled session's section as its UTF-8 bytes (a Buffer of the
+   * caller's own), for writing without decoding and encoding them again.
+   */
+  *output(report: Report): Generator<string | Buffer> {
     const sessions = this.#sessions;
     try {
       const rel = relativeSeconds(report.captureStart ?? sessions.firstStart);
       const options = this.#options;
-      function* sections(): Generator<string> {
+      function* sections(): Generator<string | Buffer> {
         for (let id = 1; id <= sessions.lastId; id++) {
           const kept = sessions.whole(id, id);
-          const text = kept ? sessionHtml(kept, rel, options) : sessions.spool.get(id);
-          if (text !== undefined) yield text;
+          const section = kept ? sessionHtml(kept, rel, options) : sessions.spool.takeBytes(id);
+          if (section !== undefined) yield section;
         }
       }
       yield* htmlPieces(report, options, sessions.count, sections());
@@ -117,7 +125,7 @@ function relativeSeconds(base: string | undefined): (time: string | null | undef
 }
 
 /** The document: head, title, the sessions' sections as given, statistics. */
-function* htmlPieces(report: Report, options: HtmlOptions, sessionCount: number, sections: Iterable<string>): Generator<string> {
+function* htmlPieces<T extends string | Buffer>(report: Report, options: HtmlOptions, sessionCount: number, sections: Iterable<T>): Generator<string | T> {
   const capture = report.captures.map((c) => c.name).join(', ');
   const title = options.title ?? `FTP report: ${capture}`;
   const frames = report.captures.reduce((n, c) => n + c.frames, 0);
@@ -135,7 +143,13 @@ function* htmlPieces(report: Report, options: HtmlOptions, sessionCount: number,
 <h1>${h(title)}</h1>
 <p class="muted">${frames} frames; ${sessionCount} FTP session${sessionCount === 1 ? '' : 's'}. Frame numbers are Wireshark's; times are seconds since the first frame.${report.redacted ? ' Passwords are masked.' : ''}</p>`;
   if (sessionCount === 0) yield '\n<p>No FTP control connection found.</p>';
-  for (const section of sections) yield `\n${section}`;
+  for (const section of sections) {
+    if (typeof section === 'string') yield `\n${section}`;
+    else {
+      yield '\n';
+      yield section;
+    }
+  }
   yield `\n${statisticsHtml(report)}
 </main>
 </body>

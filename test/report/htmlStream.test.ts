@@ -3,7 +3,10 @@
 // (renderHtml) on every fixture and public capture — sequence plots included, which the stream
 // takes as each session is handed on — passwords masked or not, on several captures merged, and
 // when no frame had a time yet as the sessions ended.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import { HtmlReportStream, renderHtml } from '../../src/report/html.js';
 import { seededRandom } from '../helpers/random.js';
@@ -11,16 +14,28 @@ import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipW
 
 const withPlots = (options: AnalyzeOptions): AnalyzeOptions => ({ ...options, ftp: { ...options.ftp, plots: true } });
 
-async function streamed(files: string[], options: AnalyzeOptions = {}): Promise<string> {
-  const stream = new HtmlReportStream();
+const spoolDir = mkdtempSync(join(tmpdir(), 'ftp-inspect-html-stream-'));
+afterAll(() => rmSync(spoolDir, { recursive: true, force: true }));
+
+/** What `pieces` or (as the CLI writes) `output` give, as one text. */
+function joined(stream: HtmlReportStream, report: Parameters<HtmlReportStream['pieces']>[0], how: 'pieces' | 'output'): string {
+  if (how === 'pieces') return [...stream.pieces(report)].join('');
+  const bytes: Buffer[] = [];
+  for (const piece of stream.output(report)) bytes.push(typeof piece === 'string' ? Buffer.from(piece) : piece);
+  return Buffer.concat(bytes).toString('utf8');
+}
+
+async function streamed(files: string[], options: AnalyzeOptions = {}, how: 'pieces' | 'output' = 'pieces'): Promise<string> {
+  const stream = new HtmlReportStream({}, how === 'output' ? spoolDir : undefined);
   const report = await analyzeSessionBySession(files, withPlots(options), { listings: false, statistics: true, onSession: (s, context) => stream.add(s, context) });
-  return [...stream.pieces(report)].join('');
+  return joined(stream, report, how);
 }
 
 async function check(file: string): Promise<void> {
-  for (const options of [{}, { ftp: { redact: true } }] as AnalyzeOptions[]) {
+  // `output` (the sections as the spool's bytes, the spool in a file) with passwords shown, `pieces` with them masked.
+  for (const [options, how] of [[{}, 'output'], [{ ftp: { redact: true } }, 'pieces']] as Array<[AnalyzeOptions, 'pieces' | 'output']>) {
     const whole = renderHtml(await analyze(file, withPlots(options)));
-    expect(await streamed([file], options)).toBe(whole);
+    expect(await streamed([file], options, how)).toBe(whole);
   }
 }
 
@@ -41,9 +56,12 @@ describe('the HTML report session by session is the whole report: fixtures', () 
     const full = await analyze(fixtureCaptures().find((f) => f.endsWith('parallel-sessions.pcap'))!, withPlots({}));
     const { captureStart: _, ...withoutStart } = full;
     const random = seededRandom(7);
-    const stream = new HtmlReportStream();
-    for (const s of [...full.sessions].sort(() => random() - 0.5)) stream.add(structuredClone(s), { captureStart: undefined });
-    expect([...stream.pieces({ ...withoutStart, sessions: [] })].join('')).toBe(renderHtml(withoutStart));
+    const order = [...full.sessions].sort(() => random() - 0.5);
+    for (const how of ['pieces', 'output'] as const) {
+      const stream = new HtmlReportStream({}, how === 'output' ? spoolDir : undefined);
+      for (const s of order) stream.add(structuredClone(s), { captureStart: undefined });
+      expect(joined(stream, { ...withoutStart, sessions: [] }, how), how).toBe(renderHtml(withoutStart));
+    }
   });
 });
 

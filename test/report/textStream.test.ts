@@ -2,28 +2,44 @@
 // `ftp-inspect CAPTURE` runs) must be byte for byte the whole-report renderer's text on every
 // fixture and public capture: with every reply line, with epoch times, with passwords masked,
 // and when no frame had a time yet as the sessions ended (their texts are then made at the end).
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import { renderSessionsText, SessionsTextStream, type SessionsTextOptions } from '../../src/report/ftpSessionText.js';
 import { seededRandom } from '../helpers/random.js';
 import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
-async function streamed(file: string, options: SessionsTextOptions, analyzeOptions: AnalyzeOptions = {}): Promise<string> {
-  const stream = new SessionsTextStream(options);
-  const report = await analyzeSessionBySession([file], analyzeOptions, { listings: 'summary', onSession: (s, context) => stream.add(s, context) });
-  return [...stream.pieces(report)].join('');
+const spoolDir = mkdtempSync(join(tmpdir(), 'ftp-inspect-text-stream-'));
+afterAll(() => rmSync(spoolDir, { recursive: true, force: true }));
+
+/** What `pieces` or (as the CLI writes a file or a pipe) `output` give, as one text. */
+function joined(stream: SessionsTextStream, report: Parameters<SessionsTextStream['pieces']>[0], how: 'pieces' | 'output'): string {
+  if (how === 'pieces') return [...stream.pieces(report)].join('');
+  const bytes: Buffer[] = [];
+  for (const piece of stream.output(report)) bytes.push(typeof piece === 'string' ? Buffer.from(piece) : piece);
+  return Buffer.concat(bytes).toString('utf8');
 }
 
-const VARIANTS: Array<{ name: string; text: SessionsTextOptions; analyze?: AnalyzeOptions }> = [
-  { name: 'default', text: {} },
-  { name: 'every reply line, epoch times', text: { allReplyLines: true, time: 'epoch' } },
-  { name: 'passwords masked', text: {}, analyze: { ftp: { redact: true } } },
+async function streamed(file: string, options: SessionsTextOptions, analyzeOptions: AnalyzeOptions = {}, how: 'pieces' | 'output' = 'pieces'): Promise<string> {
+  const stream = new SessionsTextStream(options, how === 'output' ? spoolDir : undefined);
+  const report = await analyzeSessionBySession([file], analyzeOptions, { listings: 'summary', onSession: (s, context) => stream.add(s, context) });
+  return joined(stream, report, how);
+}
+
+// `output` (the sessions' text as the spool's bytes, the spool in a file) for some, `pieces` for the others.
+const VARIANTS: Array<{ name: string; text: SessionsTextOptions; analyze?: AnalyzeOptions; how: 'pieces' | 'output' }> = [
+  { name: 'default', text: {}, how: 'output' },
+  { name: 'default, as text', text: {}, how: 'pieces' },
+  { name: 'every reply line, epoch times', text: { allReplyLines: true, time: 'epoch' }, how: 'pieces' },
+  { name: 'passwords masked', text: {}, analyze: { ftp: { redact: true } }, how: 'output' },
 ];
 
 async function check(file: string): Promise<void> {
   for (const v of VARIANTS) {
     const whole = renderSessionsText(await analyze(file, v.analyze), v.text);
-    expect(await streamed(file, v.text, v.analyze), v.name).toBe(whole);
+    expect(await streamed(file, v.text, v.analyze, v.how), v.name).toBe(whole);
   }
 }
 
@@ -36,9 +52,11 @@ describe('the text report session by session is the whole report: fixtures', () 
     const { captureStart: _, ...withoutStart } = full;
     const random = seededRandom(3);
     const order = [...full.sessions].sort(() => random() - 0.5);
-    const stream = new SessionsTextStream();
-    for (const s of order) stream.add(structuredClone(s), { captureStart: undefined });
-    expect([...stream.pieces({ ...withoutStart, sessions: [] })].join('')).toBe(renderSessionsText(withoutStart));
+    for (const how of ['pieces', 'output'] as const) {
+      const stream = new SessionsTextStream({}, how === 'output' ? spoolDir : undefined);
+      for (const s of order) stream.add(structuredClone(s), { captureStart: undefined });
+      expect(joined(stream, { ...withoutStart, sessions: [] }, how), how).toBe(renderSessionsText(withoutStart));
+    }
   });
 });
 
