@@ -20,11 +20,17 @@ export function secondsBetween(sec1: number, nsec1: number, sec2: number, nsec2:
 /** Parses "sec.nnnnnnnnn" (as written above) back into whole seconds and nanoseconds. */
 export function parseEpochText(text: string): { sec: number; nsec: number } | undefined {
   // The form epochText writes for a time not before 1970, "digits.nnnnnnnnn", read without a
-  // regular expression (reports read one per line of their timelines); anything else below.
+  // regular expression (reports read one per line of their timelines); anything else by
+  // parseEpochTextAny.
   const dot = text.length - 10;
   if (dot > 0 && text.charCodeAt(dot) === 0x2e && allDigits(text, 0, dot) && allDigits(text, dot + 1, text.length)) {
     return { sec: Number(text.slice(0, dot)), nsec: Number(text.slice(dot + 1)) };
   }
+  return parseEpochTextAny(text);
+}
+
+/** parseEpochText for any text (optional minus, digits, up to nine decimals); exported for tests. */
+export function parseEpochTextAny(text: string): { sec: number; nsec: number } | undefined {
   const m = /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(text);
   if (!m) return undefined;
   const sec = Number(m[2]);

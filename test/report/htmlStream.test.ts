@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import { HtmlReportStream, renderHtml } from '../../src/report/html.js';
+import { textOfPieces } from '../helpers/pieces.js';
 import { seededRandom } from '../helpers/random.js';
 import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
@@ -19,10 +20,7 @@ afterAll(() => rmSync(spoolDir, { recursive: true, force: true }));
 
 /** What `pieces` or (as the CLI writes) `output` give, as one text. */
 function joined(stream: HtmlReportStream, report: Parameters<HtmlReportStream['pieces']>[0], how: 'pieces' | 'output'): string {
-  if (how === 'pieces') return [...stream.pieces(report)].join('');
-  const bytes: Buffer[] = [];
-  for (const piece of stream.output(report)) bytes.push(typeof piece === 'string' ? Buffer.from(piece) : piece);
-  return Buffer.concat(bytes).toString('utf8');
+  return how === 'pieces' ? [...stream.pieces(report)].join('') : textOfPieces(stream.output(report));
 }
 
 async function streamed(files: string[], options: AnalyzeOptions = {}, how: 'pieces' | 'output' = 'pieces'): Promise<string> {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, analyzeSessionBySession, type AnalyzeOptions } from '../../src/analyze.js';
 import type { FtpSession } from '../../src/ftp/model.js';
 import { ReportJsonStream, reportJsonChunks } from '../../src/report/ftpJson.js';
+import { textOfPieces } from '../helpers/pieces.js';
 import { captureLabel, fixtureCaptures, hasPublicCaptures, publicCaptures, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
 const spoolDir = mkdtempSync(join(tmpdir(), 'ftp-inspect-json-stream-'));
@@ -21,10 +22,7 @@ afterAll(() => rmSync(spoolDir, { recursive: true, force: true }));
 async function streamed(files: string[], options: AnalyzeOptions = {}, how: 'chunks' | 'output' = 'chunks', maxSessionText?: number): Promise<string> {
   const stream = new ReportJsonStream(how === 'output' ? spoolDir : undefined, { maxSessionText });
   const report = await analyzeSessionBySession(files, options, { listings: true, statistics: true, onSession: (s) => stream.add(s) });
-  if (how === 'chunks') return [...stream.chunks(report)].join('');
-  const bytes: Buffer[] = [];
-  for (const piece of stream.output(report)) bytes.push(typeof piece === 'string' ? Buffer.from(piece) : piece);
-  return Buffer.concat(bytes).toString('utf8');
+  return how === 'chunks' ? [...stream.chunks(report)].join('') : textOfPieces(stream.output(report));
 }
 
 async function check(file: string): Promise<void> {
@@ -75,10 +73,8 @@ describe('a session too long for one string', () => {
     const stream = new ReportJsonStream(spoolDir);
     stream.add(session());
     expect(asked).toBe(2);
-    const bytes: Buffer[] = [];
-    for (const piece of stream.output({ ...report, sessions: [] })) bytes.push(typeof piece === 'string' ? Buffer.from(piece) : piece);
     const whole = [...reportJsonChunks({ ...report, sessions: [session()] })].join('');
-    expect(Buffer.concat(bytes).toString('utf8')).toBe(whole);
+    expect(textOfPieces(stream.output({ ...report, sessions: [] }))).toBe(whole);
     expect(JSON.parse(whole).sessions[0].outgrown).toBe('asked again');
     // Any other error is the caller's.
     const failing = { ...report.sessions[0]!, bad: { toJSON: () => { throw new TypeError('not JSON'); } } } as unknown as FtpSession;
