@@ -17,7 +17,7 @@ import { PACKET_FILTERS, type PacketFilter } from './report/PacketList.js';
 import { packetListHeader, packetListLine } from './report/packetListText.js';
 import { escapeControls } from './report/text.js';
 import { OutputWriter } from './report/OutputWriter.js';
-import { decorate, outputTraits, type ColorChoice } from './report/terminal.js';
+import { decorate, leavesPlain, outputTraits, type ColorChoice } from './report/terminal.js';
 import { abortOpenOutputs, Output, writeAll, writeAllPieces } from './cli/output.js';
 import { registerFollow } from './cli/follow.js';
 import { limitHeapGrowth } from './cli/heap.js';
@@ -260,7 +260,7 @@ async function textReportBySession(captures: string[], opts: ReportCliOptions & 
   const out = await Output.open(opts.output);
   const traits = outputTraits(opts.color ?? 'auto', process.stdout, out.toFile);
   // Not fitted nor coloured (a file, a pipe): the sessions' text goes out as the spool's bytes.
-  const plain = traits.width === undefined && !traits.color;
+  const plain = leavesPlain(traits);
   let since = 0;
   for (const piece of plain ? stream.output(report) : stream.pieces(report)) {
     if (typeof piece !== 'string') out.writer.writeBytes(piece, true);

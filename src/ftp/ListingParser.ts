@@ -79,7 +79,7 @@ export function parseListingLine(command: ListingCommand, text: string, referenc
   const first = text.charCodeAt(0);
   const total = first === 0x74 || first === 0x54 ? /^total\s+(\d+)\s*$/i.exec(text) : null;
   if (total) return { kind: 'total', value: Number(total[1]) };
-  return parseUnix(text, referenceMs, typeOnly) ?? parseDos(text) ?? (/^[^ ;]*=[^;]*;.* ./.test(text) ? parseMlsd(text) : null) ?? {
+  return (typeOnly ? unixTypeOnlyOf(text) : parseUnix(text, referenceMs)) ?? parseDos(text) ?? (/^[^ ;]*=[^;]*;.* ./.test(text) ? parseMlsd(text) : null) ?? {
     kind: 'unparsed',
     reason: 'neither an ls -l, a DOS/IIS nor an MLSD line',
   };
@@ -113,8 +113,7 @@ function unixTypeOnlyOf(text: string): LineResult | null {
   return unixTypeOnly(text[0]!);
 }
 
-function parseUnix(text: string, referenceMs: number | null, typeOnly: boolean): LineResult | null {
-  if (typeOnly) return unixTypeOnlyOf(text);
+function parseUnix(text: string, referenceMs: number | null): LineResult | null {
   const h = UNIX_HEAD.exec(text);
   if (!h) return null;
   const rest = text.slice(h[0].length);

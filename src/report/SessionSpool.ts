@@ -8,6 +8,11 @@ import { CredentialsBySession } from '../ftp/FtpAnalyzer.js';
 import type { FtpCredential, FtpSession } from '../ftp/model.js';
 import { TextSpool } from '../util/TextSpool.js';
 
+/** A stream's output() pieces as text: the spooled bytes (UTF-8) decoded. */
+export function* asText(pieces: Iterable<string | Buffer>): Generator<string> {
+  for (const piece of pieces) yield typeof piece === 'string' ? piece : piece.toString('utf8');
+}
+
 export class SessionSpool {
   readonly spool: TextSpool;
   count = 0;

@@ -5,7 +5,7 @@
 
 import type { FtpReport, FtpSession } from '../ftp/model.js';
 import { TextSpool } from '../util/TextSpool.js';
-import { SessionSpool } from './SessionSpool.js';
+import { asText, SessionSpool } from './SessionSpool.js';
 
 const UNSAFE = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
@@ -27,7 +27,7 @@ export function renderReportJson(report: FtpReport): string {
  */
 export function* reportJsonChunks(report: FtpReport): Generator<string> {
   // A report of the caller's own holds no spooled sessions: every piece is text.
-  for (const piece of jsonChunks(report)) yield typeof piece === 'string' ? piece : piece.toString('utf8');
+  yield* asText(jsonChunks(report));
 }
 
 /** reportJsonChunks, with the texts of spooled sessions as their bytes (already made safe when spooled). */
@@ -198,7 +198,7 @@ export class ReportJsonStream {
 
   /** The report's text in pieces (as reportJsonChunks gives the whole report's). */
   *chunks(report: FtpReport): Generator<string> {
-    for (const piece of this.output(report)) yield typeof piece === 'string' ? piece : piece.toString('utf8');
+    yield* asText(this.output(report));
   }
 
   /**

@@ -12,7 +12,7 @@ import type { Report } from '../analyze.js';
 import type { DataConnectionFacts, FtpEndpoint, FtpSession, FtpTransfer } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
-import { SessionSpool } from './SessionSpool.js';
+import { asText, SessionSpool } from './SessionSpool.js';
 import { escapeControls } from './text.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -89,7 +89,7 @@ export class HtmlReportStream {
 
   /** The document in pieces; `report` is the analysis's (its sessions were not kept). */
   *pieces(report: Report): Generator<string> {
-    for (const piece of this.output(report)) yield typeof piece === 'string' ? piece : piece.toString('utf8');
+    yield* asText(this.output(report));
   }
 
   /**

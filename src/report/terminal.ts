@@ -51,6 +51,11 @@ export function outputTraits(choice: ColorChoice, stream: StreamLike | undefined
   return { width: outputWidth(stream, env), color: useColor(choice, stream, env) };
 }
 
+/** Whether decorate gives text back unchanged under `traits` (no width to fit, no colour). */
+export function leavesPlain(traits: OutputTraits): boolean {
+  return traits.width === undefined && !traits.color;
+}
+
 const SGR = {
   bold: ['\u001b[1m', '\u001b[22m'],
   red: ['\u001b[31m', '\u001b[39m'],
@@ -74,7 +79,7 @@ export function paint(text: string, colour: Colour, on: boolean): string {
  * never cut by wrapLine, which would break the borders.
  */
 export function decorate(text: string, traits: OutputTraits): string {
-  if (traits.width === undefined && !traits.color) return text;
+  if (leavesPlain(traits)) return text;
   const lines = traits.width === undefined ? text.split('\n') : fitBoxes(text.split('\n'), traits.width);
   const out: string[] = [];
   let section = '';
