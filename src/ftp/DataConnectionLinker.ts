@@ -49,7 +49,13 @@ export interface LinkerOptions {
 const FTP_DATA_PORT = 20;
 
 export class DataConnectionLinker {
-  readonly #sessions: SessionTransfers[] = [];
+  /**
+   * Sessions in the order they were made. A released one leaves undefined in its place until
+   * the released outnumber the held: splice moved every later entry on each release (1,382
+   * sessions are held at once on the bench's many), with a write barrier for each.
+   */
+  readonly #sessions: Array<SessionTransfers | undefined> = [];
+  #releasedInPlace = 0;
   readonly #expectations: DataChannelExpectations<SessionTransfers>;
   readonly #unused: Array<{ e: Expectation<SessionTransfers>; reason: UnusedExpectation['reason'] }> = [];
   /**
@@ -103,8 +109,17 @@ export class DataConnectionLinker {
   release(s: SessionTransfers): void {
     for (const b of [...s.unassigned]) s.adopt(b, 'no transfer command was seen for this data connection');
     s.finish();
-    const i = this.#sessions.lastIndexOf(s);
-    if (i >= 0) this.#sessions.splice(i, 1);
+    const sessions = this.#sessions;
+    const i = sessions.indexOf(s);
+    if (i >= 0) {
+      sessions[i] = undefined;
+      if (++this.#releasedInPlace * 2 > sessions.length) {
+        let to = 0;
+        for (const held of sessions) if (held !== undefined) sessions[to++] = held;
+        sessions.length = to;
+        this.#releasedInPlace = 0;
+      }
+    }
     // Never connected, as far as this session goes (a full analysis would still tie a later
     // connection to it, the one difference of releasing sessions).
     for (const e of this.#expectations.pendingOf(s)) {
@@ -132,15 +147,32 @@ export class DataConnectionLinker {
       const fromFtpServer: Direction = passive !== match.swapped ? 1 : 0;
       return this.#bind(start, match.expectation.owner, match.expectation, match.rule, match.note, fromFtpServer);
     }
-    const hosts = (s: SessionTransfers) =>
-      (s.client.ip === start.client.ip && s.server.ip === start.server.ip) || (s.client.ip === start.server.ip && s.server.ip === start.client.ip);
     const port20 = start.client.port === FTP_DATA_PORT || start.server.port === FTP_DATA_PORT;
-    const candidates = this.#sessions.filter((s) => hosts(s) && s.session.end.frame >= 0);
-    // An encrypted session's commands cannot be read, so any new connection between its hosts
-    // may be its data connection — but only while its control connection is open: after it,
-    // a connection between the same hosts is another session's (or nobody's).
-    const waiting = [...candidates].reverse().find((s) => s.waitingForConnection || (s.session.encrypted && s.controlOpen));
-    const chosen = waiting ?? (port20 ? candidates[candidates.length - 1] : undefined);
+    // Candidates: the sessions between the same hosts whose control connection has started,
+    // newest first. The newest one waiting for a connection takes it; an encrypted session's
+    // commands cannot be read, so any new connection between its hosts may be its data
+    // connection — but only while its control connection is open: after it, a connection
+    // between the same hosts is another session's (or nobody's). Failing that, a connection
+    // from port 20 goes to the newest candidate. One walk from the end, no copies: this runs
+    // for every connection no announcement claimed (every control connection among them),
+    // over every session still held (1,382 at once on the bench's `many`).
+    const a = start.client.ip;
+    const b = start.server.ip;
+    let newest: SessionTransfers | undefined;
+    let waiting: SessionTransfers | undefined;
+    for (let i = this.#sessions.length - 1; i >= 0; i--) {
+      const s = this.#sessions[i];
+      if (s === undefined) continue;
+      const c = s.client.ip;
+      const v = s.server.ip;
+      if (!((c === a && v === b) || (c === b && v === a)) || s.session.end.frame < 0) continue;
+      newest ??= s;
+      if (s.waitingForConnection || (s.session.encrypted && s.controlOpen)) {
+        waiting = s;
+        break;
+      }
+    }
+    const chosen = waiting ?? (port20 ? newest : undefined);
     if (chosen) {
       const fromFtpServer = this.#ftpServerSide(start, chosen);
       const why = chosen.session.encrypted
@@ -181,6 +213,7 @@ export class DataConnectionLinker {
   /** Ends the linking: judges every transfer and returns what belongs to no session. */
   finish(sessionId: (s: SessionTransfers) => number): { orphans: OrphanDataConnection[]; unusedExpectations: UnusedExpectation[] } {
     for (const s of this.#sessions) {
+      if (s === undefined) continue;
       for (const b of [...s.unassigned]) s.adopt(b, 'no transfer command was seen for this data connection');
       s.finish();
     }
@@ -198,7 +231,7 @@ export class DataConnectionLinker {
 
   /** Resolves once the listings' decoders have handed on everything (call after the TCP stage finished, before finish()). */
   async settled(): Promise<void> {
-    for (const s of this.#sessions) await s.settled();
+    for (const s of this.#sessions) if (s !== undefined) await s.settled();
   }
 
   /** Promises for every extracted file's manifest entry (resolved when the sink closes). */
