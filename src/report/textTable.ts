@@ -41,24 +41,23 @@ export function widthOf(line: string): number {
   return width;
 }
 
-/** A row as lines per cell and the width of each line. */
-interface Measured {
-  lines: string[][];
-  widths: number[][];
+/** `n` spaces; the widths of one report's columns are few, so each length is made once. */
+const SPACES: string[] = [''];
+function spaces(n: number): string {
+  if (n < 128) return (SPACES[n] ??= ' '.repeat(n));
+  return ' '.repeat(n);
 }
 
-function measure(row: readonly TableCell[], columns: number, grow: number[], padding: number): Measured {
-  const lines: string[][] = [];
-  const widths: number[][] = [];
-  for (let i = 0; i < columns; i++) {
-    const text = i < row.length ? String(row[i]) : '';
-    const cellLines = text.includes('\n') ? text.split('\n') : [text];
-    const cellWidths = cellLines.map(widthOf);
-    for (const w of cellWidths) if (w + 2 * padding > grow[i]!) grow[i] = w + 2 * padding;
-    lines.push(cellLines);
-    widths.push(cellWidths);
-  }
-  return { lines, widths };
+/**
+ * `line` without trailing white space, as String.prototype.trimEnd gives it, without the copy
+ * when it ends in something else (most lines: only a row whose last cell is left-aligned and
+ * shorter than its column ends in spaces). The ranges below hold no character that
+ * ECMAScript counts as white space or a line terminator (the last one is U+3000, and U+FEFF).
+ */
+export function trimmed(line: string): string {
+  const c = line.charCodeAt(line.length - 1);
+  if ((c > 0x20 && c < 0xa0) || (c > 0xa0 && c < 0x1680) || (c > 0x205f && c < 0x3000)) return line;
+  return line.trimEnd();
 }
 
 interface Style {
@@ -74,31 +73,75 @@ interface Style {
   bottom?: readonly [string, string, string, string];
 }
 
+// Tables are drawn by the thousand in a report (one per session part), so a cell costs no
+// array of its own: its text and width sit in two flat arrays per table, and only a cell of
+// several lines (rare) keeps its lines and their widths, in `split`.
 function draw(head: readonly TableCell[], rows: ReadonlyArray<readonly TableCell[]>, style: Style, indent: string): string {
   let columns = head.length;
   for (const row of rows) if (row.length > columns) columns = row.length;
+  const padding = style.padding;
+  const height = rows.length + 1;
   // cli-table3 gives every column at least one character, padding included.
   const widths = new Array<number>(columns).fill(1);
-  const measured: Measured[] = [measure(head, columns, widths, style.padding)];
-  for (const row of rows) measured.push(measure(row, columns, widths, style.padding));
-  const border = (b: readonly [string, string, string, string]) => `${indent}${b[0]}${widths.map((w) => b[1].repeat(w)).join(b[2])}${b[3]}`.trimEnd();
-  const pad = ' '.repeat(style.padding);
+  const texts = new Array<string>(height * columns);
+  /** A cell's width, or -1 when it has several lines (see `split`). */
+  const cellWidths = new Array<number>(height * columns);
+  let split: Map<number, { lines: string[]; widths: number[] }> | undefined;
+  for (let r = 0; r < height; r++) {
+    const row = r === 0 ? head : rows[r - 1]!;
+    for (let i = 0; i < columns; i++) {
+      const text = i < row.length ? String(row[i]) : '';
+      const at = r * columns + i;
+      texts[at] = text;
+      if (text.includes('\n')) {
+        const lines = text.split('\n');
+        const lineWidths = lines.map(widthOf);
+        (split ??= new Map()).set(at, { lines, widths: lineWidths });
+        cellWidths[at] = -1;
+        for (const w of lineWidths) if (w + 2 * padding > widths[i]!) widths[i] = w + 2 * padding;
+      } else {
+        const w = widthOf(text);
+        cellWidths[at] = w;
+        if (w + 2 * padding > widths[i]!) widths[i] = w + 2 * padding;
+      }
+    }
+  }
+  const border = (b: readonly [string, string, string, string]) => trimmed(`${indent}${b[0]}${widths.map((w) => b[1].repeat(w)).join(b[2])}${b[3]}`);
+  const between = style.between ? border(style.between) : undefined;
+  const pad = spaces(padding);
   const out: string[] = [];
   if (style.top) out.push(border(style.top));
-  measured.forEach((m, r) => {
-    if (r > 0 && style.between) out.push(border(style.between));
-    const height = Math.max(1, ...m.lines.map((l) => l.length));
-    for (let k = 0; k < height; k++) {
+  for (let r = 0; r < height; r++) {
+    if (r > 0 && between !== undefined) out.push(between);
+    const first = r * columns;
+    let lineCount = 1;
+    if (split !== undefined) {
+      for (let i = 0; i < columns; i++) {
+        const cell = split.get(first + i);
+        if (cell !== undefined && cell.lines.length > lineCount) lineCount = cell.lines.length;
+      }
+    }
+    for (let k = 0; k < lineCount; k++) {
       let line = indent + style.left;
       for (let i = 0; i < columns; i++) {
-        const text = m.lines[i]![k] ?? '';
-        const fill = ' '.repeat(widths[i]! - 2 * style.padding - (m.widths[i]![k] ?? 0));
+        const at = first + i;
+        let text: string;
+        let width: number;
+        if (cellWidths[at] === -1) {
+          const cell = split!.get(at)!;
+          text = cell.lines[k] ?? '';
+          width = cell.widths[k] ?? 0;
+        } else {
+          text = k === 0 ? texts[at]! : '';
+          width = k === 0 ? cellWidths[at]! : 0;
+        }
+        const fill = spaces(widths[i]! - 2 * padding - width);
         if (i > 0) line += style.middle;
         line += pad + (i >= style.rightFrom ? fill + text : text + fill) + pad;
       }
-      out.push((line + style.right).trimEnd());
+      out.push(trimmed(line + style.right));
     }
-  });
+  }
   if (style.bottom) out.push(border(style.bottom));
   return out.join('\n');
 }

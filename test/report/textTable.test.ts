@@ -7,7 +7,7 @@
 import Table from 'cli-table3';
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { boxedTable, plainTable, widthOf, type TableCell } from '../../src/report/textTable.js';
+import { boxedTable, plainTable, trimmed, widthOf, type TableCell } from '../../src/report/textTable.js';
 import { seededRandom } from '../helpers/random.js';
 
 const PLAIN = {
@@ -94,5 +94,20 @@ describe('widthOf', () => {
     }
     expect(widthOf('S→C')).toBe(3);
     expect(widthOf('学生')).toBe(4);
+  });
+});
+
+describe('trimmed', () => {
+  // Lines are trimmed without a copy when their last character cannot be white space; the
+  // ranges it trusts must hold none of ECMAScript's white space or line terminators.
+  it('gives what trimEnd gives for a line ending in any UTF-16 code unit', () => {
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const line of [ch, `ab${ch}`, `a ${ch}`, `${ch}  `, `x${ch}\u3000`]) {
+        const want = line.trimEnd();
+        if (trimmed(line) !== want) expect(trimmed(line), `U+${c.toString(16)} in ${JSON.stringify(line)}`).toBe(want);
+      }
+    }
+    expect(trimmed('')).toBe('');
   });
 });
