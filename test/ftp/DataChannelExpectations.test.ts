@@ -78,7 +78,7 @@ describe('DataChannelExpectations', () => {
       const random = seededRandom(0xe7ec + seed);
       const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
       const port = () => 20000 + Math.floor(random() * ports);
-      const rules = { 'address+port': 0, 'port-only': 0, swapped: 0 };
+      const rules = { addressAndPort: 0, portOnly: 0, swapped: 0 };
       const owners: ExpectationOwner[] = Array.from({ length: 6 }, () => ({
         client: { ip: pick(HOSTS), port: 40000 + Math.floor(random() * 1000) },
         server: { ip: pick(HOSTS), port: 21 },
@@ -121,7 +121,8 @@ describe('DataChannelExpectations', () => {
           const o = ours.claim(start);
           expect(o === undefined, context).toBe(t === undefined);
           if (t && o) {
-            rules[t.rule]++;
+            if (t.rule === 'address+port') rules.addressAndPort++;
+            else rules.portOnly++;
             if (t.swapped) rules.swapped++;
             expect({ ...o, expectation: o.expectation.seq }, context).toEqual({ ...t, expectation: t.expectation.seq });
             expect(o.expectation, context).toBe(registered.get(t.expectation.seq)![1]);
@@ -150,7 +151,7 @@ describe('DataChannelExpectations', () => {
       expect(ours.drain()).toEqual([]);
       // The limits were reached and matches of both kinds, either way round, were made on the way.
       expect(expiredTheirs.length, `seed ${seed}`).toBeGreaterThan(10);
-      expect(Math.min(rules['address+port'], rules['port-only'], rules.swapped), `seed ${seed}: ${JSON.stringify(rules)}`).toBeGreaterThan(10);
+      expect(Math.min(rules.addressAndPort, rules.portOnly, rules.swapped), `seed ${seed}: ${JSON.stringify(rules)}`).toBeGreaterThan(10);
     }
   });
 
