@@ -48,14 +48,60 @@ export interface LinkerOptions {
 /** The FTP-DATA port of active mode (RFC 959 §3.2: L-1 of the control port 21). */
 const FTP_DATA_PORT = 20;
 
+/**
+ * Sessions the timing rule looks at for a connection no announcement names: the newest this
+ * many held between the same two hosts (see DataConnectionLinker.claim). An older session still
+ * waiting for its data connection behind as many newer ones between the same hosts is not
+ * found; the connection is then reported without a transfer.
+ */
+export const MAX_TIMING_CANDIDATES = 256;
+
+/** The two addresses of a connection or session, in either order, as one key. */
+function hostsKey(a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+/**
+ * Sessions in the order they were made. A removed one leaves undefined in its place until the
+ * removed outnumber the rest, then the list is compacted once: splice moved every later entry
+ * on each removal (1,382 sessions are held at once on the bench's many), with a write barrier
+ * for each. Sessions end roughly in the order they began, so indexOf finds one within a few
+ * steps.
+ */
+class HeldSessions {
+  readonly list: Array<SessionTransfers | undefined> = [];
+  #removed = 0;
+
+  get size(): number {
+    return this.list.length - this.#removed;
+  }
+
+  push(s: SessionTransfers): void {
+    this.list.push(s);
+  }
+
+  remove(s: SessionTransfers): boolean {
+    const list = this.list;
+    const i = list.indexOf(s);
+    if (i < 0) return false;
+    list[i] = undefined;
+    if (++this.#removed * 2 > list.length) {
+      let to = 0;
+      for (const held of list) if (held !== undefined) list[to++] = held;
+      list.length = to;
+      this.#removed = 0;
+    }
+    return true;
+  }
+}
+
 export class DataConnectionLinker {
-  /**
-   * Sessions in the order they were made. A released one leaves undefined in its place until
-   * the released outnumber the held: splice moved every later entry on each release (1,382
-   * sessions are held at once on the bench's many), with a write barrier for each.
-   */
-  readonly #sessions: Array<SessionTransfers | undefined> = [];
-  #releasedInPlace = 0;
+  /** Sessions held, in the order they were made. */
+  readonly #sessions = new HeldSessions();
+  /** The same by the pair of hosts they join (see #candidates), made as the sessions are first needed (#indexNew). */
+  readonly #byHosts = new SlotMap<string, HeldSessions>();
+  /** Sessions made since the last #indexNew: their addresses are known only once attached. */
+  #unindexed: SessionTransfers[] = [];
   readonly #expectations: DataChannelExpectations<SessionTransfers>;
   readonly #unused: Array<{ e: Expectation<SessionTransfers>; reason: UnusedExpectation['reason'] }> = [];
   /**
@@ -98,6 +144,7 @@ export class DataConnectionLinker {
       listings: this.#listings,
     }, ++this.#made);
     this.#sessions.push(s);
+    this.#unindexed.push(s);
     return s;
   }
 
@@ -109,16 +156,12 @@ export class DataConnectionLinker {
   release(s: SessionTransfers): void {
     for (const b of [...s.unassigned]) s.adopt(b, 'no transfer command was seen for this data connection');
     s.finish();
-    const sessions = this.#sessions;
-    const i = sessions.indexOf(s);
-    if (i >= 0) {
-      sessions[i] = undefined;
-      if (++this.#releasedInPlace * 2 > sessions.length) {
-        let to = 0;
-        for (const held of sessions) if (held !== undefined) sessions[to++] = held;
-        sessions.length = to;
-        this.#releasedInPlace = 0;
-      }
+    this.#indexNew();
+    if (this.#sessions.remove(s)) {
+      const key = hostsKey(s.client.ip, s.server.ip);
+      const between = this.#byHosts.get(key)!;
+      between.remove(s);
+      if (between.size === 0) this.#byHosts.delete(key);
     }
     // Never connected, as far as this session goes (a full analysis would still tie a later
     // connection to it, the one difference of releasing sessions).
@@ -153,23 +196,30 @@ export class DataConnectionLinker {
     // commands cannot be read, so any new connection between its hosts may be its data
     // connection — but only while its control connection is open: after it, a connection
     // between the same hosts is another session's (or nobody's). Failing that, a connection
-    // from port 20 goes to the newest candidate. One walk from the end, no copies: this runs
-    // for every connection no announcement claimed (every control connection among them),
-    // over every session still held (1,382 at once on the bench's `many`).
-    const a = start.client.ip;
-    const b = start.server.ip;
+    // from port 20 goes to the newest candidate.
+    //
+    // This runs for every connection no announcement claimed (every control connection among
+    // them), so it looks only at the sessions between the same two hosts, and at the newest
+    // MAX_TIMING_CANDIDATES of those: walking every session held made a capture of 20,000
+    // control connections left open (and as many other connections) take 26 s, growing with
+    // the square of its size. Sessions are held while open and, in the reports, for the linger
+    // time after (1,382 at once on the bench's `many`, between two hosts).
+    this.#indexNew();
     let newest: SessionTransfers | undefined;
     let waiting: SessionTransfers | undefined;
-    for (let i = this.#sessions.length - 1; i >= 0; i--) {
-      const s = this.#sessions[i];
-      if (s === undefined) continue;
-      const c = s.client.ip;
-      const v = s.server.ip;
-      if (!((c === a && v === b) || (c === b && v === a)) || s.session.end.frame < 0) continue;
-      newest ??= s;
-      if (s.waitingForConnection || (s.session.encrypted && s.controlOpen)) {
-        waiting = s;
-        break;
+    const list = this.#byHosts.get(hostsKey(start.client.ip, start.server.ip))?.list;
+    if (list !== undefined) {
+      let examined = 0;
+      for (let i = list.length - 1; i >= 0 && examined < MAX_TIMING_CANDIDATES; i--) {
+        const s = list[i];
+        if (s === undefined) continue;
+        examined++;
+        if (s.session.end.frame < 0) continue;
+        newest ??= s;
+        if (s.waitingForConnection || (s.session.encrypted && s.controlOpen)) {
+          waiting = s;
+          break;
+        }
       }
     }
     const chosen = waiting ?? (port20 ? newest : undefined);
@@ -184,6 +234,18 @@ export class DataConnectionLinker {
     }
     if (port20) return this.#orphan(start, `a connection from port ${FTP_DATA_PORT} (FTP-DATA) with no control session in the capture`);
     return undefined;
+  }
+
+  /** Files the sessions made since the last call under their pair of hosts (they are attached by now). */
+  #indexNew(): void {
+    if (this.#unindexed.length === 0) return;
+    for (const s of this.#unindexed) {
+      const key = hostsKey(s.client.ip, s.server.ip);
+      let between = this.#byHosts.get(key);
+      if (between === undefined) this.#byHosts.set(key, (between = new HeldSessions()));
+      between.push(s);
+    }
+    this.#unindexed = [];
   }
 
   /** TCP summaries of data connections: handshake, teardown, duration. */
@@ -212,7 +274,7 @@ export class DataConnectionLinker {
 
   /** Ends the linking: judges every transfer and returns what belongs to no session. */
   finish(sessionId: (s: SessionTransfers) => number): { orphans: OrphanDataConnection[]; unusedExpectations: UnusedExpectation[] } {
-    for (const s of this.#sessions) {
+    for (const s of this.#sessions.list) {
       if (s === undefined) continue;
       for (const b of [...s.unassigned]) s.adopt(b, 'no transfer command was seen for this data connection');
       s.finish();
@@ -231,7 +293,7 @@ export class DataConnectionLinker {
 
   /** Resolves once the listings' decoders have handed on everything (call after the TCP stage finished, before finish()). */
   async settled(): Promise<void> {
-    for (const s of this.#sessions) if (s !== undefined) await s.settled();
+    for (const s of this.#sessions.list) if (s !== undefined) await s.settled();
   }
 
   /** Promises for every extracted file's manifest entry (resolved when the sink closes). */

@@ -11,6 +11,7 @@ import { FileSink } from '../../src/extract/FileSink.js';
 import type { Manifest } from '../../src/extract/Manifest.js';
 import { writePcap, type PcapRecord } from '../helpers/captureWriter.js';
 import { ethIpv4Tcp, text } from '../helpers/packetBuilder.js';
+import { MAX_TIMING_CANDIDATES } from '../../src/ftp/DataConnectionLinker.js';
 
 const SYN = 0x02, ACK = 0x10, PSH = 0x08, FIN = 0x01;
 const C = '10.0.0.2', S = '10.0.0.1';
@@ -135,6 +136,32 @@ describe('data connections on synthetic captures', () => {
     expect(t.connection?.openedBy).toBe('server');
     expect(t.announcement?.explanation).toBe('200 × 256 + 10 = 51210');
     expect(manifest.files[0]!.name).toBe('up.txt');
+  });
+});
+
+describe('the timing rule (a data connection no announcement names)', () => {
+  /** A session that sends RETR without PASV or PORT, `newer` sessions between the same hosts and `others` between other hosts, then a connection nobody announced. */
+  async function waitingBehind(newer: number, others: number) {
+    const records: PcapRecord[] = [];
+    const waiting = session(records).send(0, 'RETR f.txt\r\n');
+    for (let i = 0; i < others; i++) new Conn(records, ['10.0.0.3', 20000 + i], [S, 21]).open().send(1, '220 ready\r\n');
+    for (let i = 0; i < newer; i++) session(records, 41000 + i);
+    new Conn(records, [C, 50000], [S, 30000]).open().send(1, 'file bytes\n').close(1);
+    waiting.send(1, '226 done\r\n');
+    const { report } = await run(records);
+    return report.sessions.find((x) => x.client.port === 40000)!.transfers[0]!;
+  }
+
+  it('finds the session waiting for it among the newest MAX_TIMING_CANDIDATES between the same hosts, whatever other hosts do', async () => {
+    const t = await waitingBehind(MAX_TIMING_CANDIDATES - 1, 400);
+    expect(t.connection?.binding.rule).toBe('timing');
+    expect(t.bytes).toBe(11);
+  });
+
+  it('does not look further back: behind as many newer sessions between the same hosts, the connection is nobody\'s', async () => {
+    const t = await waitingBehind(MAX_TIMING_CANDIDATES, 0);
+    expect(t.connection).toBeNull();
+    expect(t.bytes).toBe(0);
   });
 });
 
