@@ -38,6 +38,12 @@ export const DEFAULT_LINGER_NS = 60e9;
 export const DEFAULT_MAX_LINGERING = 4096;
 /** Tuples of dropped connections remembered (about 60 bytes each, see DroppedTuples). */
 export const DEFAULT_REMEMBERED_TUPLES = 65_536;
+/**
+ * Open connections that have carried no payload either way, held at most (see `silent`): a SYN
+ * flood, connections opened and left idle. Each costs 4-5 KB, one to port 21 some 12 KB with
+ * its FTP session, and nothing else bounds them: they never close.
+ */
+export const DEFAULT_MAX_SILENT = 8_192;
 
 function matches(c: { client: Endpoint; server: Endpoint }, srcIp: string, srcPort: number, dstIp: string, dstPort: number): boolean {
   const client = c.client;
@@ -64,6 +70,14 @@ export class ConnectionTable {
    */
   readonly #closing = new LingerQueue();
   readonly #done = new LingerQueue();
+  /**
+   * Open connections no payload has come on yet, oldest first (one touched since it was queued
+   * goes to the back when it reaches the front): beyond `maxSilent` the one quiet longest is
+   * dropped as a lingering one is. Its first payload byte takes a connection out (`spoke`).
+   */
+  readonly #silent = new LingerQueue();
+  #silentCount = 0;
+  readonly #maxSilent: number;
   /** Connections in either queue that are still held. */
   #lingering = 0;
   #nextStream = 0;
@@ -73,7 +87,14 @@ export class ConnectionTable {
   /** What is kept of dropped connections, the newest `rememberLimit` of them. */
   readonly #dropped: DroppedTuples;
 
-  constructor(lingerNs = DEFAULT_LINGER_NS, rememberLimit = DEFAULT_REMEMBERED_TUPLES, doneLingerNs = lingerNs, maxLingering = DEFAULT_MAX_LINGERING) {
+  constructor(
+    lingerNs = DEFAULT_LINGER_NS,
+    rememberLimit = DEFAULT_REMEMBERED_TUPLES,
+    doneLingerNs = lingerNs,
+    maxLingering = DEFAULT_MAX_LINGERING,
+    maxSilent = DEFAULT_MAX_SILENT,
+  ) {
+    this.#maxSilent = Math.max(0, maxSilent);
     this.#lingerNs = lingerNs;
     this.#dropped = new DroppedTuples(rememberLimit);
     this.#doneLingerNs = doneLingerNs;
@@ -83,6 +104,11 @@ export class ConnectionTable {
   /** Closed connections held, lingering. */
   get lingering(): number {
     return this.#lingering;
+  }
+
+  /** Open connections held that have carried no payload yet. */
+  get silent(): number {
+    return this.#silentCount;
   }
 
   /** Stream numbers handed out so far. */
@@ -126,8 +152,17 @@ export class ConnectionTable {
     return this.#nextStream++;
   }
 
-  /** Holds `connection` (its tuple must not be held already). */
+  /**
+   * Holds `connection` (its tuple must not be held already). Unless it is lingering already (a
+   * continuation), it counts as silent until `spoke`.
+   */
   add(connection: TcpConnectionState): void {
+    if (connection.lingerQueue === 0) {
+      connection.queuedTime = connection.lastTime;
+      connection.lingerQueue = 3;
+      this.#silent.append(connection);
+      this.#silentCount++;
+    }
     const key = portKey(connection.client.port, connection.server.port);
     const bucket = this.#buckets.get(key);
     if (bucket === undefined) this.#buckets.set(key, connection);
@@ -150,7 +185,9 @@ export class ConnectionTable {
       list.splice(at, 1);
       if (list.length === 1) this.#buckets.set(key, list[0]!);
     }
-    if (connection.lingerQueue !== 0) {
+    if (connection.lingerQueue === 3) {
+      this.spoke(connection);
+    } else if (connection.lingerQueue !== 0) {
       (connection.lingerQueue === 1 ? this.#closing : this.#done).unlink(connection);
       connection.lingerQueue = 0;
       this.#lingering--;
@@ -160,8 +197,17 @@ export class ConnectionTable {
     return true;
   }
 
+  /** The first payload came on `connection` (queued as silent). */
+  spoke(connection: TcpConnectionState): void {
+    if (connection.lingerQueue !== 3) return;
+    this.#silent.unlink(connection);
+    connection.lingerQueue = 0;
+    this.#silentCount--;
+  }
+
   /** `connection` just closed (FINs both ways, or an RST): drop it once quiet for the linger time. */
   closing(connection: TcpConnectionState): void {
+    if (connection.lingerQueue === 3) this.spoke(connection);
     if (connection.lingerQueue !== 0) return;
     connection.queuedTime = connection.lastTime;
     connection.lingerQueue = 1;
@@ -172,6 +218,7 @@ export class ConnectionTable {
   /** `connection`'s teardown completed (its FINs acknowledged, or an RST): drop it after the shorter linger. */
   done(connection: TcpConnectionState): void {
     if (connection.lingerQueue === 2) return;
+    if (connection.lingerQueue === 3) this.spoke(connection);
     if (connection.lingerQueue === 0) this.#lingering++;
     else this.#closing.unlink(connection);
     connection.queuedTime = connection.lastTime;
@@ -188,6 +235,23 @@ export class ConnectionTable {
     // Over the limit, the done queue gives up its oldest first.
     if (this.#done.first !== undefined) this.#expireQueue(this.#done, now, this.#doneLingerNs, retire);
     if (this.#closing.first !== undefined) this.#expireQueue(this.#closing, now, this.#lingerNs, retire);
+    if (this.#silentCount > this.#maxSilent) this.#dropSilent(retire);
+  }
+
+  /** Beyond `maxSilent`: drops the silent connections quiet longest until within it. */
+  #dropSilent(retire: (connection: TcpConnectionState) => void): void {
+    const queue = this.#silent;
+    for (let c = queue.first; c !== undefined && this.#silentCount > this.#maxSilent; c = queue.first) {
+      if (c.lastTime !== c.queuedTime) {
+        // Touched since it was queued: to the back.
+        c.queuedTime = c.lastTime;
+        queue.unlink(c);
+        queue.append(c);
+        continue;
+      }
+      this.#drop(c);
+      retire(c);
+    }
   }
 
   #expireQueue(queue: LingerQueue, now: number, linger: number, retire: (connection: TcpConnectionState) => void): void {
@@ -232,7 +296,9 @@ export class ConnectionTable {
     this.#last = undefined;
     this.#closing.clear();
     this.#done.clear();
+    this.#silent.clear();
     this.#lingering = 0;
+    this.#silentCount = 0;
     for (const c of all) {
       c.lingerQueue = 0;
       c.lingerPrev = c.lingerNext = undefined;

@@ -23,7 +23,7 @@ import type { Packet, TcpInfo } from '../decode/Packet.js';
 import { TcpFlag } from '../decode/Packet.js';
 import { verifyTcpChecksums } from './checksum.js';
 import {
-  ConnectionTable, DEFAULT_LINGER_NS, DEFAULT_MAX_LINGERING, DEFAULT_REMEMBERED_TUPLES, type DroppedConnection,
+  ConnectionTable, DEFAULT_LINGER_NS, DEFAULT_MAX_LINGERING, DEFAULT_MAX_SILENT, DEFAULT_REMEMBERED_TUPLES, type DroppedConnection,
 } from './ConnectionTable.js';
 import { WINDOW_SCALE_NONE, WINDOW_SCALE_UNKNOWN } from './FlowState.js';
 import { ViewRegistry } from './DeliveredHistory.js';
@@ -100,6 +100,14 @@ export interface TcpStageOptions {
    */
   maxLingering?: number;
   /**
+   * Open connections that have carried no payload either way (a SYN flood, connections opened
+   * and left idle) held at most (default 8,192, 4-12 KB each). Beyond it the one quiet longest
+   * is handed on as at the end of the capture (its streams end with 'end-of-capture', its
+   * summary goes to `onConnection`) and its tuple is remembered: a later segment keeps its
+   * stream number but starts a fresh analysis, as after lingering.
+   */
+  maxSilent?: number;
+  /**
    * Told when an ACK first covers a whole segment (data, SYN or FIN) of the other side: which
    * frame acknowledged which, e.g. to show that one client ACK covered a 150 and a 226 reply.
    * Per segment, so only set it when you use it.
@@ -146,7 +154,9 @@ export class TcpStage {
 
   constructor(options: TcpStageOptions = {}) {
     const linger = options.lingerNs ?? DEFAULT_LINGER_NS;
-    this.#table = new ConnectionTable(linger, DEFAULT_REMEMBERED_TUPLES, options.doneLingerNs ?? linger, options.maxLingering ?? DEFAULT_MAX_LINGERING);
+    this.#table = new ConnectionTable(
+      linger, DEFAULT_REMEMBERED_TUPLES, options.doneLingerNs ?? linger, options.maxLingering ?? DEFAULT_MAX_LINGERING, options.maxSilent ?? DEFAULT_MAX_SILENT,
+    );
     this.#factory = options.consumers;
     this.#onConnection = options.onConnection;
     this.#onSegmentAcked = options.onSegmentAcked;
@@ -235,6 +245,7 @@ export class TcpStage {
     }
 
     const d = conn.directionOf(src, sport);
+    if (conn.lingerQueue === 3 && tcp.length > 0) this.#table.spoke(conn);
     const analyzer = conn.analyzer;
     const fwd = analyzer.flows[d];
     const rev = analyzer.flows[d === 0 ? 1 : 0];

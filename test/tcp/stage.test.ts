@@ -432,6 +432,59 @@ describe('TcpStage memory', () => {
     if (hasTshark) expect((await compareAnalysis(file)).diffs.join('\n')).toBe('');
   }, 120_000);
 
+  it('holds at most maxSilent open connections that carried no payload (a SYN flood), quiet longest first; one that spoke stays', async () => {
+    // 2,000 SYNs nobody answers, 1 ms apart; among them connection A (the first) repeats its
+    // SYN every 100 ms to the end, so it is never the one quiet longest; connection B (the second)
+    // sends a byte after its SYN and is no longer silent. Connection C (the third) gets a SYN
+    // retransmission at the very end, long after it was dropped.
+    const flood = Array.from({ length: 2000 }, (_, i) => {
+      const c = new Conversation({ ip: '203.0.113.7', port: 10_000 + i }, { ip: '198.51.100.1', port: i < 1000 ? 21 : 80 }, { client: 7000 + i, server: 0 }, 1_700_000_000 + i * 0.001);
+      c.send('client', { flags: TcpFlag.SYN });
+      return c;
+    });
+    const [a, b, cc] = flood as [Conversation, Conversation, Conversation];
+    for (let k = 1; k <= 21; k++) a.send('client', { flags: TcpFlag.SYN, seq: 7000, after: k * 0.1 - (a.time - 1_700_000_000) });
+    b.data('client', 'x');
+    cc.send('client', { flags: TcpFlag.SYN, seq: 7002, after: 10 });
+    const file = writeMerged(flood);
+    const summarised: number[] = [];
+    const streams: number[] = [];
+    let maxHeld = 0;
+    const stage = await stageOver(file, { maxSilent: 100, onConnection: (c) => summarised.push(c.stream), consumers: recordingFactory([]) }, (st, _, view) => {
+      maxHeld = Math.max(maxHeld, st.connectionsHeld);
+      streams.push(view!.stream);
+    });
+    stage.finish();
+    // 100 silent ones at most (one more for a frame until the next one drops it), and B.
+    expect(maxHeld).toBeLessThanOrEqual(102);
+    // Every connection summarised once; A and B were among the 101 held to the end (handed on
+    // by finish() in stream order), C's late SYN kept its stream.
+    expect([...summarised].sort((x, y) => x - y)).toEqual([...Array(2000).keys()]);
+    expect(summarised.slice(-101, -99)).toEqual([0, 1]);
+    expect(summarised.indexOf(2)).toBeLessThan(1900);
+    expect(streams[streams.length - 1]).toBe(2);
+    expect(new Set(streams).size).toBe(2000);
+  });
+
+  it('keeps every connection by default as long as fewer than 8,192 are silent at once', async () => {
+    const flood = Array.from({ length: 8192 }, (_, i) => {
+      const c = new Conversation({ ip: '203.0.113.8', port: 10_000 + i }, { ip: '198.51.100.1', port: 80 }, { client: 1, server: 0 }, 1_700_000_000 + i * 0.001);
+      c.send('client', { flags: TcpFlag.SYN });
+      return c;
+    });
+    // One more frame afterwards (the last SYN repeated): the limit is checked as a frame comes.
+    flood[8191]!.send('client', { flags: TcpFlag.SYN, seq: 1, after: 1 });
+    let maxHeld = 0;
+    const summarised: number[] = [];
+    const stage = await stageOver(writeMerged(flood), { onConnection: (c) => summarised.push(c.stream) }, (st) => {
+      maxHeld = Math.max(maxHeld, st.connectionsHeld);
+    });
+    expect(maxHeld).toBe(8192);
+    expect(summarised).toEqual([]);
+    stage.finish();
+    expect(summarised).toHaveLength(8192);
+  });
+
   it('a long transfer flows through with nothing buffered', async () => {
     const c = new Conversation({ ip: '198.51.100.2', port: 40010 }, { ip: '198.51.100.1', port: 30010 });
     c.handshake();
