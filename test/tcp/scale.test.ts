@@ -1,6 +1,7 @@
 // Issue #7, scale: the TCP stage on captures far too large to store, generated while they are
 // read (a pcap byte stream made chunk by chunk and fed to readCapture as a stream):
 // - many short connections: memory must not grow with the number of finished connections;
+// - a SYN flood: the open connections that never carried anything are held up to a limit;
 // - one transfer beyond 4 GiB, its sequence numbers wrapping twice: every byte delivered once,
 //   in order, the same bytes (SHA-256) as the generator sent.
 // Memory is measured (heap after a full collection), never time.
@@ -193,6 +194,44 @@ describe('TCP stage at scale', () => {
     // leak of even 100 bytes each would show as 15 MB (75 MB for a million).
     const growth = heapAtEnd - heapAtQuarter;
     expect(growth, `heap ${heapAtQuarter.toFixed(1)} MB at ${quarter} connections, ${heapAtEnd.toFixed(1)} MB at ${CONNECTIONS}`).toBeLessThan(8);
+  });
+
+  it(`a SYN flood of ${CONNECTIONS.toLocaleString('en-US')} connections nobody answers: at most maxSilent held, memory flat`, { timeout: SCALE ? 1_800_000 : 600_000 }, async () => {
+    // One SYN every 10 µs of capture time, from 198.18.0.0/15, to port 21; none is answered or
+    // closed, so before the limit every one was held to the end of the capture.
+    const server = (198 << 24) | (51 << 16) | (100 << 8) | 1;
+    let n = 0;
+    const step = (w: PcapStreamWriter): boolean => {
+      if (n === CONNECTIONS) return false;
+      for (let k = 0; k < 512 && n < CONNECTIONS; k++, n++) {
+        const client = ((198 << 24) | (18 << 16)) + 1 + Math.floor(n / 50_000);
+        w.segment(1_000_000 + n * 10, client, server, 1024 + (n % 50_000), 21, (n * 2654435761) >>> 0, 0, SYN, 0);
+      }
+      return true;
+    };
+    let summarised = 0;
+    let maxHeld = 0;
+    const stage = new TcpStage({ frameData: 'chunk', consumers: () => undefined, onConnection: () => void summarised++ });
+    const decoder = new PacketDecoder();
+    const quarter = CONNECTIONS / 4;
+    let heapAtQuarter = 0;
+    let frames = 0;
+    await readCapture(generatedCapture(step), (frame) => {
+      stage.process(decoder.decode(frame));
+      if (stage.connectionsHeld > maxHeld) maxHeld = stage.connectionsHeld;
+      if (++frames === quarter) heapAtQuarter = heapMB();
+    }, { onChunkEnd: () => stage.chunkEnd() });
+    const heapAtEnd = heapMB();
+    stage.finish();
+    expect(frames).toBe(CONNECTIONS);
+    expect(stage.streamCount).toBe(CONNECTIONS);
+    expect(summarised).toBe(CONNECTIONS);
+    // The limit, plus the one just opened before the next frame drops the quiet longest.
+    expect(maxHeld).toBe(8192 + 1);
+    // Held at 8,192 from early on: what the rest adds is what is remembered of dropped tuples
+    // (65,536 at most, about 60 bytes each) and nothing per connection.
+    const growth = heapAtEnd - heapAtQuarter;
+    expect(growth, `heap ${heapAtQuarter.toFixed(1)} MB at ${quarter} SYNs, ${heapAtEnd.toFixed(1)} MB at ${CONNECTIONS}`).toBeLessThan(8);
   });
 
   const WRAP_TITLE = SCALE
