@@ -65,8 +65,8 @@ function hostsKey(a: string, b: string): string {
  * Sessions in the order they were made. A removed one leaves undefined in its place until the
  * removed outnumber the rest, then the list is compacted once: splice moved every later entry
  * on each removal (1,382 sessions are held at once on the bench's many), with a write barrier
- * for each. Sessions end roughly in the order they began, so indexOf finds one within a few
- * steps.
+ * for each. Sessions end roughly in the order they began, so the one removed is near the front,
+ * behind at most as many holes as there are sessions held.
  */
 class HeldSessions {
   readonly list: Array<SessionTransfers | undefined> = [];
@@ -98,7 +98,7 @@ class HeldSessions {
 export class DataConnectionLinker {
   /** Sessions held, in the order they were made. */
   readonly #sessions = new HeldSessions();
-  /** The same by the pair of hosts they join (see #candidates), made as the sessions are first needed (#indexNew). */
+  /** The same by the pair of hosts they join (for the timing rule in claim), filed when first needed (#indexNew). */
   readonly #byHosts = new SlotMap<string, HeldSessions>();
   /** Sessions made since the last #indexNew: their addresses are known only once attached. */
   #unindexed: SessionTransfers[] = [];

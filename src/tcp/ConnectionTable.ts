@@ -19,7 +19,9 @@
 // completed (both FINs acknowledged, or an RST: nothing more is expected) before those still
 // waiting for the last ACK. So a capture of a million short connections holds a few thousand
 // at a time, not a million, and one of a few hundred is analysed exactly as Wireshark does.
-// Open connections stay until the end of the capture.
+// Open connections stay until the end of the capture, except those that have carried no
+// payload either way (a SYN flood never closes): at most `maxSilent` of them (default 8,192)
+// are held, and beyond it the one quiet longest is dropped as a lingering one is.
 
 import type { Endpoint } from './StreamEvents.js';
 import type { TcpConnectionState } from './TcpConnectionState.js';
@@ -40,8 +42,8 @@ export const DEFAULT_MAX_LINGERING = 4096;
 export const DEFAULT_REMEMBERED_TUPLES = 65_536;
 /**
  * Open connections that have carried no payload either way, held at most (see `silent`): a SYN
- * flood, connections opened and left idle. Each costs 4-5 KB, one to port 21 some 12 KB with
- * its FTP session, and nothing else bounds them: they never close.
+ * flood, connections opened and left idle. Each costs 4-5 KB, one to port 21 about 12 KB in all
+ * with its FTP session, and nothing else bounds them: they never close.
  */
 export const DEFAULT_MAX_SILENT = 8_192;
 

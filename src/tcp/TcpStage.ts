@@ -10,8 +10,9 @@
 // reassemblers, which call the consumer synchronously: deliveries of both directions therefore
 // come in frame order, so an FTP consumer sees a reply after the command it answers.
 // Connection summaries (TcpConnection) are handed to `onConnection` once a connection is done
-// with: closed and quiet for the linger time, replaced by a new connection on the same ports, or
-// at `finish()`.
+// with: closed and quiet for the linger time, replaced by a new connection on the same ports,
+// dropped as the quietest of more than `maxSilent` open connections that never carried payload,
+// or at `finish()`.
 //
 // A consumer's direction ends ('end') with reason 'fin' once everything before the FIN was
 // delivered or reported as a gap (a hole before the FIN is given up when the peer ACKs the
