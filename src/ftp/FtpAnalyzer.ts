@@ -509,15 +509,34 @@ function applyTcpFacts(s: FtpSession, facts: ControlConnectionFacts): void {
  * acknowledgements are cumulative (RFC 9293 §3.4) and receivers delay ACKs (RFC 1122
  * §4.2.3.2, RFC 9293 §3.8.6.3), so when the server sends the 226 before the client has
  * acknowledged the 150 — a short transfer — the client's next ACK covers both. Read from the
- * TCP stage's tcp.analysis.acks_frame of the client's segments.
+ * TCP stage's tcp.analysis.acks_frame of the client's segments. Exported for its test.
+ * @internal
  */
-function explainAcks(s: FtpSession, acks: ReadonlyArray<[number, number]>): void {
+export function explainAcks(s: FtpSession, acks: ReadonlyArray<[number, number]>): void {
+  if (s.transfers.length === 0 || acks.length === 0) return;
+  // The first ACK that acknowledges frame x or a later one is the first whose running highest
+  // acknowledged frame reaches x, and that running highest only grows: found by halving, not
+  // by a walk over every ACK of the control connection for every transfer (a session of 10,000
+  // transfers spent 4 of its 5.5 s there).
+  const highest = new Float64Array(acks.length);
+  let top = -Infinity;
+  for (let i = 0; i < acks.length; i++) highest[i] = top = Math.max(top, acks[i]![1]);
+  const firstReaching = (frame: number): [number, number] | undefined => {
+    let lo = 0;
+    let hi = acks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (highest[mid]! >= frame) hi = mid;
+      else lo = mid + 1;
+    }
+    return acks[lo];
+  };
   for (const t of s.transfers) {
     const p = t.preliminary;
     const f = t.final;
     if (!p || !f || f.frame <= p.frame) continue;
     // The first client segment that acknowledges the 150 (or anything after it).
-    const first = acks.find(([, acked]) => acked >= p.frame);
+    const first = firstReaching(p.frame);
     if (!first || first[1] < f.frame) continue;
     t.ackExplanation =
       `frame ${first[0]} acknowledges both the ${p.code} (frame ${p.frame}) and the ${f.code} (frame ${f.frame}): ` +

@@ -51,6 +51,66 @@ interface Pending {
   announcement?: DataChannelAnnouncement;
 }
 
+/**
+ * Commands waiting for their reply, oldest first: an array read from a moving head. Replies
+ * nearly always answer the oldest, and removing it by splice moved every later one: a client
+ * that pipelines 100,000 commands before the first reply made the pairing quadratic (3.9 s of
+ * a 9 s run). Removal elsewhere (a reply that skips commands) still splices.
+ */
+class PendingQueue {
+  #items: Array<Pending | undefined> = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** The `i`-th oldest (0 ≤ i < length). */
+  at(i: number): Pending {
+    return this.#items[this.#head + i]!;
+  }
+
+  push(p: Pending): void {
+    this.#items.push(p);
+  }
+
+  /** Index of the oldest for which `test` holds, or -1. */
+  findIndex(test: (p: Pending) => boolean): number {
+    const items = this.#items;
+    for (let i = this.#head; i < items.length; i++) if (test(items[i]!)) return i - this.#head;
+    return -1;
+  }
+
+  some(test: (p: Pending) => boolean): boolean {
+    return this.findIndex(test) >= 0;
+  }
+
+  removeAt(i: number): void {
+    if (i !== 0) {
+      this.#items.splice(this.#head + i, 1);
+      return;
+    }
+    this.#items[this.#head++] = undefined;
+    if (this.#head === this.#items.length) this.clear();
+    else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Removes every one, returning them oldest first. */
+  takeAll(): Pending[] {
+    const all = this.#items.slice(this.#head) as Pending[];
+    this.clear();
+    return all;
+  }
+
+  clear(): void {
+    this.#items = [];
+    this.#head = 0;
+  }
+}
+
 /** User names that mean an anonymous login (RFC 1635 §2; "ftp" is the common alias). */
 const ANONYMOUS_USERS = new Set(['anonymous', 'ftp']);
 
@@ -61,7 +121,7 @@ const MAX_REPLY_FRAMES = 64;
 
 export class FtpSessionBuilder implements ControlChannelHandler {
   readonly session: FtpSession;
-  readonly #pending: Pending[] = [];
+  readonly #pending = new PendingQueue();
   #greetingDone = false;
   /** The login attempt USER/PASS/ACCT currently add to. */
   #login: LoginAttempt | undefined;
@@ -154,7 +214,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     if (this.#closed) return;
     this.#closed = true;
     this.#writeEnd();
-    for (const p of this.#pending.splice(0)) this.#noReply(p, 'no reply seen before the connection ended');
+    for (const p of this.#pending.takeAll()) this.#noReply(p, 'no reply seen before the connection ended');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -251,7 +311,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
       this.#warn(frame, `TLS handshake from the ${reason.direction === 0 ? 'client' : 'server'} without an accepted AUTH TLS in the capture: not parsed as text`);
     }
     // Commands still waiting are answered inside TLS, where replies cannot be seen.
-    for (const p of this.#pending.splice(0)) {
+    for (const p of this.#pending.takeAll()) {
       if (p.command.command === 'AUTH') continue;
       this.#noReply(p, 'reply not visible: the channel turned to TLS');
     }
@@ -282,7 +342,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
       };
     }
     // Whatever was asked inside TLS was answered there too.
-    this.#pending.length = 0;
+    this.#pending.clear();
   }
 
   warning(frame: number, message: string): void {
@@ -310,22 +370,22 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     if (index < 0) {
       // No waiting command may get this code. If client bytes went missing since the oldest was
       // sent, the reply most likely answers a command lost in that gap: do not force it on one.
-      if (this.#clientGapFrame !== undefined && this.#clientGapFrame > (pending[0] as Pending).command.frame) {
+      if (this.#clientGapFrame !== undefined && this.#clientGapFrame > pending.at(0).command.frame) {
         (reply.notes ??= []).push(`probably answers a command lost in the gap before frame ${this.#clientGapFrame}`);
         return undefined;
       }
       index = 0;
     }
-    const chosen = pending[index] as Pending;
+    const chosen = pending.at(index);
     if (reply.preliminary) {
       chosen.preliminary = true;
       return chosen;
     }
-    pending.splice(index, 1);
+    pending.removeAt(index);
     for (let i = index - 1; i >= 0; i--) {
-      const older = pending[i] as Pending;
+      const older = pending.at(i);
       if (older.preliminary) continue;
-      pending.splice(i, 1);
+      pending.removeAt(i);
       this.#noReply(older, `no reply seen (the server answered a later command, frame ${chosen.command.frame}, first)`);
     }
     return chosen;

@@ -52,7 +52,14 @@ export class SessionTransfers implements SessionObserver {
   readonly #register: (owner: SessionTransfers, a: DataChannelAnnouncement) => Expectation<SessionTransfers>;
   readonly #withdraw: (e: Expectation<SessionTransfers>, reason: 'refused') => void;
   readonly #sinks: TransferSinkFactory | undefined;
-  readonly #open: OpenTransfer[] = [];
+  /** Transfers waiting for their final reply, in command order (a Set: a client pipelining thousands of commands made splice quadratic). */
+  readonly #open = new Set<OpenTransfer>();
+  /**
+   * Transfers by the announcement in force when their command came, in command order: a data
+   * connection claimed by an announcement looks there for its transfer (it searched every
+   * transfer of the session, which made a session of many transfers quadratic).
+   */
+  readonly #byAnnouncement = new Map<DataChannelAnnouncement, OpenTransfer[]>();
   /** Data connections claimed for this session that no command has used yet. */
   readonly #unassigned: BoundConnection[] = [];
   readonly #byCommand = new Map<FtpCommand, OpenTransfer>();
@@ -134,7 +141,13 @@ export class SessionTransfers implements SessionObserver {
 
   /** A transfer command is waiting for its connection (the timing rule asks). */
   get waitingForConnection(): boolean {
-    return this.#open.some((o) => o.bound === undefined && !o.finished);
+    return this.#oldestWaiting() !== undefined;
+  }
+
+  /** The oldest transfer still waiting for its data connection. */
+  #oldestWaiting(): OpenTransfer | undefined {
+    for (const o of this.#open) if (o.bound === undefined && !o.finished) return o;
+    return undefined;
   }
 
   // --- SessionObserver ---------------------------------------------------------------------
@@ -190,8 +203,13 @@ export class SessionTransfers implements SessionObserver {
     };
     this.session.transfers.push(transfer);
     const o: OpenTransfer = { transfer, bound: undefined, finished: false, aborted: null };
-    this.#open.push(o);
+    this.#open.add(o);
     this.all.push(o);
+    if (a !== null) {
+      const same = this.#byAnnouncement.get(a);
+      if (same === undefined) this.#byAnnouncement.set(a, [o]);
+      else same.push(o);
+    }
     this.#byCommand.set(command, o);
     // Passive: the connection was made before the command and is waiting here.
     const i = Math.max(0, this.#unassigned.findIndex((b) => b.expectation?.announcement === a));
@@ -226,7 +244,7 @@ export class SessionTransfers implements SessionObserver {
     }
     t.final = { frame: reply.frame, code: reply.code, text: reply.text };
     o.finished = true;
-    this.#open.splice(this.#open.indexOf(o), 1);
+    this.#open.delete(o);
   }
 
   // --- from the linker -----------------------------------------------------------------------
@@ -240,8 +258,8 @@ export class SessionTransfers implements SessionObserver {
     // connection is seen), else the oldest command still waiting.
     const ann = expectation?.announcement;
     const o =
-      (ann ? this.all.find((x) => x.bound === undefined && x.transfer.announcement === ann && !(x.transfer.final && x.transfer.final.code >= 400)) : undefined) ??
-      this.#open.find((x) => x.bound === undefined && !x.finished);
+      (ann ? this.#byAnnouncement.get(ann)?.find((x) => x.bound === undefined && !(x.transfer.final && x.transfer.final.code >= 400)) : undefined) ??
+      this.#oldestWaiting();
     if (o) this.#assign(o, bound);
     else this.#unassigned.push(bound);
     return bound;

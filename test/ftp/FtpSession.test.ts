@@ -90,6 +90,20 @@ describe('pairing replies with commands', () => {
     expect(codes(s)).toEqual([['TYPE', [200]], ['PASV', [227]], ['RETR', [150, 226]]]);
   });
 
+  it('pairs 3,000 pipelined commands in order, also when the server passes over one after the first 1,500', () => {
+    const { s } = session((x) => {
+      x.server('220 hi\r\n');
+      x.client(`${'NOOP\r\n'.repeat(1500)}SYST\r\n${'NOOP\r\n'.repeat(1499)}`);
+      x.server('200 ok\r\n'.repeat(2999));
+    });
+    expect(s.commands).toHaveLength(3000);
+    expect(s.commands.filter((c) => c.command === 'NOOP').every((c) => c.replies.length === 1 && c.replies[0]!.code === 200)).toBe(true);
+    const syst = s.commands[1500]!;
+    expect([syst.command, syst.replies]).toEqual(['SYST', []]);
+    expect(syst.notes?.[0]).toMatch(/^no reply seen \(the server answered a later command, frame \d+, first\)$/);
+    expect(s.unmatchedReplies).toEqual([]);
+  });
+
   it('passes over a command the server never answered, using the codes each command may get', () => {
     const { s } = session((x) => {
       x.server('220 hi\r\n');
