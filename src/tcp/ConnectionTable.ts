@@ -245,10 +245,7 @@ export class ConnectionTable {
     const queue = this.#silent;
     for (let c = queue.first; c !== undefined && this.#silentCount > this.#maxSilent; c = queue.first) {
       if (c.lastTime !== c.queuedTime) {
-        // Touched since it was queued: to the back.
-        c.queuedTime = c.lastTime;
-        queue.unlink(c);
-        queue.append(c);
+        queue.requeue(c); // touched since it was queued
         continue;
       }
       this.#drop(c);
@@ -262,9 +259,7 @@ export class ConnectionTable {
       if (!tooMany && now - c.lastTime <= linger) {
         // Touched since it was queued: to the back, so it does not hold up the others.
         if (c.lastTime === c.queuedTime) break;
-        c.queuedTime = c.lastTime;
-        queue.unlink(c);
-        queue.append(c);
+        queue.requeue(c);
         continue;
       }
       this.#drop(c);
@@ -320,6 +315,13 @@ class LingerQueue {
     if (this.last === undefined) this.first = c;
     else this.last.lingerNext = c;
     this.last = c;
+  }
+
+  /** `c` (in this queue, touched since it was queued) goes to the back, queued as of its last segment. */
+  requeue(c: TcpConnectionState): void {
+    c.queuedTime = c.lastTime;
+    this.unlink(c);
+    this.append(c);
   }
 
   /** Takes `c` (which must be in this queue) out of it. */
