@@ -56,10 +56,17 @@ interface Pending {
  * nearly always answer the oldest, and removing it by splice moved every later one: a client
  * that pipelines 100,000 commands before the first reply made the pairing quadratic (3.9 s of
  * a 9 s run). Removal elsewhere (a reply that skips commands) still splices.
+ *
+ * A 1xx reply goes to the oldest command that has had none, so the queue also keeps where the
+ * run of commands already answered with a 1xx ends (`firstOpen`): 50,000 pipelined RETRs each
+ * answered by a 150 walked that whole run for every 150 (59 s). A command without a 1xx
+ * inside the run (a NOOP among RETRs) still ends it there.
  */
 class PendingQueue {
   #items: Array<Pending | undefined> = [];
   #head = 0;
+  /** Every command in [head, #firstOpen) has had its 1xx. */
+  #firstOpen = 0;
 
   get length(): number {
     return this.#items.length - this.#head;
@@ -74,10 +81,22 @@ class PendingQueue {
     this.#items.push(p);
   }
 
-  /** Index of the oldest for which `test` holds, or -1. */
-  findIndex(test: (p: Pending) => boolean): number {
+  /** Index of the first command after those at the front that have had their 1xx. */
+  get firstOpen(): number {
+    return this.#firstOpen - this.#head;
+  }
+
+  /** The `i`-th oldest has had its 1xx. */
+  markPreliminary(i: number): void {
     const items = this.#items;
-    for (let i = this.#head; i < items.length; i++) if (test(items[i]!)) return i - this.#head;
+    items[this.#head + i]!.preliminary = true;
+    while (this.#firstOpen < items.length && items[this.#firstOpen]!.preliminary) this.#firstOpen++;
+  }
+
+  /** Index of the oldest from the `from`-th on for which `test` holds, or -1. */
+  findIndex(test: (p: Pending) => boolean, from = 0): number {
+    const items = this.#items;
+    for (let i = this.#head + from; i < items.length; i++) if (test(items[i]!)) return i - this.#head;
     return -1;
   }
 
@@ -87,13 +106,17 @@ class PendingQueue {
 
   removeAt(i: number): void {
     if (i !== 0) {
-      this.#items.splice(this.#head + i, 1);
+      const at = this.#head + i;
+      this.#items.splice(at, 1);
+      if (at < this.#firstOpen) this.#firstOpen--;
       return;
     }
     this.#items[this.#head++] = undefined;
+    if (this.#firstOpen < this.#head) this.#firstOpen = this.#head;
     if (this.#head === this.#items.length) this.clear();
     else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
       this.#items = this.#items.slice(this.#head);
+      this.#firstOpen -= this.#head;
       this.#head = 0;
     }
   }
@@ -108,6 +131,7 @@ class PendingQueue {
   clear(): void {
     this.#items = [];
     this.#head = 0;
+    this.#firstOpen = 0;
   }
 }
 
@@ -366,7 +390,9 @@ export class FtpSessionBuilder implements ControlChannelHandler {
   #pair(reply: FtpReply): Pending | undefined {
     const pending = this.#pending;
     if (pending.length === 0) return undefined;
-    let index = pending.findIndex((p) => expectsReply(p.command.command, reply.code) && (!p.preliminary || reply.code >= 200));
+    // A command that has had its 1xx takes only a final reply; those at the front are passed over at once.
+    const code = reply.code;
+    let index = pending.findIndex((p) => (!p.preliminary || code >= 200) && expectsReply(p.command.command, code), code >= 200 ? 0 : pending.firstOpen);
     if (index < 0) {
       // No waiting command may get this code. If client bytes went missing since the oldest was
       // sent, the reply most likely answers a command lost in that gap: do not force it on one.
@@ -378,7 +404,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     }
     const chosen = pending.at(index);
     if (reply.preliminary) {
-      chosen.preliminary = true;
+      pending.markPreliminary(index);
       return chosen;
     }
     pending.removeAt(index);

@@ -104,6 +104,27 @@ describe('pairing replies with commands', () => {
     expect(s.unmatchedReplies).toEqual([]);
   });
 
+  it('pairs 3,000 pipelined RETRs answered by a run of 150s, a NOOP among them, then the 226s', () => {
+    const { s } = session((x) => {
+      x.server('220 hi\r\n');
+      x.client(`${'RETR a\r\n'.repeat(1500)}NOOP\r\n${'RETR b\r\n'.repeat(1500)}`);
+      x.server(`${'150 go\r\n'.repeat(1500)}200 ok\r\n${'150 go\r\n'.repeat(1500)}${'226 done\r\n'.repeat(3000)}`);
+    });
+    expect(s.commands).toHaveLength(3001);
+    const shapes = new Set(s.commands.map((c) => `${c.command} ${c.replies.map((r) => r.code).join(',')}`));
+    expect([...shapes].sort()).toEqual(['NOOP 200', 'RETR 150,226']);
+    expect(s.unmatchedReplies).toEqual([]);
+  });
+
+  it('a final reply to a command behind another that had its 1xx: the next 1xx still goes to the next command', () => {
+    const { s } = session((x) => {
+      x.server('220 hi\r\n');
+      x.client('RETR a\r\nREIN\r\nRETR c\r\n');
+      x.server('150 a\r\n120 wait\r\n220 ready\r\n150 c\r\n226 a\r\n226 c\r\n');
+    });
+    expect(codes(s)).toEqual([['RETR', [150, 226]], ['REIN', [120, 220]], ['RETR', [150, 226]]]);
+  });
+
   it('passes over a command the server never answered, using the codes each command may get', () => {
     const { s } = session((x) => {
       x.server('220 hi\r\n');
