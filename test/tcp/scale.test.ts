@@ -127,6 +127,24 @@ const heapMB = (): number => {
   return process.memoryUsage().heapUsed / 1e6;
 };
 
+/**
+ * Feeds a generated capture through a decoder and `stage` (frame data valid until each chunk's
+ * end): the frames read, the most connections held (looked at every `sampleEvery` frames), and
+ * the heap after a full collection at frame `quarterFrame` and at the end.
+ */
+async function runGenerated(stage: TcpStage, step: (w: PcapStreamWriter) => boolean, quarterFrame: number, sampleEvery = 1) {
+  const decoder = new PacketDecoder();
+  let frames = 0;
+  let maxHeld = 0;
+  let heapAtQuarter = 0;
+  await readCapture(generatedCapture(step), (frame) => {
+    stage.process(decoder.decode(frame));
+    if (++frames % sampleEvery === 0 && stage.connectionsHeld > maxHeld) maxHeld = stage.connectionsHeld;
+    if (frames === quarterFrame) heapAtQuarter = heapMB();
+  }, { onChunkEnd: () => stage.chunkEnd() });
+  return { frames, maxHeld, heapAtQuarter, heapAtEnd: heapMB() };
+}
+
 const SCALE = process.env.FTP_INSPECT_SCALE === '1';
 const CONNECTIONS = SCALE ? 1_000_000 : 200_000;
 
@@ -161,7 +179,6 @@ describe('TCP stage at scale', () => {
     let delivered = 0;
     let summarised = 0;
     let badChecksums = 0;
-    let maxHeld = 0;
     const stage = new TcpStage({
       frameData: 'chunk',
       consumers: () => ({ data: (c) => void (delivered += c.bytes.length), gap: () => {}, end: () => {}, closed: () => {} }),
@@ -170,16 +187,8 @@ describe('TCP stage at scale', () => {
         badChecksums += c.badChecksums;
       },
     });
-    const decoder = new PacketDecoder();
     const quarter = CONNECTIONS / 4;
-    let heapAtQuarter = 0;
-    let frames = 0;
-    await readCapture(generatedCapture(step), (frame) => {
-      stage.process(decoder.decode(frame));
-      if (++frames % 8192 === 0 && stage.connectionsHeld > maxHeld) maxHeld = stage.connectionsHeld;
-      if (frames === quarter * 8) heapAtQuarter = heapMB();
-    }, { onChunkEnd: () => stage.chunkEnd() });
-    const heapAtEnd = heapMB();
+    const { frames, maxHeld, heapAtQuarter, heapAtEnd } = await runGenerated(stage, step, quarter * 8, 8192);
     stage.finish();
 
     expect(frames).toBe(CONNECTIONS * 8);
@@ -210,18 +219,9 @@ describe('TCP stage at scale', () => {
       return true;
     };
     let summarised = 0;
-    let maxHeld = 0;
     const stage = new TcpStage({ frameData: 'chunk', consumers: () => undefined, onConnection: () => void summarised++ });
-    const decoder = new PacketDecoder();
     const quarter = CONNECTIONS / 4;
-    let heapAtQuarter = 0;
-    let frames = 0;
-    await readCapture(generatedCapture(step), (frame) => {
-      stage.process(decoder.decode(frame));
-      if (stage.connectionsHeld > maxHeld) maxHeld = stage.connectionsHeld;
-      if (++frames === quarter) heapAtQuarter = heapMB();
-    }, { onChunkEnd: () => stage.chunkEnd() });
-    const heapAtEnd = heapMB();
+    const { frames, maxHeld, heapAtQuarter, heapAtEnd } = await runGenerated(stage, step, quarter);
     stage.finish();
     expect(frames).toBe(CONNECTIONS);
     expect(stage.streamCount).toBe(CONNECTIONS);
