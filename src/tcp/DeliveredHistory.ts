@@ -58,6 +58,8 @@ const META_FRAME = 2;
 const META_RING_AT = 3;
 const NO_VIEWS: Array<Uint8Array | null> = [];
 const EMPTY = new Uint8Array(0);
+/** The smallest ring, in bytes (it doubles as needed). */
+const MIN_RING = 64;
 
 /**
  * The unacknowledged tail of one direction's delivered bytes (see the file comment): one
@@ -274,9 +276,13 @@ export class DeliveredHistory {
     return at;
   }
 
-  /** Grows the ring to hold `need` bytes (up to the limit), keeping the materialised bytes in order. */
+  /**
+   * Grows the ring to hold `need` bytes (up to the limit), keeping the materialised bytes in
+   * order. It starts small: most directions hold a few unacknowledged bytes at a chunk's end (a
+   * command, a reply), and a connection left open keeps its ring to the end of the capture.
+   */
   #grow(need: number): void {
-    let size = Math.max(4096, this.#ring.length);
+    let size = Math.max(MIN_RING, this.#ring.length);
     while (size < need) size *= 2;
     size = Math.min(size, this.#maxBytes);
     const old = this.#ring;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TcpFlag } from '../../src/decode/Packet.js';
-import { ViewRegistry } from '../../src/tcp/DeliveredHistory.js';
+import { DeliveredHistory, ViewRegistry } from '../../src/tcp/DeliveredHistory.js';
 import { ReassemblyBudget } from '../../src/tcp/ReassemblyBudget.js';
 import type { StreamChunk, StreamGap } from '../../src/tcp/StreamEvents.js';
 import { BUFFERED_PIECE_OVERHEAD, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from '../../src/tcp/StreamReassembler.js';
@@ -288,6 +288,35 @@ describe('StreamReassembler: duplicates, retransmissions and overlaps', () => {
       { kind: 'new' },
       { kind: 'retransmission', conflict: { frames: [6, 7], start: 9, end: 10 } },
     ]);
+  });
+});
+
+describe('DeliveredHistory', () => {
+  it('copies a few unacknowledged bytes into a small ring and grows it as more wait, comparing across the growth', () => {
+    // A connection left open with one unacknowledged byte keeps its ring to the end of the
+    // capture: a flood of such connections must not cost kilobytes each.
+    const views = new ViewRegistry();
+    const h = new DeliveredHistory(64 * 1024, 1024, views);
+    const frame = new Uint8Array(8192);
+    frame[0] = 0x78;
+    h.append(0, frame.subarray(0, 1), 1);
+    views.materialize();
+    frame.fill(0x3f);
+    expect(h.capacityBytes).toBe(64);
+    // 5,000 more bytes wait for their ACK: the ring doubles until they fit.
+    for (let i = 0; i < 5000; i++) frame[i] = i & 0xff;
+    h.append(1, frame.subarray(0, 5000), 2);
+    views.materialize();
+    frame.fill(0x3f);
+    expect(h.capacityBytes).toBe(8192);
+    expect(h.length).toBe(5001);
+    const found: Array<[number, number, number[]]> = [];
+    const claimed = new Uint8Array(5001);
+    claimed[0] = 0x78;
+    for (let i = 0; i < 5000; i++) claimed[i + 1] = i & 0xff;
+    claimed[4000] = claimed[4000]! ^ 1;
+    h.compare(0, claimed, { add: (start, end, frames) => void found.push([start, end, [...frames]]) });
+    expect(found).toEqual([[4000, 4001, [2]]]);
   });
 });
 
