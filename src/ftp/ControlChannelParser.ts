@@ -130,6 +130,9 @@ export class ControlChannelParser {
     const dir = end.direction;
     if (this.#ended[dir]) return;
     this.#ended[dir] = true;
+    if (end.reason === 'connection-limit' && dir === 0) {
+      this.#handler.warning(end.frame ?? 0, 'the TCP stage stopped following this connection here: more connections were open than it holds (maxOpen) and this one had been quiet longest; nothing after this frame is analysed');
+    }
     if (this.#mode[dir] !== 'text') return;
     const line = this.#readers[dir].flush();
     if (line && (line.bytes.length > 0 || line.truncated > 0)) {

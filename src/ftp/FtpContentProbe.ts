@@ -41,6 +41,11 @@ export class FtpContentProbe implements StreamConsumer {
     return this.#state;
   }
 
+  /** Not FTP: the TCP stage may stop reassembling the connection for it. */
+  get detached(): boolean {
+    return this.#state === 'not-ftp';
+  }
+
   data(chunk: StreamChunk): void {
     if (this.#state === 'ftp') return this.#target?.data(chunk);
     if (this.#state === 'not-ftp' || chunk.bytes.length === 0) return;

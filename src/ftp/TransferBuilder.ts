@@ -463,6 +463,9 @@ function judge(o: OpenTransfer, session: FtpSession): void {
     t.status = aborted.length > 0 ? 'aborted' : snap ? 'truncated' : 'incomplete';
   } else if (aborted.length > 0) {
     t.status = 'aborted';
+  } else if (c.dataEndReason === 'connection-limit') {
+    t.status = 'incomplete';
+    notes.push(`the TCP stage stopped following the data connection at frame ${c.dataEndFrame ?? '?'} (more connections were open than it holds, maxOpen): bytes after it were not seen`);
   } else if (byteExact && announced !== null && rest + t.bytes !== announced) {
     t.status = 'size-mismatch';
     notes.push(`${rest + t.bytes} bytes seen but ${announced} announced (${t.preliminary?.announcedSize != null ? `150 in frame ${t.preliminary.frame}` : `SIZE reply in frame ${t.size?.frame}`})`);

@@ -69,7 +69,7 @@ export function followTextTurn(turn: FollowTurn, show: FollowShow, color: boolea
     return `${paint(`${turn.from}: [${turn.length} bytes missing]`, 'yellow', color)} bytes ${turn.offset}-${turn.offset + turn.length - 1}, ${why} (noticed at frame ${turn.frame})\n`;
   }
   if (turn.kind === 'end') {
-    const how = turn.reason === 'fin' ? 'FIN' : turn.reason === 'rst' ? 'RST' : 'end of the capture';
+    const how = turn.reason === 'fin' ? 'FIN' : turn.reason === 'rst' ? 'RST' : turn.reason === 'connection-limit' ? 'open-connection limit' : 'end of the capture';
     return `${turn.from} done: ${how}${turn.frame !== null ? ` in frame ${turn.frame}` : ''}\n`;
   }
   const last = turn.offset + turn.bytes.length - 1;

@@ -19,9 +19,11 @@
 // completed (both FINs acknowledged, or an RST: nothing more is expected) before those still
 // waiting for the last ACK. So a capture of a million short connections holds a few thousand
 // at a time, not a million, and one of a few hundred is analysed exactly as Wireshark does.
-// Open connections stay until the end of the capture, except those that have carried no
-// payload either way (a SYN flood never closes): at most `maxSilent` of them (default 8,192)
-// are held, and beyond it the one quiet longest is dropped as a lingering one is.
+// Open connections stay until they close or the capture ends, within two limits, since nothing
+// else bounds them (a flood of connections that are never closed): at most `maxSilent` (default
+// 8,192) that have carried no payload either way, and at most `maxOpen` (default 8,192) that
+// have. Beyond either the one quiet longest is dropped as a lingering one is; beyond `maxOpen`,
+// those no consumer follows (not FTP) go before those one does.
 
 import type { Endpoint } from './StreamEvents.js';
 import type { TcpConnectionState } from './TcpConnectionState.js';
@@ -46,6 +48,11 @@ export const DEFAULT_REMEMBERED_TUPLES = 65_536;
  * with its FTP session, and nothing else bounds them: they never close.
  */
 export const DEFAULT_MAX_SILENT = 8_192;
+/**
+ * Open connections that have carried payload, held at most (see `maxOpen`). One no consumer
+ * follows costs about 2 KB; an FTP control connection 10-14 KB with its session.
+ */
+export const DEFAULT_MAX_OPEN = 8_192;
 
 function matches(c: { client: Endpoint; server: Endpoint }, srcIp: string, srcPort: number, dstIp: string, dstPort: number): boolean {
   const client = c.client;
@@ -73,13 +80,23 @@ export class ConnectionTable {
   readonly #closing = new LingerQueue();
   readonly #done = new LingerQueue();
   /**
-   * Open connections no payload has come on yet, oldest first (one touched since it was queued
-   * goes to the back when it reaches the front): beyond `maxSilent` the one quiet longest is
-   * dropped as a lingering one is. Its first payload byte takes a connection out (`spoke`).
+   * Open connections in order of their last segment, quiet longest first (`touch` moves one to
+   * the back): those no payload has come on yet, those that carried payload without a consumer
+   * following them, and those with one. Beyond `maxSilent` or `maxOpen` the one quiet longest
+   * is dropped as a lingering one is. Which queue holds a connection is its
+   * `lingerQueue`: 1 closing, 2 done, 3 silent, 4 open, 5 followed (0 none).
    */
   readonly #silent = new LingerQueue();
+  readonly #open = new LingerQueue();
+  readonly #followed = new LingerQueue();
   #silentCount = 0;
+  /** Connections in #open and #followed. */
+  #openCount = 0;
   readonly #maxSilent: number;
+  readonly #maxOpen: number;
+  /** Open connections that had carried payload dropped at `maxOpen`, and the frame of the first drop. */
+  #openDropped = 0;
+  #firstOpenDropFrame = 0;
   /** Connections in either queue that are still held. */
   #lingering = 0;
   #nextStream = 0;
@@ -95,8 +112,10 @@ export class ConnectionTable {
     doneLingerNs = lingerNs,
     maxLingering = DEFAULT_MAX_LINGERING,
     maxSilent = DEFAULT_MAX_SILENT,
+    maxOpen = DEFAULT_MAX_OPEN,
   ) {
     this.#maxSilent = Math.max(0, maxSilent);
+    this.#maxOpen = Math.max(0, maxOpen);
     this.#lingerNs = lingerNs;
     this.#dropped = new DroppedTuples(rememberLimit);
     this.#doneLingerNs = doneLingerNs;
@@ -111,6 +130,11 @@ export class ConnectionTable {
   /** Open connections held that have carried no payload yet. */
   get silent(): number {
     return this.#silentCount;
+  }
+
+  /** Open connections that had carried payload dropped at `maxOpen` so far, and the frame being processed at the first. */
+  get openDropped(): { count: number; firstFrame: number } {
+    return { count: this.#openDropped, firstFrame: this.#firstOpenDropFrame };
   }
 
   /** Stream numbers handed out so far. */
@@ -156,15 +180,10 @@ export class ConnectionTable {
 
   /**
    * Holds `connection` (its tuple must not be held already). Unless it is lingering already (a
-   * continuation), it counts as silent until `spoke`.
+   * continuation), it counts as silent until its first payload (`touch`).
    */
   add(connection: TcpConnectionState): void {
-    if (connection.lingerQueue === 0) {
-      connection.queuedTime = connection.lastTime;
-      connection.lingerQueue = 3;
-      this.#silent.append(connection);
-      this.#silentCount++;
-    }
+    if (connection.lingerQueue === 0) this.#enqueue(connection, 3);
     const key = portKey(connection.client.port, connection.server.port);
     const bucket = this.#buckets.get(key);
     if (bucket === undefined) this.#buckets.set(key, connection);
@@ -187,45 +206,75 @@ export class ConnectionTable {
       list.splice(at, 1);
       if (list.length === 1) this.#buckets.set(key, list[0]!);
     }
-    if (connection.lingerQueue === 3) {
-      this.spoke(connection);
-    } else if (connection.lingerQueue !== 0) {
-      (connection.lingerQueue === 1 ? this.#closing : this.#done).unlink(connection);
-      connection.lingerQueue = 0;
-      this.#lingering--;
-    }
+    this.#unqueue(connection);
     this.#size--;
     if (this.#last === connection) this.#last = undefined;
     return true;
   }
 
-  /** The first payload came on `connection` (queued as silent). */
-  spoke(connection: TcpConnectionState): void {
-    if (connection.lingerQueue !== 3) return;
-    this.#silent.unlink(connection);
-    connection.lingerQueue = 0;
-    this.#silentCount--;
+  /**
+   * A segment came on `connection`, open (queued as silent, open or followed): it goes to the
+   * back of its queue, which it leaves for the open or followed one at its first payload.
+   */
+  touch(connection: TcpConnectionState, payload: boolean): void {
+    const q = connection.lingerQueue;
+    if (q < 3) return;
+    if (q === 3 && payload) {
+      this.#unqueue(connection);
+      this.#enqueue(connection, connection.streams !== undefined ? 5 : 4);
+      return;
+    }
+    connection.queuedTime = connection.lastTime;
+    const queue = q === 3 ? this.#silent : q === 4 ? this.#open : this.#followed;
+    if (queue.last !== connection) {
+      queue.unlink(connection);
+      queue.append(connection);
+    }
+  }
+
+  /** No consumer follows `connection` any longer (it let go): among the first to go beyond `maxOpen`, in order of its last segment. */
+  detached(connection: TcpConnectionState): void {
+    if (connection.lingerQueue !== 5) return;
+    this.#unqueue(connection);
+    this.#enqueue(connection, 4);
   }
 
   /** `connection` just closed (FINs both ways, or an RST): drop it once quiet for the linger time. */
   closing(connection: TcpConnectionState): void {
-    if (connection.lingerQueue === 3) this.spoke(connection);
-    if (connection.lingerQueue !== 0) return;
-    connection.queuedTime = connection.lastTime;
-    connection.lingerQueue = 1;
-    this.#closing.append(connection);
-    this.#lingering++;
+    if (connection.lingerQueue >= 3) this.#unqueue(connection);
+    if (connection.lingerQueue === 0) this.#enqueue(connection, 1);
   }
 
   /** `connection`'s teardown completed (its FINs acknowledged, or an RST): drop it after the shorter linger. */
   done(connection: TcpConnectionState): void {
     if (connection.lingerQueue === 2) return;
-    if (connection.lingerQueue === 3) this.spoke(connection);
-    if (connection.lingerQueue === 0) this.#lingering++;
-    else this.#closing.unlink(connection);
-    connection.queuedTime = connection.lastTime;
-    connection.lingerQueue = 2;
-    this.#done.append(connection);
+    this.#unqueue(connection);
+    this.#enqueue(connection, 2);
+  }
+
+  /** Queues `c` (in none) at the back of queue `q`, as of its last segment. */
+  #enqueue(c: TcpConnectionState, q: 1 | 2 | 3 | 4 | 5): void {
+    c.queuedTime = c.lastTime;
+    c.lingerQueue = q;
+    this.#queue(q).append(c);
+    if (q <= 2) this.#lingering++;
+    else if (q === 3) this.#silentCount++;
+    else this.#openCount++;
+  }
+
+  /** Takes `c` out of the queue holding it, if any. */
+  #unqueue(c: TcpConnectionState): void {
+    const q = c.lingerQueue;
+    if (q === 0) return;
+    this.#queue(q).unlink(c);
+    c.lingerQueue = 0;
+    if (q <= 2) this.#lingering--;
+    else if (q === 3) this.#silentCount--;
+    else this.#openCount--;
+  }
+
+  #queue(q: 1 | 2 | 3 | 4 | 5): LingerQueue {
+    return q === 1 ? this.#closing : q === 2 ? this.#done : q === 3 ? this.#silent : q === 4 ? this.#open : this.#followed;
   }
 
   /**
@@ -233,21 +282,27 @@ export class ConnectionTable {
    * and the oldest beyond `maxLingering`, handing each to `retire`. Cheap when nothing is due:
    * a comparison per queue.
    */
-  expire(now: number, retire: (connection: TcpConnectionState) => void): void {
+  expire(now: number, retire: (connection: TcpConnectionState) => void, openRetire: (connection: TcpConnectionState) => void = retire, frame = 0): void {
     // Over the limit, the done queue gives up its oldest first.
     if (this.#done.first !== undefined) this.#expireQueue(this.#done, now, this.#doneLingerNs, retire);
     if (this.#closing.first !== undefined) this.#expireQueue(this.#closing, now, this.#lingerNs, retire);
-    if (this.#silentCount > this.#maxSilent) this.#dropSilent(retire);
+    if (this.#silentCount > this.#maxSilent) this.#dropQuietest(this.#silent, retire);
+    if (this.#openCount > this.#maxOpen) {
+      if (this.#firstOpenDropFrame === 0) this.#firstOpenDropFrame = frame;
+      const before = this.#openCount;
+      this.#dropQuietest(this.#open, openRetire);
+      this.#dropQuietest(this.#followed, openRetire);
+      this.#openDropped += before - this.#openCount;
+    }
   }
 
-  /** Beyond `maxSilent`: drops the silent connections quiet longest until within it. */
-  #dropSilent(retire: (connection: TcpConnectionState) => void): void {
-    const queue = this.#silent;
-    for (let c = queue.first; c !== undefined && this.#silentCount > this.#maxSilent; c = queue.first) {
-      if (c.lastTime !== c.queuedTime) {
-        queue.requeue(c); // touched since it was queued
-        continue;
-      }
+  /**
+   * Beyond its limit (`maxSilent`, `maxOpen`): drops the connections of `queue` quiet longest
+   * (its front: `touch` keeps it in order of last segment) until within it.
+   */
+  #dropQuietest(queue: LingerQueue, retire: (connection: TcpConnectionState) => void): void {
+    const silent = queue === this.#silent;
+    for (let c = queue.first; c !== undefined && (silent ? this.#silentCount > this.#maxSilent : this.#openCount > this.#maxOpen); c = queue.first) {
       this.#drop(c);
       retire(c);
     }
@@ -294,8 +349,11 @@ export class ConnectionTable {
     this.#closing.clear();
     this.#done.clear();
     this.#silent.clear();
+    this.#open.clear();
+    this.#followed.clear();
     this.#lingering = 0;
     this.#silentCount = 0;
+    this.#openCount = 0;
     for (const c of all) {
       c.lingerQueue = 0;
       c.lingerPrev = c.lingerNext = undefined;

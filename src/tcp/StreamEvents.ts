@@ -50,10 +50,14 @@ export interface StreamConflict {
   frames: number[];
 }
 
-/** Why a direction or the connection ended. */
+/**
+ * Why a direction or the connection ended: a FIN, an RST, the end of the capture, or the TCP
+ * stage's limit on open connections ('connection-limit': more were open than it holds and this
+ * one had been quiet longest; nothing after `frame` is followed).
+ */
 export interface StreamEnd {
   direction: Direction;
-  reason: 'fin' | 'rst' | 'end-of-capture';
+  reason: 'fin' | 'rst' | 'end-of-capture' | 'connection-limit';
   frame?: number;
 }
 
@@ -69,6 +73,13 @@ export interface StreamConsumer {
   /** Each direction ends once; `closed` follows when both have (or the capture ended). */
   end(end: StreamEnd): void;
   closed(): void;
+  /**
+   * Optional: true once the consumer wants nothing more of the connection (a probe that found it
+   * is not its protocol). The stage looks after each segment it reassembled: from then on it
+   * reassembles nothing more of the connection and tells the consumer nothing more, not even
+   * `end` or `closed`, and frees what it held for it.
+   */
+  readonly detached?: boolean;
 }
 
 /** Facts known when a connection is first seen, for the factory to decide on a consumer. */

@@ -353,13 +353,27 @@ export class StreamReassembler {
    */
   finish(reason: FinishReason): void {
     if (this.#finished) return;
-    const gapReason = reason === 'end-of-capture' ? 'end-of-capture' : 'not-captured';
+    // Holes still open when the stage stopped following the connection are end-of-capture ones.
+    const gapReason = reason === 'end-of-capture' || reason === 'connection-limit' ? 'end-of-capture' : 'not-captured';
     while (this.#head < this.#entries.length) {
       const first = this.#entries[this.#head]!;
       this.#skipTo(first.start, gapReason, first.frame);
       this.#drain(NO_PIECES, 0);
     }
     if (this.#finOffset > this.#next) this.#skipTo(this.#finOffset, gapReason, this.#finFrame);
+    this.#finished = true;
+    this.#budget.release(this.#charged);
+    this.#charged = 0;
+    this.#entries = NO_PIECES;
+    this.#head = 0;
+    this.#history?.clear();
+  }
+
+  /**
+   * Ends this direction without telling the sink anything (its consumer let go of the
+   * connection): frees the buffers and the budget they held. Later segments are only classified.
+   */
+  release(): void {
     this.#finished = true;
     this.#budget.release(this.#charged);
     this.#charged = 0;

@@ -82,8 +82,11 @@ export class TcpConnectionState {
   firstSender: Direction = 0;
   /** Capture time at which the table last queued this connection for expiry. */
   queuedTime = 0;
-  /** The table's queue holding it: 0 none, 1 closed, 2 teardown complete, 3 open and silent (ConnectionTable). */
-  lingerQueue: 0 | 1 | 2 | 3 = 0;
+  /**
+   * The table's queue holding it: 0 none, 1 closed, 2 teardown complete, 3 open and silent, 4 open
+   * (carried payload), 5 open and followed by a consumer (ConnectionTable).
+   */
+  lingerQueue: 0 | 1 | 2 | 3 | 4 | 5 = 0;
   /** Neighbours in that queue (ConnectionTable's LingerQueue). */
   lingerPrev: TcpConnectionState | undefined;
   lingerNext: TcpConnectionState | undefined;

@@ -253,6 +253,9 @@ export interface TcpConnection {
   badChecksums: number;
   /** First frames with a bad checksum (at most 16). */
   badChecksumFrames: number[];
-  /** Present when the connection's bytes were reassembled for a consumer. */
+  /**
+   * Present when the connection's bytes were reassembled for a consumer: what was handed to it,
+   * up to where it let go of the connection (StreamConsumer's `detached`).
+   */
   reassembly?: { client: TcpStreamFigures; server: TcpStreamFigures };
 }

@@ -11,20 +11,21 @@
 // come in frame order, so an FTP consumer sees a reply after the command it answers.
 // Connection summaries (TcpConnection) are handed to `onConnection` once a connection is done
 // with: closed and quiet for the linger time, replaced by a new connection on the same ports,
-// dropped as the quietest of more than `maxSilent` open connections that never carried payload,
-// or at `finish()`.
+// dropped as the quietest of more than `maxSilent` open connections that never carried payload
+// or of more than `maxOpen` that did, or at `finish()`.
 //
 // A consumer's direction ends ('end') with reason 'fin' once everything before the FIN was
 // delivered or reported as a gap (a hole before the FIN is given up when the peer ACKs the
-// FIN), 'rst' for both directions at an RST, and 'end-of-capture' at `finish()` — also when a
-// SYN on the same ports replaces the connection (StreamEnd has no reason of its own for that).
+// FIN), 'rst' for both directions at an RST, 'connection-limit' when dropped beyond `maxOpen`,
+// and 'end-of-capture' at `finish()` — also when a SYN on the same ports replaces the
+// connection (StreamEnd has no reason of its own for that).
 // 'closed' follows the second 'end'; the reassemblers are released then.
 
 import type { Packet, TcpInfo } from '../decode/Packet.js';
 import { TcpFlag } from '../decode/Packet.js';
 import { verifyTcpChecksums } from './checksum.js';
 import {
-  ConnectionTable, DEFAULT_LINGER_NS, DEFAULT_MAX_LINGERING, DEFAULT_MAX_SILENT, DEFAULT_REMEMBERED_TUPLES, type DroppedConnection,
+  ConnectionTable, DEFAULT_LINGER_NS, DEFAULT_MAX_LINGERING, DEFAULT_MAX_OPEN, DEFAULT_MAX_SILENT, DEFAULT_REMEMBERED_TUPLES, type DroppedConnection,
 } from './ConnectionTable.js';
 import { WINDOW_SCALE_NONE, WINDOW_SCALE_UNKNOWN } from './FlowState.js';
 import { ViewRegistry } from './DeliveredHistory.js';
@@ -33,7 +34,7 @@ import { SegmentAnalysis } from './SequenceAnalyzer.js';
 import { seq32, seqAdd, seqDiff, seqRelative } from './sequence.js';
 import type { ConnectionStart, Direction, StreamConsumerFactory, StreamEnd } from './StreamEvents.js';
 import { StreamReassembler, type ReassemblyLimits } from './StreamReassembler.js';
-import { CountingSink, MAX_LISTED_FRAMES, RefSlot, TcpConnectionState } from './TcpConnectionState.js';
+import { CountingSink, MAX_LISTED_FRAMES, RefSlot, TcpConnectionState, type ConnectionStreams } from './TcpConnectionState.js';
 import type { ChecksumStatus, HandshakeRole, TcpConnection, TcpSegmentView, TcpSideOptions } from './TcpModel.js';
 import { TcpAnalysis } from './TcpModel.js';
 
@@ -109,6 +110,15 @@ export interface TcpStageOptions {
    */
   maxSilent?: number;
   /**
+   * Open connections that have carried payload held at most (default 8,192): about 2 KB each
+   * when no consumer follows them, 10-14 KB for an FTP control connection with its session.
+   * Beyond it the one quiet longest is handed on, those no consumer follows first: its streams
+   * end with 'connection-limit' (holes still open in them are 'end-of-capture' gaps), its
+   * summary goes to `onConnection`, its tuple is remembered as for `maxSilent`. `openDropped`
+   * counts them.
+   */
+  maxOpen?: number;
+  /**
    * Told when an ACK first covers a whole segment (data, SYN or FIN) of the other side: which
    * frame acknowledged which, e.g. to show that one client ACK covered a 150 and a 226 reply.
    * Per segment, so only set it when you use it.
@@ -148,6 +158,9 @@ export class TcpStage {
   };
   /** Bound once: expire() runs per packet, and a closure per packet is garbage per packet. */
   readonly #retireExpired = (c: TcpConnectionState): void => this.#retire(c, 'end-of-capture');
+  readonly #retireOpen = (c: TcpConnectionState): void => this.#retire(c, 'connection-limit', this.#frameNo);
+  /** The frame being processed. */
+  #frameNo = 0;
   #startSec = 0;
   #startNsec = 0;
   #started = false;
@@ -157,6 +170,7 @@ export class TcpStage {
     const linger = options.lingerNs ?? DEFAULT_LINGER_NS;
     this.#table = new ConnectionTable(
       linger, DEFAULT_REMEMBERED_TUPLES, options.doneLingerNs ?? linger, options.maxLingering ?? DEFAULT_MAX_LINGERING, options.maxSilent ?? DEFAULT_MAX_SILENT,
+      options.maxOpen ?? DEFAULT_MAX_OPEN,
     );
     this.#factory = options.consumers;
     this.#onConnection = options.onConnection;
@@ -186,6 +200,14 @@ export class TcpStage {
     return this.#table.size;
   }
 
+  /**
+   * Open connections that had carried payload handed on early at `maxOpen` so far, and the frame
+   * being processed at the first (0 when none was).
+   */
+  get openDropped(): { count: number; firstFrame: number } {
+    return this.#table.openDropped;
+  }
+
   /** Out-of-order bytes buffered across all connections. */
   get bufferedBytes(): number {
     return this.#budget.used;
@@ -208,7 +230,8 @@ export class TcpStage {
     const ip = packet.ip;
     if (tcp === undefined || ip === undefined || this.#finished) return undefined;
     const now = (frame.tsSec - this.#startSec) * 1e9 + (frame.tsNsec - this.#startNsec);
-    this.#table.expire(now, this.#retireExpired);
+    this.#frameNo = frame.no;
+    this.#table.expire(now, this.#retireExpired, this.#retireOpen, frame.no);
 
     const src = ip.src;
     const dst = ip.dst;
@@ -246,7 +269,6 @@ export class TcpStage {
     }
 
     const d = conn.directionOf(src, sport);
-    if (conn.lingerQueue === 3 && tcp.length > 0) this.#table.spoke(conn);
     const analyzer = conn.analyzer;
     const fwd = analyzer.flows[d];
     const rev = analyzer.flows[d === 0 ? 1 : 0];
@@ -303,6 +325,8 @@ export class TcpStage {
     conn.lastTime = now;
     if (now > conn.maxTime) conn.maxTime = now;
     else if (now < conn.minTime) conn.minTime = now;
+    // Open connections are queued in order of their last segment (the one quiet longest goes first beyond a limit).
+    if (conn.lingerQueue >= 3) this.#table.touch(conn, tcp.length > 0);
     fwd.frames++;
     fwd.bytes += frame.originalLength;
     fwd.payloadBytes += tcp.length;
@@ -563,6 +587,16 @@ export class TcpStage {
     if (!streams.ended[other] && streams.reassemblers[other].finReached) {
       this.#end(conn, other, 'fin', conn.refFrame(RefSlot.FIN + other) || frame.no);
     }
+    if (streams.consumer.detached === true && conn.streams === streams) this.#detach(conn, streams);
+  }
+
+  /** The consumer let go of the connection: nothing more is reassembled or told (see StreamConsumer). */
+  #detach(conn: TcpConnectionState, streams: ConnectionStreams): void {
+    streams.reassemblers[0].release();
+    streams.reassemblers[1].release();
+    conn.streamFigures = [streams.sinks[0].figures, streams.sinks[1].figures];
+    conn.streams = undefined;
+    this.#table.detached(conn);
   }
 
   /** Ends one direction's stream (once), and the connection's when both have ended. */
@@ -583,13 +617,13 @@ export class TcpStage {
   }
 
   /** The stage is done with a connection: end what is open, hand on its summary. */
-  #retire(conn: TcpConnectionState, reason: 'end-of-capture'): void {
+  #retire(conn: TcpConnectionState, reason: 'end-of-capture' | 'connection-limit', frame?: number): void {
     conn.retired = true;
     if (conn.streams !== undefined) {
       for (const d of DIRECTIONS) {
         const fin = conn.streams?.reassemblers[d].finOffset !== undefined ? conn.refFrame(RefSlot.FIN + d) || undefined : undefined;
         if (fin !== undefined) this.#end(conn, d, 'fin', fin);
-        else this.#end(conn, d, reason, undefined);
+        else this.#end(conn, d, reason, frame);
       }
     }
     if (!conn.continuation) this.#onConnection?.(conn.summary());

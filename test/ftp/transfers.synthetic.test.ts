@@ -6,7 +6,7 @@ import { lstatSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, type Report } from '../../src/analyze.js';
+import { analyze, type AnalyzeOptions, type Report } from '../../src/analyze.js';
 import { FileSink } from '../../src/extract/FileSink.js';
 import type { Manifest } from '../../src/extract/Manifest.js';
 import { writePcap, type PcapRecord } from '../helpers/captureWriter.js';
@@ -46,13 +46,13 @@ class Conn {
   }
 }
 
-async function run(records: PcapRecord[]): Promise<{ report: Report; manifest: Manifest; dir: string }> {
+async function run(records: PcapRecord[], tcp?: AnalyzeOptions['tcp']): Promise<{ report: Report; manifest: Manifest; dir: string }> {
   const root = mkdtempSync(join(tmpdir(), 'ftp-inspect-synth-'));
   const file = join(root, 'c.pcap');
   writeFileSync(file, writePcap({}, records));
   const dir = join(root, 'out');
   const sink = await FileSink.create(dir);
-  const report = await analyze(file, { ftp: { extract: { sink } } });
+  const report = await analyze(file, { ftp: { extract: { sink } }, ...(tcp ? { tcp } : {}) });
   const manifest = await sink.close();
   return { report, manifest, dir };
 }
@@ -120,6 +120,39 @@ describe('data connections on synthetic captures', () => {
     expect(manifest.files).toHaveLength(1);
     expect(manifest.files[0]!.kind).toBe('orphan');
     expect(manifest.files[0]!.size).toBe(13);
+  });
+
+  it('beyond the TCP stage\'s open-connection limit the quietest connection is set aside: its transfer is incomplete, its session warned', async () => {
+    // maxOpen 2. Session A starts a download; its data connection D sends a first part, then A
+    // sends a NOOP; session B connects: three open, D quiet longest, set aside. D's second part
+    // is not followed. After A's 226, session C connects: B (quiet since its 230) is set aside.
+    const records: PcapRecord[] = [];
+    const a = session(records, 40000);
+    a.send(0, 'TYPE I\r\n').send(1, '200 ok\r\n');
+    a.send(0, 'PASV\r\n').send(1, '227 Entering Passive Mode (10,0,0,1,117,120)\r\n');
+    const d = new Conn(records, [C, 50300], [S, 117 * 256 + 120]).open();
+    a.send(0, 'RETR f.bin\r\n').send(1, '150 Opening BINARY mode data connection (20 bytes)\r\n');
+    d.send(1, 'first part');
+    a.send(0, 'NOOP\r\n').send(1, '200 ok\r\n');
+    const b = session(records, 40001);
+    d.send(1, 'second prt').close(1);
+    a.send(1, '226 done\r\n');
+    // C's greeting is its fifth frame; the limit is checked as the next one (its USER) comes.
+    const cUser = records.length + 5;
+    session(records, 40002);
+    b.send(0, 'QUIT\r\n').send(1, '221 bye\r\n');
+    const { report, manifest } = await run(records, { maxOpen: 2 });
+    const [sa, sb, sc] = report.sessions;
+    const t = sa!.transfers[0]!;
+    expect(t.status).toBe('incomplete');
+    expect(t.bytes).toBe(10);
+    expect(t.notes.join(' ')).toMatch(/stopped following the data connection at frame \d+ \(more connections were open than it holds, maxOpen\)/);
+    expect(manifest.files[0]).toMatchObject({ size: 10 });
+    expect(sa!.warnings).toEqual([]);
+    // B's control connection was set aside when C's greeting made three open: its QUIT is not seen.
+    expect(sb!.warnings).toEqual([{ frame: cUser, message: expect.stringMatching(/^the TCP stage stopped following this connection here/) }]);
+    expect(sb!.commands.map((c) => c.command)).toEqual(['USER', 'PASS']);
+    expect(sc!.warnings).toEqual([]);
   });
 
   it('active mode: the server connects from a port other than 20 after the command', async () => {

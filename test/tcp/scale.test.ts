@@ -2,6 +2,7 @@
 // read (a pcap byte stream made chunk by chunk and fed to readCapture as a stream):
 // - many short connections: memory must not grow with the number of finished connections;
 // - a SYN flood: the open connections that never carried anything are held up to a limit;
+// - a flood of connections that each carry a byte and never close: held up to another limit;
 // - one transfer beyond 4 GiB, its sequence numbers wrapping twice: every byte delivered once,
 //   in order, the same bytes (SHA-256) as the generator sent.
 // Memory is measured (heap after a full collection), never time.
@@ -232,6 +233,58 @@ describe('TCP stage at scale', () => {
     // (65,536 at most, about 60 bytes each) and nothing per connection.
     const growth = heapAtEnd - heapAtQuarter;
     expect(growth, `heap ${heapAtQuarter.toFixed(1)} MB at ${quarter} SYNs, ${heapAtEnd.toFixed(1)} MB at ${CONNECTIONS}`).toBeLessThan(8);
+  });
+
+  it(`a flood of ${CONNECTIONS.toLocaleString('en-US')} connections that each send a byte and never close: at most maxOpen held, memory flat`, { timeout: SCALE ? 1_800_000 : 600_000 }, async () => {
+    // Handshake, one byte from the client (not acknowledged), nothing more; one connection every
+    // 10 µs of capture time, from 198.18.0.0/15. A consumer follows every one, so each holds
+    // its reassemblers and the byte waiting for its ACK: before the limit every one was held to
+    // the end of the capture (about 5 KB each).
+    const server = (198 << 24) | (51 << 16) | (100 << 8) | 1;
+    let n = 0;
+    const step = (w: PcapStreamWriter): boolean => {
+      if (n === CONNECTIONS) return false;
+      for (let k = 0; k < 128 && n < CONNECTIONS; k++, n++) {
+        const client = ((198 << 24) | (18 << 16)) + 1 + Math.floor(n / 50_000);
+        const port = 1024 + (n % 50_000);
+        const t = 1_000_000 + n * 10;
+        const c = (n * 2654435761) >>> 0;
+        const s = (n * 40503 + 12345) >>> 0;
+        w.segment(t, client, server, port, 8080, c, 0, SYN, 0);
+        w.segment(t + 2, server, client, 8080, port, s, c + 1, SYN | ACK, 0);
+        w.segment(t + 4, client, server, port, 8080, c + 1, s + 1, ACK, 0);
+        w.segment(t + 6, client, server, port, 8080, c + 1, s + 1, PSH | ACK, 1, (into) => void (into[0] = 0x78));
+      }
+      return true;
+    };
+    let delivered = 0;
+    let limitEnds = 0;
+    let summarised = 0;
+    const stage = new TcpStage({
+      frameData: 'chunk',
+      consumers: () => ({
+        data: (c) => void (delivered += c.bytes.length),
+        gap: () => {},
+        end: (e) => void (e.reason === 'connection-limit' && limitEnds++),
+        closed: () => {},
+      }),
+      onConnection: () => void summarised++,
+    });
+    const quarter = CONNECTIONS / 4;
+    const { frames, maxHeld, heapAtQuarter, heapAtEnd } = await runGenerated(stage, step, quarter * 4, 4096);
+    const dropped = stage.openDropped.count;
+    stage.finish();
+    expect(frames).toBe(CONNECTIONS * 4);
+    expect(summarised).toBe(CONNECTIONS);
+    expect(delivered).toBe(CONNECTIONS);
+    // The limit is checked as a frame comes: after the last connection's byte none came, so
+    // 8,193 were held at the end.
+    expect(dropped).toBe(CONNECTIONS - 8193);
+    expect(limitEnds).toBe(2 * dropped);
+    // The limit, plus the next one's handshake before its byte (sampled every 4,096 frames).
+    expect(maxHeld).toBeLessThanOrEqual(8192 + 2);
+    const growth = heapAtEnd - heapAtQuarter;
+    expect(growth, `heap ${heapAtQuarter.toFixed(1)} MB at ${quarter} connections, ${heapAtEnd.toFixed(1)} MB at ${CONNECTIONS}`).toBeLessThan(8);
   });
 
   const WRAP_TITLE = SCALE

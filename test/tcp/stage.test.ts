@@ -434,7 +434,7 @@ describe('TcpStage memory', () => {
 
   it('holds at most maxSilent open connections that carried no payload (a SYN flood), quiet longest first; one that spoke stays', async () => {
     // 2,000 SYNs nobody answers, 1 ms apart; among them connection A (the first) repeats its
-    // SYN every 100 ms to the end, so it is never the one quiet longest; connection B (the second)
+    // SYN every 50 ms to the end, so it is never among the 100 quiet longest; connection B (the second)
     // sends a byte after its SYN and is no longer silent. Connection C (the third) gets a SYN
     // retransmission at the very end, long after it was dropped.
     const flood = Array.from({ length: 2000 }, (_, i) => {
@@ -443,7 +443,7 @@ describe('TcpStage memory', () => {
       return c;
     });
     const [a, b, cc] = flood as [Conversation, Conversation, Conversation];
-    for (let k = 1; k <= 21; k++) a.send('client', { flags: TcpFlag.SYN, seq: 7000, after: k * 0.1 - (a.time - 1_700_000_000) });
+    for (let k = 1; k <= 42; k++) a.send('client', { flags: TcpFlag.SYN, seq: 7000, after: k * 0.05 - (a.time - 1_700_000_000) });
     b.data('client', 'x');
     cc.send('client', { flags: TcpFlag.SYN, seq: 7002, after: 10 });
     const file = writeMerged(flood);
@@ -483,6 +483,117 @@ describe('TcpStage memory', () => {
     expect(summarised).toEqual([]);
     stage.finish();
     expect(summarised).toHaveLength(8192);
+  });
+
+  it('holds at most maxOpen open connections that carried payload, quiet longest first, those no consumer follows before the followed', async () => {
+    // 300 connections, 10 ms apart, each a handshake and one byte from the client, never closed.
+    // Even ones are followed (the consumer records them), odd ones not. Connection 0 sends a byte
+    // every 100 ms to the end, so it is never the one quiet longest.
+    const conns = Array.from({ length: 300 }, (_, i) => {
+      const c = new Conversation({ ip: '203.0.113.9', port: 20_000 + i }, { ip: '198.51.100.1', port: 2121 }, { client: 1000 * i, server: 500 }, 1_700_000_000 + i * 0.01);
+      c.handshake();
+      c.data('client', 'x');
+      return c;
+    });
+    for (let k = 1; k <= 31; k++) conns[0]!.data('client', 'y', { after: 0.1 });
+    const file = writeMerged(conns);
+    const events: RecordedEvent[] = [];
+    const summarised: number[] = [];
+    let maxOpen = 0;
+    const order: number[] = [];
+    const stage = await stageOver(file, { maxOpen: 50, onConnection: (c) => summarised.push(c.stream), consumers: recordingFactory(events, (stream) => stream % 2 === 0) }, (st) => {
+      maxOpen = Math.max(maxOpen, st.connectionsHeld);
+      const dropped = st.openDropped.count;
+      if (dropped > order.length) order.push(...summarised.slice(order.length - dropped));
+    });
+    const dropped = stage.openDropped;
+    stage.finish();
+    // 50 open, and for a frame one more: the one whose byte just came (the limit is checked as
+    // the next frame comes); the next one's SYN comes after that.
+    expect(maxOpen).toBe(51);
+    expect(dropped.count).toBe(250);
+    expect(dropped.firstFrame).toBeGreaterThan(0);
+    // Every connection summarised once; connection 0 held to the end.
+    expect([...summarised].sort((x, y) => x - y)).toEqual([...Array(300).keys()]);
+    expect(summarised.slice(250)).toContain(0);
+    // While unfollowed (odd) ones were open they went first: when the limit was first passed,
+    // 25 odd ones were open and each new connection made one go; the 50 held to the end are all
+    // followed ones (even).
+    expect(order.slice(0, 40).every((s) => s % 2 === 1)).toBe(true);
+    expect(order.some((s) => s % 2 === 0)).toBe(true);
+    expect(summarised.slice(250).every((s) => s % 2 === 0)).toBe(true);
+    // A followed one dropped at the limit ends with 'connection-limit' both ways, then 'closed';
+    // one held to the end with 'end-of-capture'.
+    const endsOf = (stream: number) => events.filter((e) => e.stream === stream && e.type !== 'data').map((e) => (e.type === 'end' ? `end:${e.end.reason}` : e.type));
+    const firstFollowedDropped = order.find((s) => s % 2 === 0)!;
+    expect(endsOf(firstFollowedDropped)).toEqual(['end:connection-limit', 'end:connection-limit', 'closed']);
+    const endEvent = events.find((e) => e.stream === firstFollowedDropped && e.type === 'end');
+    expect(endEvent?.type === 'end' && endEvent.end.frame).toBeGreaterThan(0);
+    expect(endsOf(0)).toEqual(['end:end-of-capture', 'end:end-of-capture', 'closed']);
+  });
+
+  it('keeps every connection by default as long as fewer than 8,192 that carried payload are open at once', async () => {
+    const conns = Array.from({ length: 8192 }, (_, i) => {
+      const c = new Conversation({ ip: '203.0.113.10', port: 10_000 + i }, { ip: '198.51.100.1', port: 80 }, { client: 1, server: 0 }, 1_700_000_000 + i * 0.001);
+      c.send('client', { flags: TcpFlag.PSH | TcpFlag.ACK, payload: 'x' });
+      return c;
+    });
+    conns[8191]!.send('client', { flags: TcpFlag.PSH | TcpFlag.ACK, payload: 'y', after: 1 });
+    let maxHeld = 0;
+    const summarised: number[] = [];
+    const stage = await stageOver(writeMerged(conns), { onConnection: (c) => summarised.push(c.stream) }, (st) => {
+      maxHeld = Math.max(maxHeld, st.connectionsHeld);
+    });
+    expect(maxHeld).toBe(8192);
+    expect(summarised).toEqual([]);
+    expect(stage.openDropped.count).toBe(0);
+    stage.finish();
+    expect(summarised).toHaveLength(8192);
+  });
+
+  it("stops reassembling a connection its consumer let go of (detached): nothing more is told, the figures stop there", async () => {
+    const c = new Conversation();
+    c.handshake();
+    c.data('server', 'SSH-2.0-x\r\n');
+    const later = c.data('client', 'more bytes nobody wants');
+    c.data('server', 'and more');
+    // Out of order, 100 bytes ahead: a followed connection would buffer it.
+    c.send('client', { flags: TcpFlag.PSH | TcpFlag.ACK, seq: c.next.client + 100, payload: 'ahead', noAdvance: true });
+    c.close();
+    const file = c.write();
+    const told: string[] = [];
+    let detached = false;
+    const summaries: TcpConnection[] = [];
+    let maxBuffered = 0;
+    const stage = await stageOver(file, {
+      onConnection: (s) => summaries.push(s),
+      consumers: () => ({
+        data: (chunk) => {
+          told.push(`data:${Buffer.from(chunk.bytes).toString('latin1')}`);
+          detached = true; // the first delivery decides: not ours
+        },
+        gap: () => told.push('gap'),
+        end: (e) => told.push(`end:${e.reason}`),
+        closed: () => told.push('closed'),
+        get detached() {
+          return detached;
+        },
+      }),
+    }, (st) => {
+      maxBuffered = Math.max(maxBuffered, st.bufferedBytes);
+    });
+    stage.finish();
+    expect(told).toEqual(['data:SSH-2.0-x\r\n']);
+    expect(later).toBeGreaterThan(0);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]!.reassembly).toEqual({
+      client: { deliveredBytes: 0, missingBytes: 0, gaps: 0, conflicts: 0 },
+      server: { deliveredBytes: 11, missingBytes: 0, gaps: 0, conflicts: 0 },
+    });
+    // The TCP figures go on: every payload byte counted.
+    expect(summaries[0]!.fromClient.payloadBytes).toBe(28);
+    expect(summaries[0]!.fromServer.payloadBytes).toBe(19);
+    expect(maxBuffered).toBe(0);
   });
 
   it('a long transfer flows through with nothing buffered', async () => {
