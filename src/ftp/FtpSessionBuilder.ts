@@ -6,7 +6,7 @@
 
 import type { ConnectionStart, Direction } from '../tcp/StreamEvents.js';
 import type { ControlChannelHandler, ParsedCommand, ParsedReply, TlsStartReason } from './ControlChannelParser.js';
-import { expectsReply } from './commands.js';
+import { commandInfo, expectsReply } from './commands.js';
 import { explainAnnouncement, parseClientAnnouncement, parseServerAnnouncement, type DataPortAnnouncement } from './dataPortAnnouncement.js';
 import type {
   DataChannelAnnouncement, DetectionReason, FtpCommand, FtpReply, FtpSession, LoginAttempt, SegmentHeader, StateChange,
@@ -60,13 +60,17 @@ interface Pending {
  * A 1xx reply goes to the oldest command that has had none, so the queue also keeps where the
  * run of commands already answered with a 1xx ends (`firstOpen`): 50,000 pipelined RETRs each
  * answered by a 150 walked that whole run for every 150 (59 s). A command without a 1xx
- * inside the run (a NOOP among RETRs) still ends it there.
+ * inside the run (a NOOP among RETRs) still ends it there. It also counts the verbs in that run,
+ * so a final reply none of them can take (a NOOP's 200 behind 20,000 RETRs that had their 150)
+ * passes over the whole run at once (`runMayTake`).
  */
 class PendingQueue {
   #items: Array<Pending | undefined> = [];
   #head = 0;
   /** Every command in [head, #firstOpen) has had its 1xx. */
   #firstOpen = 0;
+  /** Commands in [head, #firstOpen) by verb (UNKNOWN_VERB for every verb not in the catalogue). */
+  #runVerbs = new Map<string, number>();
 
   get length(): number {
     return this.#items.length - this.#head;
@@ -86,17 +90,26 @@ class PendingQueue {
     return this.#firstOpen - this.#head;
   }
 
+  /** Whether a command in the front run (those that have had their 1xx) may get final reply `code`. */
+  runMayTake(code: number): boolean {
+    for (const [verb, n] of this.#runVerbs) {
+      if (n > 0 && (verb === UNKNOWN_VERB || expectsReply(verb, code))) return true;
+    }
+    return false;
+  }
+
   /** The `i`-th oldest has had its 1xx. */
   markPreliminary(i: number): void {
     const items = this.#items;
     items[this.#head + i]!.preliminary = true;
-    while (this.#firstOpen < items.length && items[this.#firstOpen]!.preliminary) this.#firstOpen++;
+    while (this.#firstOpen < items.length && items[this.#firstOpen]!.preliminary) this.#countRun(items[this.#firstOpen++]!, 1);
   }
 
-  /** Index of the oldest from the `from`-th on for which `test` holds, or -1. */
-  findIndex(test: (p: Pending) => boolean, from = 0): number {
+  /** Index of the oldest from the `from`-th on (looking at `limit` at most) for which `test` holds, or -1. */
+  findIndex(test: (p: Pending) => boolean, from = 0, limit = Infinity): number {
     const items = this.#items;
-    for (let i = this.#head + from; i < items.length; i++) if (test(items[i]!)) return i - this.#head;
+    const end = Math.min(items.length, this.#head + from + limit);
+    for (let i = this.#head + from; i < end; i++) if (test(items[i]!)) return i - this.#head;
     return -1;
   }
 
@@ -105,8 +118,9 @@ class PendingQueue {
   }
 
   removeAt(i: number): void {
+    const at = this.#head + i;
+    if (at < this.#firstOpen) this.#countRun(this.#items[at]!, -1);
     if (i !== 0) {
-      const at = this.#head + i;
       this.#items.splice(at, 1);
       if (at < this.#firstOpen) this.#firstOpen--;
       return;
@@ -132,8 +146,25 @@ class PendingQueue {
     this.#items = [];
     this.#head = 0;
     this.#firstOpen = 0;
+    this.#runVerbs.clear();
+  }
+
+  #countRun(p: Pending, by: 1 | -1): void {
+    const verb = p.command.command;
+    const key = commandInfo(verb) ? verb : UNKNOWN_VERB;
+    this.#runVerbs.set(key, (this.#runVerbs.get(key) ?? 0) + by);
   }
 }
+
+/** PendingQueue's key for every verb not in the catalogue (any reply code may answer one). */
+const UNKNOWN_VERB = '';
+
+/**
+ * Waiting commands a reply's pairing looks at, at most, from where its search starts (after the
+ * front run of commands that had their 1xx, or the oldest). A client pipelines a few; walking
+ * all of them for every reply let a hostile order of replies make the pairing quadratic.
+ */
+export const MAX_PAIRING_SEARCH = 1024;
 
 /** User names that mean an anonymous login (RFC 1635 §2; "ftp" is the common alias). */
 const ANONYMOUS_USERS = new Set(['anonymous', 'ftp']);
@@ -392,7 +423,15 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     if (pending.length === 0) return undefined;
     // A command that has had its 1xx takes only a final reply; those at the front are passed over at once.
     const code = reply.code;
-    let index = pending.findIndex((p) => (!p.preliminary || code >= 200) && expectsReply(p.command.command, code), code >= 200 ? 0 : pending.firstOpen);
+    // A 1xx, or a final reply no command of the front run may take, starts after that run.
+    const from = code < 200 || !pending.runMayTake(code) ? pending.firstOpen : 0;
+    let index = pending.findIndex((p) => (!p.preliminary || code >= 200) && expectsReply(p.command.command, code), from, MAX_PAIRING_SEARCH);
+    if (index < 0 && pending.length - from > MAX_PAIRING_SEARCH) {
+      // Thousands of commands waiting, none of the oldest able to take this code: a hostile
+      // order of replies (walking them all for every reply was quadratic). Left unpaired.
+      (reply.notes ??= []).push(`not paired: none of the ${MAX_PAIRING_SEARCH} oldest of the ${pending.length} commands waiting takes a ${code} reply, and the search stops there`);
+      return undefined;
+    }
     if (index < 0) {
       // No waiting command may get this code. If client bytes went missing since the oldest was
       // sent, the reply most likely answers a command lost in that gap: do not force it on one.

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Packet } from '../../src/decode/Packet.js';
 import { createFtpAnalyzer, hasCleartextCredentials, mergeFtpReports, type FtpAnalyzerOptions } from '../../src/ftp/FtpAnalyzer.js';
 import type { FtpReport, FtpSession } from '../../src/ftp/model.js';
+import { MAX_PAIRING_SEARCH } from '../../src/ftp/FtpSessionBuilder.js';
 import { REDACTED } from '../../src/ftp/redact.js';
 import type { ConnectionStart } from '../../src/tcp/StreamEvents.js';
 import { START, Script } from './helpers/script.js';
@@ -114,6 +115,51 @@ describe('pairing replies with commands', () => {
     const shapes = new Set(s.commands.map((c) => `${c.command} ${c.replies.map((r) => r.code).join(',')}`));
     expect([...shapes].sort()).toEqual(['NOOP 200', 'RETR 150,226']);
     expect(s.unmatchedReplies).toEqual([]);
+  });
+
+  it('a final reply none of the commands that had their 1xx may take passes over all of them: 3,000 RETRs with 150s, then 3,000 NOOPs with 200s', () => {
+    // Walking the RETRs for every 200 was quadratic (20,000 of each: 31 s); the search is also
+    // capped at MAX_PAIRING_SEARCH commands, so without the pass-over the NOOPs went unpaired.
+    const { s } = session((x) => {
+      x.server('220 hi\r\n');
+      x.client(`${'RETR a\r\n'.repeat(3000)}${'NOOP\r\n'.repeat(3000)}`);
+      x.server(`${'150 go\r\n'.repeat(3000)}${'200 ok\r\n'.repeat(3000)}${'226 done\r\n'.repeat(3000)}`);
+    });
+    expect(s.commands).toHaveLength(6000);
+    const shapes = new Set(s.commands.map((c) => `${c.command} ${c.replies.map((r) => r.code).join(',')}`));
+    expect([...shapes].sort()).toEqual(['NOOP 200', 'RETR 150,226']);
+    expect(s.unmatchedReplies).toEqual([]);
+  });
+
+  it('a command answered leaves the count of the front run: an unknown verb answered earlier does not hold a later 200 to the RETRs that had their 150', () => {
+    // Any code may answer a verb not in the catalogue: while one is in the front run, a final
+    // reply is looked for from the oldest.
+    const { s } = session((x) => {
+      x.server('220 hi\r\n');
+      x.client(`XFOO\r\n${'RETR a\r\n'.repeat(MAX_PAIRING_SEARCH + 100)}NOOP\r\n`);
+      x.server(`150 x\r\n226 x\r\n${'150 go\r\n'.repeat(MAX_PAIRING_SEARCH + 100)}200 ok\r\n`);
+    });
+    expect(codes(s)[0]).toEqual(['XFOO', [150, 226]]);
+    expect(codes(s).at(-1)).toEqual(['NOOP', [200]]);
+    expect(s.unmatchedReplies).toEqual([]);
+  });
+
+  it(`a reply is looked for among the ${MAX_PAIRING_SEARCH.toLocaleString('en-US')} oldest commands waiting at most; beyond them it stays unpaired, with a note`, () => {
+    // MKD may not get a 221: QUIT's 221 behind the MKDs nobody answered skips them while QUIT is
+    // within reach, and is left unpaired when it is not.
+    const play = (n: number) => (x: Script) => {
+      x.server('220 hi\r\n');
+      x.client(`${'MKD d\r\n'.repeat(n)}QUIT\r\n`);
+      x.server('221 bye\r\n');
+    };
+    const within = session(play(MAX_PAIRING_SEARCH - 1)).s;
+    expect(within.commands.at(-1)!.replies.map((r) => r.code)).toEqual([221]);
+    expect(within.commands[0]!.notes).toEqual([expect.stringMatching(/^no reply seen \(the server answered a later command/)]);
+    const beyond = session(play(MAX_PAIRING_SEARCH)).s;
+    expect(beyond.commands.at(-1)!.replies).toEqual([]);
+    expect(beyond.unmatchedReplies.map((r) => [r.code, r.notes])).toEqual([
+      [221, [`not paired: none of the ${MAX_PAIRING_SEARCH} oldest of the ${MAX_PAIRING_SEARCH + 1} commands waiting takes a 221 reply, and the search stops there`]],
+    ]);
   });
 
   it('a final reply to a command behind another that had its 1xx: the next 1xx still goes to the next command', () => {
