@@ -5,11 +5,14 @@
 //
 // A passive connection is made before its command is sent, so its first bytes can arrive
 // before the linker knows what they are (the RETR still in flight, or held back by the
-// control connection's reassembly). Those are kept, bounded by `holdLimit`; past it the
-// connection is handed on as "command unknown" rather than buffered without end.
+// control connection's reassembly). Those are kept, bounded by `holdLimit` for the connection
+// and by a budget shared by all of them; past either the connection is handed on as "command
+// unknown" rather than buffered without end. Both count each piece held at its length plus
+// HELD_PIECE_COST (its objects): 2,000,000 one-byte segments held 2 MB of data in 860 MB.
 
 import type { DataPosition, DataSink } from './data/DataDecoder.js';
 import type { DataConnectionFacts } from './model.js';
+import { ReassemblyBudget } from '../tcp/ReassemblyBudget.js';
 import type { ConnectionStart, Direction, StreamChunk, StreamConflict, StreamConsumer, StreamEnd, StreamGap } from '../tcp/StreamEvents.js';
 import { epochText, secondsBetween } from './time.js';
 
@@ -17,6 +20,10 @@ import { epochText, secondsBetween } from './time.js';
 const MAX_LISTED_CONFLICTS = 100;
 
 export const DEFAULT_HOLD_LIMIT = 4 * 1024 * 1024;
+/** What all data connections together may hold before their commands are known (see the file comment). */
+export const DEFAULT_HOLD_BUDGET = 64 * 1024 * 1024;
+/** Bytes a held piece (data or gap) counts beyond its length: its objects, about this much. */
+export const HELD_PIECE_COST = 256;
 
 type Held = { kind: 'data'; dir: Direction; bytes: Uint8Array; at: DataPosition } | { kind: 'gap'; dir: Direction; length: number; at: DataPosition };
 
@@ -36,7 +43,11 @@ export class DataConnectionConsumer implements StreamConsumer {
   #dataDirection: Direction | undefined;
   #sink: DataSink | undefined;
   #held: Held[] = [];
-  #heldBytes = 0;
+  /** What #held counts: its bytes plus HELD_PIECE_COST per piece. */
+  #heldCost = 0;
+  readonly #budget: ReassemblyBudget;
+  /** The part of #heldCost reserved from #budget. */
+  #reserved = 0;
   #ended: [boolean, boolean] = [false, false];
   #endReason: [StreamEnd['reason'] | undefined, StreamEnd['reason'] | undefined] = [undefined, undefined];
   #endFrame: [number | undefined, number | undefined] = [undefined, undefined];
@@ -58,11 +69,13 @@ export class DataConnectionConsumer implements StreamConsumer {
   /** The first bytes of each direction (a TLS record header tells PROT P data from a file). */
   readonly #head: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
 
-  constructor(start: ConnectionStart, facts: DataConnectionFacts, events: DataConnectionEvents, holdLimit = DEFAULT_HOLD_LIMIT) {
+  /** `budget`: shared by the data connections of one analysis (DEFAULT_HOLD_BUDGET); one of its own when not given. */
+  constructor(start: ConnectionStart, facts: DataConnectionFacts, events: DataConnectionEvents, holdLimit = DEFAULT_HOLD_LIMIT, budget = new ReassemblyBudget(DEFAULT_HOLD_BUDGET)) {
     this.start = start;
     this.facts = facts;
     this.#events = events;
     this.#holdLimit = holdLimit;
+    this.#budget = budget;
     this.#lastFrame = start.firstFrame;
   }
 
@@ -109,7 +122,9 @@ export class DataConnectionConsumer implements StreamConsumer {
     this.#sink = sink;
     const held = this.#held;
     this.#held = [];
-    this.#heldBytes = 0;
+    this.#heldCost = 0;
+    this.#budget.release(this.#reserved);
+    this.#reserved = 0;
     if (sink) {
       for (const h of held) {
         if (h.kind === 'data' && h.dir === direction) sink.data(h.bytes, h.at);
@@ -153,8 +168,7 @@ export class DataConnectionConsumer implements StreamConsumer {
     const at: DataPosition = { offset: chunk.offset, frames };
     if (this.#dataDirection === undefined) {
       this.#held.push({ kind: 'data', dir: d, bytes: new Uint8Array(chunk.bytes), at: { offset: chunk.offset, frames: [...frames] } });
-      this.#heldBytes += n;
-      if (this.#heldBytes > this.#holdLimit) this.#events.overflow(this);
+      this.#hold(n + HELD_PIECE_COST);
       return;
     }
     if (d === this.#dataDirection && this.#sink && !this.#sinkEnded) this.#sink.data(chunk.bytes, at);
@@ -172,9 +186,18 @@ export class DataConnectionConsumer implements StreamConsumer {
     const at: DataPosition = { offset: gap.start, frames: [gap.frame] };
     if (this.#dataDirection === undefined) {
       this.#held.push({ kind: 'gap', dir: gap.direction, length, at });
+      this.#hold(HELD_PIECE_COST);
       return;
     }
     if (gap.direction === this.#dataDirection && this.#sink && !this.#sinkEnded) this.#sink.gap(length, at);
+  }
+
+  /** Counts a piece just held; past this connection's limit or the shared budget, asks for a direction now. */
+  #hold(cost: number): void {
+    this.#heldCost += cost;
+    const fits = this.#budget.tryReserve(cost);
+    if (fits) this.#reserved += cost;
+    if (!fits || this.#heldCost > this.#holdLimit) this.#events.overflow(this);
   }
 
   conflict(c: StreamConflict): void {

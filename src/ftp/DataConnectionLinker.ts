@@ -11,7 +11,8 @@ import type { ConnectionStart, Direction, StreamConsumer } from '../tcp/StreamEv
 import { TeeSink, type DataSink } from './data/DataDecoder.js';
 import { TransferDecoder, type DataDecodeOptions, type FileStructure, type RepresentationType, type TransferMode } from './data/TransferDecoder.js';
 import { DataChannelExpectations, type Expectation, type ExpectationLimits } from './DataChannelExpectations.js';
-import { DataConnectionConsumer } from './DataConnectionConsumer.js';
+import { DataConnectionConsumer, DEFAULT_HOLD_BUDGET, DEFAULT_HOLD_LIMIT } from './DataConnectionConsumer.js';
+import { ReassemblyBudget } from '../tcp/ReassemblyBudget.js';
 import type {
   BindingRule, ControlConnectionSummary, DataChannelAnnouncement, DataConnectionFacts, FtpTransfer, OrphanDataConnection, UnusedExpectation,
 } from './model.js';
@@ -96,6 +97,8 @@ class HeldSessions {
 }
 
 export class DataConnectionLinker {
+  /** What the data connections together hold before their commands are known (DataConnectionConsumer). */
+  readonly #held = new ReassemblyBudget(DEFAULT_HOLD_BUDGET);
   /** Sessions held, in the order they were made. */
   readonly #sessions = new HeldSessions();
   /** The same by the pair of hosts they join (for the timing rule in claim), filed when first needed (#indexNew). */
@@ -317,7 +320,7 @@ export class DataConnectionLinker {
         if (bound && bound.transfer === undefined && owner.session.encrypted) owner.adopt(bound, 'the control channel is encrypted: the command that used this connection cannot be read');
         if (this.#releaseOnClose && this.#byStream.delete(c.start.stream)) this.#connectionDone(owner);
       },
-    });
+    }, DEFAULT_HOLD_LIMIT, this.#held);
     this.#byStream.set(start.stream, { consumer, session: owner });
     bound = owner.bind(consumer, expectation, fromFtpServer);
     return consumer;
@@ -339,7 +342,7 @@ export class DataConnectionLinker {
       }
       c.route(dir, sink);
     };
-    const consumer = new DataConnectionConsumer(start, facts, { overflow: route, closed: route });
+    const consumer = new DataConnectionConsumer(start, facts, { overflow: route, closed: route }, DEFAULT_HOLD_LIMIT, this.#held);
     this.#byStream.set(start.stream, { consumer, orphan });
     return consumer;
   }
