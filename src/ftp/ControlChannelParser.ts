@@ -69,7 +69,8 @@ export class ControlChannelParser {
   readonly #handler: ControlChannelHandler;
   readonly #readers: [TelnetLineReader, TelnetLineReader];
   readonly #replies: ReplyAssembler;
-  readonly #tls: [TlsRecordTracker, TlsRecordTracker] = [new TlsRecordTracker(), new TlsRecordTracker()];
+  /** Made at the first TLS record (most control connections never carry one). */
+  #tls: [TlsRecordTracker, TlsRecordTracker] | undefined;
   readonly #mode: [Mode, Mode] = ['text', 'text'];
   /** Mechanism of the last AUTH the client sent, until a 234/334 answered it. */
   #lastAuth: string | undefined;
@@ -113,7 +114,7 @@ export class ControlChannelParser {
     this.#handler.gap?.(dir, gap.frame);
     if (this.#mode[dir] !== 'text') {
       // Record boundaries are lost with the bytes; pick them up again at the next chunk.
-      this.#tls[dir].resync();
+      this.#tracker(dir).resync();
       this.#mode[dir] = 'lost';
       return;
     }
@@ -169,10 +170,14 @@ export class ControlChannelParser {
     return chunk.bytes.length;
   }
 
+  #tracker(dir: Direction): TlsRecordTracker {
+    return (this.#tls ??= [new TlsRecordTracker(), new TlsRecordTracker()])[dir];
+  }
+
   #readEncrypted(chunk: StreamChunk, start: number, mode: Mode): number {
     const dir = chunk.direction;
     const bytes = chunk.bytes;
-    const tracker = this.#tls[dir];
+    const tracker = this.#tracker(dir);
     if (mode === 'lost') {
       // Only the start of a delivery can be trusted as a boundary after a gap or garbage.
       if (start === 0 && startsTlsRecord(bytes)) {
@@ -205,7 +210,7 @@ export class ControlChannelParser {
 
   #backToText(dir: Direction, chunk: StreamChunk, at: number): void {
     this.#mode[dir] = 'text';
-    this.#tls[dir].resync();
+    this.#tracker(dir).resync();
     // Text from the start of a delivery came in its first frame; later in it, in (at most) its last.
     const frame = at === 0 ? chunk.frames[0] : chunk.frames[chunk.frames.length - 1];
     this.#handler.cleartextAgain(dir, frame ?? -1);
@@ -271,12 +276,12 @@ export class ControlChannelParser {
     for (const dir of [0, 1] as const) {
       if (this.#mode[dir] !== 'text') continue;
       this.#mode[dir] = 'tls';
-      this.#tls[dir].resync();
+      this.#tracker(dir).resync();
       // Bytes already gathered into a line on the other side are TLS too (a client that sent
       // its ClientHello in the same segment as nothing else would not have any).
       const pending = this.#readers[dir].takePending();
       if (pending.bytes.length > 0) {
-        const result = this.#tls[dir].feed(pending.bytes);
+        const result = this.#tracker(dir).feed(pending.bytes);
         this.#handler.encrypted(dir, pending.bytes.length, pending.frames, result.records);
       }
     }

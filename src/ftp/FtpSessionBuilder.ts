@@ -70,7 +70,7 @@ class PendingQueue {
   /** Every command in [head, #firstOpen) has had its 1xx. */
   #firstOpen = 0;
   /** Commands in [head, #firstOpen) by verb (UNKNOWN_VERB for every verb not in the catalogue). */
-  #runVerbs = new Map<string, number>();
+  #runVerbs: Map<string, number> | undefined;
 
   get length(): number {
     return this.#items.length - this.#head;
@@ -92,6 +92,7 @@ class PendingQueue {
 
   /** Whether a command in the front run (those that have had their 1xx) may get final reply `code`. */
   runMayTake(code: number): boolean {
+    if (this.#runVerbs === undefined) return false;
     for (const [verb, n] of this.#runVerbs) {
       if (n > 0 && (verb === UNKNOWN_VERB || expectsReply(verb, code))) return true;
     }
@@ -146,13 +147,14 @@ class PendingQueue {
     this.#items = [];
     this.#head = 0;
     this.#firstOpen = 0;
-    this.#runVerbs.clear();
+    this.#runVerbs = undefined;
   }
 
   #countRun(p: Pending, by: 1 | -1): void {
     const verb = p.command.command;
     const key = commandInfo(verb) ? verb : UNKNOWN_VERB;
-    this.#runVerbs.set(key, (this.#runVerbs.get(key) ?? 0) + by);
+    const counts = (this.#runVerbs ??= new Map());
+    counts.set(key, (counts.get(key) ?? 0) + by);
   }
 }
 

@@ -102,7 +102,9 @@ export class TelnetLineReader {
   readonly #maxFrames: number;
 
   // The line being built.
-  #buf: Uint8Array = new Uint8Array(256);
+  // 64 bytes to start (kept on V8's heap; most commands fit), doubled as lines need: a control
+  // connection has two readers, and thousands may be open at once.
+  #buf: Uint8Array = new Uint8Array(64);
   #len = 0;
   #dropped = 0;
   #frames: number[] = [];
@@ -336,7 +338,7 @@ export class TelnetLineReader {
   }
 
   #reset(): void {
-    if (this.#buf.length > 1024) this.#buf = new Uint8Array(256);
+    if (this.#buf.length > 1024) this.#buf = new Uint8Array(64);
     this.#len = 0;
     this.#dropped = 0;
     this.#frames = [];

@@ -59,15 +59,16 @@ export class SessionTransfers implements SessionObserver {
    * connection claimed by an announcement looks there for its transfer (it searched every
    * transfer of the session, which made a session of many transfers quadratic).
    */
-  readonly #byAnnouncement = new Map<DataChannelAnnouncement, OpenTransfer[]>();
+  #byAnnouncement: Map<DataChannelAnnouncement, OpenTransfer[]> | undefined;
   /** Data connections claimed for this session that no command has used yet. */
   readonly #unassigned: BoundConnection[] = [];
-  readonly #byCommand = new Map<FtpCommand, OpenTransfer>();
-  readonly #portExpectations = new Map<FtpCommand, Expectation<SessionTransfers>>();
+  // The maps are made when first needed: every control connection has a SessionTransfers, and
+  // most (a port scan, a login that fails) never transfer anything.
+  #byCommand: Map<FtpCommand, OpenTransfer> | undefined;
+  #portExpectations: Map<FtpCommand, Expectation<SessionTransfers>> | undefined;
   #lastAnnouncement: DataChannelAnnouncement | null = null;
   /** SIZE answers by argument, latest first (RFC 3659 §4). */
-  readonly #sizes = new Map<string, { frame: number; value: number }>();
-  readonly #sizeCommands = new Map<FtpCommand, string>();
+  #sizes: Map<string, { frame: number; value: number }> | undefined;
   readonly all: OpenTransfer[] = [];
   /** Decoder chains feeding listing parsers (MODE Z inflates asynchronously: see settled()). */
   readonly #listingDecoders: Array<{ settled(): Promise<void> }> = [];
@@ -156,16 +157,13 @@ export class SessionTransfers implements SessionObserver {
     this.#lastAnnouncement = a;
     const e = this.#register(this, a);
     if (a.by === 'client') {
-      for (const c of this.session.commands.slice(-1)) if (c.frame === a.commandFrame) this.#portExpectations.set(c, e);
+      for (const c of this.session.commands.slice(-1)) if (c.frame === a.commandFrame) (this.#portExpectations ??= new Map()).set(c, e);
     }
   }
 
   command(command: FtpCommand, state: Readonly<FtpSession['state']>): void {
     const verb = command.command.toUpperCase();
-    if (verb === 'SIZE') {
-      this.#sizeCommands.set(command, command.arg);
-      return;
-    }
+    if (verb === 'SIZE') return;
     if (verb === 'ABOR') {
       // RFC 959 §4.1.3: ABOR ends the transfer in progress; its data connection is closed.
       for (const o of this.#open) if (o.aborted === null) o.aborted = command.frame;
@@ -191,7 +189,7 @@ export class SessionTransfers implements SessionObserver {
       connection: null,
       preliminary: null,
       final: null,
-      size: target !== null ? (this.#sizes.get(target) ?? null) : null,
+      size: target !== null ? (this.#sizes?.get(target) ?? null) : null,
       rest: restNum,
       type: state.type,
       transmissionMode: state.mode,
@@ -206,11 +204,12 @@ export class SessionTransfers implements SessionObserver {
     this.#open.add(o);
     this.all.push(o);
     if (a !== null) {
-      const same = this.#byAnnouncement.get(a);
-      if (same === undefined) this.#byAnnouncement.set(a, [o]);
+      const byAnnouncement = (this.#byAnnouncement ??= new Map());
+      const same = byAnnouncement.get(a);
+      if (same === undefined) byAnnouncement.set(a, [o]);
       else same.push(o);
     }
-    this.#byCommand.set(command, o);
+    (this.#byCommand ??= new Map()).set(command, o);
     // Passive: the connection was made before the command and is waiting here.
     const i = Math.max(0, this.#unassigned.findIndex((b) => b.expectation?.announcement === a));
     const waiting = this.#unassigned.splice(i, 1)[0];
@@ -221,15 +220,15 @@ export class SessionTransfers implements SessionObserver {
     const verb = command.command.toUpperCase();
     if (verb === 'SIZE' && reply.code === 213) {
       const value = Number(reply.text.trim());
-      if (Number.isSafeInteger(value)) this.#sizes.set(command.arg, { frame: reply.frame, value });
+      if (Number.isSafeInteger(value)) (this.#sizes ??= new Map()).set(command.arg, { frame: reply.frame, value });
       return;
     }
-    const port = this.#portExpectations.get(command);
+    const port = this.#portExpectations?.get(command);
     if (port && !reply.preliminary) {
-      this.#portExpectations.delete(command);
+      this.#portExpectations!.delete(command);
       if (reply.code >= 400) this.#withdraw(port, 'refused');
     }
-    const o = this.#byCommand.get(command);
+    const o = this.#byCommand?.get(command);
     if (!o) return;
     const t = o.transfer;
     if (reply.preliminary) {
@@ -258,7 +257,7 @@ export class SessionTransfers implements SessionObserver {
     // connection is seen), else the oldest command still waiting.
     const ann = expectation?.announcement;
     const o =
-      (ann ? this.#byAnnouncement.get(ann)?.find((x) => x.bound === undefined && !(x.transfer.final && x.transfer.final.code >= 400)) : undefined) ??
+      (ann ? this.#byAnnouncement?.get(ann)?.find((x) => x.bound === undefined && !(x.transfer.final && x.transfer.final.code >= 400)) : undefined) ??
       this.#oldestWaiting();
     if (o) this.#assign(o, bound);
     else this.#unassigned.push(bound);

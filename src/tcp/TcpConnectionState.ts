@@ -34,7 +34,8 @@ export const RefSlot = {
  * were about a kilobyte of it per connection.
  */
 const REF_FIELDS = 9;
-/** Places made at once: SYN to FIN_ACKED_BY + 1. */
+/** Places made at once: the handshake's; then up to FIN_ACKED_BY + 1 at the first teardown segment, then the RSTs'. */
+const REF_SLOTS_HANDSHAKE = RefSlot.FIN;
 const REF_SLOTS_USUAL = RefSlot.RST;
 
 /** Frames listed per repeated SYN, SYN/ACK or FIN, and per bad checksum, at most. */
@@ -172,10 +173,15 @@ export class TcpConnectionState {
   /** Records a segment in `slot` (`frame` ≥ 1; `flags` the 12-bit flags field). */
   setRef(slot: number, frame: number, d: Direction, flags: number, seq: number, ack: number, seqRaw: number, ackRaw: number, len: number, tsSec: number, tsNsec: number): void {
     const at = slot * REF_FIELDS;
-    // Made with the places nearly every connection uses (handshake, FINs and their ACKs) and
-    // exactly that long; grown for the RST places, which few need.
-    const r = (this.refs ??= new Array<number>(Math.max(REF_SLOTS_USUAL, slot + 1) * REF_FIELDS).fill(0));
-    while (r.length < at + REF_FIELDS) r.push(0);
+    // Made exactly as long as the places in use so far (the handshake's; a connection left open
+    // keeps only those), and made again longer, not pushed onto (which would overshoot).
+    let r = this.refs;
+    if (r === undefined || r.length < at + REF_FIELDS) {
+      const places = slot < REF_SLOTS_HANDSHAKE ? REF_SLOTS_HANDSHAKE : slot < REF_SLOTS_USUAL ? REF_SLOTS_USUAL : RefSlot.RST + 2;
+      const grown = new Array<number>(places * REF_FIELDS).fill(0);
+      if (r !== undefined) for (let i = 0; i < r.length; i++) grown[i] = r[i]!;
+      r = this.refs = grown;
+    }
     r[at] = frame;
     r[at + 1] = (flags & 0xfff) | (d << 12);
     r[at + 2] = seq;
