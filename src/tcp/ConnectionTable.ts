@@ -50,7 +50,7 @@ export const DEFAULT_REMEMBERED_TUPLES = 65_536;
 export const DEFAULT_MAX_SILENT = 8_192;
 /**
  * Open connections that have carried payload, held at most (see `maxOpen`). One no consumer
- * follows costs about 2 KB; an FTP control connection 10-14 KB with its session.
+ * follows costs about 2 KB; an FTP control connection 8-9 KB with its session.
  */
 export const DEFAULT_MAX_OPEN = 8_192;
 

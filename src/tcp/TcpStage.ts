@@ -111,7 +111,7 @@ export interface TcpStageOptions {
   maxSilent?: number;
   /**
    * Open connections that have carried payload held at most (default 8,192): about 2 KB each
-   * when no consumer follows them, 10-14 KB for an FTP control connection with its session.
+   * when no consumer follows them, 8-9 KB for an FTP control connection with its session.
    * Beyond it the one quiet longest is handed on, those no consumer follows first: its streams
    * end with 'connection-limit' (holes still open in them are 'end-of-capture' gaps), its
    * summary goes to `onConnection`, its tuple is remembered as for `maxSilent`. `openDropped`
