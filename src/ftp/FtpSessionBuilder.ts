@@ -431,7 +431,7 @@ export class FtpSessionBuilder implements ControlChannelHandler {
     if (index < 0 && pending.length - from > MAX_PAIRING_SEARCH) {
       // Thousands of commands waiting, none of the oldest able to take this code: a hostile
       // order of replies (walking them all for every reply was quadratic). Left unpaired.
-      (reply.notes ??= []).push(`not paired: none of the ${MAX_PAIRING_SEARCH} oldest of the ${pending.length} commands waiting takes a ${code} reply, and the search stops there`);
+      (reply.notes ??= []).push(`not paired: none of the ${MAX_PAIRING_SEARCH} waiting commands looked at (of ${pending.length}) may take a ${code} reply, and the search stops there`);
       return undefined;
     }
     if (index < 0) {
@@ -449,7 +449,9 @@ export class FtpSessionBuilder implements ControlChannelHandler {
       return chosen;
     }
     pending.removeAt(index);
-    for (let i = index - 1; i >= 0; i--) {
+    // Older ones that never got a reply are closed; those of the front run had their 1xx and
+    // stay (not looked at: walking that run for every reply past it was quadratic too).
+    for (let i = index - 1; i >= pending.firstOpen; i--) {
       const older = pending.at(i);
       if (older.preliminary) continue;
       pending.removeAt(i);

@@ -158,7 +158,7 @@ describe('pairing replies with commands', () => {
     const beyond = session(play(MAX_PAIRING_SEARCH)).s;
     expect(beyond.commands.at(-1)!.replies).toEqual([]);
     expect(beyond.unmatchedReplies.map((r) => [r.code, r.notes])).toEqual([
-      [221, [`not paired: none of the ${MAX_PAIRING_SEARCH} oldest of the ${MAX_PAIRING_SEARCH + 1} commands waiting takes a 221 reply, and the search stops there`]],
+      [221, [`not paired: none of the ${MAX_PAIRING_SEARCH} waiting commands looked at (of ${MAX_PAIRING_SEARCH + 1}) may take a 221 reply, and the search stops there`]],
     ]);
   });
 
