@@ -60,8 +60,15 @@ export class SessionTransfers implements SessionObserver {
    * transfer of the session, which made a session of many transfers quadratic).
    */
   #byAnnouncement: Map<DataChannelAnnouncement, OpenTransfer[]> | undefined;
-  /** Data connections claimed for this session that no command has used yet. */
-  readonly #unassigned: BoundConnection[] = [];
+  /**
+   * Data connections claimed for this session that no command has used yet, oldest first, and
+   * the same by the announcement that claimed them: a command looks for its connection there
+   * (walking them all per command made a session of thousands of unused connections quadratic).
+   */
+  readonly #unassigned = new Set<BoundConnection>();
+  #unassignedByAnnouncement: Map<DataChannelAnnouncement, Set<BoundConnection>> | undefined;
+  /** Open transfers still waiting for their data connection, in command order (see #oldestWaiting). */
+  readonly #waiting = new Set<OpenTransfer>();
   // The maps are made when first needed: every control connection has a SessionTransfers, and
   // most (a port scan, a login that fails) never transfer anything.
   #byCommand: Map<FtpCommand, OpenTransfer> | undefined;
@@ -147,7 +154,7 @@ export class SessionTransfers implements SessionObserver {
 
   /** The oldest transfer still waiting for its data connection. */
   #oldestWaiting(): OpenTransfer | undefined {
-    for (const o of this.#open) if (o.bound === undefined && !o.finished) return o;
+    for (const o of this.#waiting) return o;
     return undefined;
   }
 
@@ -202,6 +209,7 @@ export class SessionTransfers implements SessionObserver {
     this.session.transfers.push(transfer);
     const o: OpenTransfer = { transfer, bound: undefined, finished: false, aborted: null };
     this.#open.add(o);
+    this.#waiting.add(o);
     this.all.push(o);
     if (a !== null) {
       const byAnnouncement = (this.#byAnnouncement ??= new Map());
@@ -210,10 +218,21 @@ export class SessionTransfers implements SessionObserver {
       else same.push(o);
     }
     (this.#byCommand ??= new Map()).set(command, o);
-    // Passive: the connection was made before the command and is waiting here.
-    const i = Math.max(0, this.#unassigned.findIndex((b) => b.expectation?.announcement === a));
-    const waiting = this.#unassigned.splice(i, 1)[0];
-    if (waiting) this.#assign(o, waiting);
+    // Passive: the connection was made before the command and is waiting here: the oldest the
+    // same announcement claimed, else the oldest of all.
+    let waiting: BoundConnection | undefined;
+    if (a !== null) for (const b of this.#unassignedByAnnouncement?.get(a) ?? []) {
+      waiting = b;
+      break;
+    }
+    if (waiting === undefined) for (const b of this.#unassigned) {
+      waiting = b;
+      break;
+    }
+    if (waiting) {
+      this.#removeUnassigned(waiting);
+      this.#assign(o, waiting);
+    }
   }
 
   reply(command: FtpCommand, reply: FtpReply): void {
@@ -244,6 +263,7 @@ export class SessionTransfers implements SessionObserver {
     t.final = { frame: reply.frame, code: reply.code, text: reply.text };
     o.finished = true;
     this.#open.delete(o);
+    this.#waiting.delete(o);
   }
 
   // --- from the linker -----------------------------------------------------------------------
@@ -260,8 +280,30 @@ export class SessionTransfers implements SessionObserver {
       (ann ? this.#byAnnouncement?.get(ann)?.find((x) => x.bound === undefined && !(x.transfer.final && x.transfer.final.code >= 400)) : undefined) ??
       this.#oldestWaiting();
     if (o) this.#assign(o, bound);
-    else this.#unassigned.push(bound);
+    else this.#addUnassigned(bound);
     return bound;
+  }
+
+  #addUnassigned(b: BoundConnection): void {
+    this.#unassigned.add(b);
+    const a = b.expectation?.announcement;
+    if (a === undefined) return;
+    const index = (this.#unassignedByAnnouncement ??= new Map());
+    const same = index.get(a);
+    if (same === undefined) index.set(a, new Set([b]));
+    else same.add(b);
+  }
+
+  /** Takes `b` out of the unassigned connections; false if it was not among them. */
+  #removeUnassigned(b: BoundConnection): boolean {
+    if (!this.#unassigned.delete(b)) return false;
+    const a = b.expectation?.announcement;
+    const same = a === undefined ? undefined : this.#unassignedByAnnouncement?.get(a);
+    if (same !== undefined) {
+      same.delete(b);
+      if (same.size === 0) this.#unassignedByAnnouncement!.delete(a!);
+    }
+    return true;
   }
 
   /**
@@ -269,9 +311,7 @@ export class SessionTransfers implements SessionObserver {
    * it becomes a transfer without a command, so it is reported, never dropped.
    */
   adopt(bound: BoundConnection, why: string): FtpTransfer | undefined {
-    const i = this.#unassigned.indexOf(bound);
-    if (i < 0) return undefined;
-    this.#unassigned.splice(i, 1);
+    if (!this.#removeUnassigned(bound)) return undefined;
     const c = bound.consumer;
     const dir: Direction = c.bytes[0] > c.bytes[1] ? 0 : 1;
     const transfer: FtpTransfer = {
@@ -294,12 +334,13 @@ export class SessionTransfers implements SessionObserver {
   }
 
   /** Claimed connections no command has used yet. */
-  get unassigned(): readonly BoundConnection[] {
+  get unassigned(): ReadonlySet<BoundConnection> {
     return this.#unassigned;
   }
 
   #assign(o: OpenTransfer, bound: BoundConnection): void {
     o.bound = bound;
+    this.#waiting.delete(o);
     bound.transfer = o.transfer;
     const t = o.transfer;
     t.connection = bound.consumer.facts;

@@ -155,6 +155,29 @@ describe('data connections on synthetic captures', () => {
     expect(sc!.warnings).toEqual([]);
   });
 
+  it('connections waiting for their command: a command takes the one its announcement claimed, else the oldest', async () => {
+    // Two PASVs, each answered and connected to before any command; RETR a is sent under the
+    // second announcement and takes its connection (port 30302), RETR b the one left (30301).
+    const records: PcapRecord[] = [];
+    const ctl = session(records);
+    ctl.send(0, 'TYPE I\r\n').send(1, '200 ok\r\n');
+    ctl.send(0, 'PASV\r\n').send(1, '227 Entering Passive Mode (10,0,0,1,118,93)\r\n');
+    const first = new Conn(records, [C, 50301], [S, 118 * 256 + 93]).open();
+    ctl.send(0, 'PASV\r\n').send(1, '227 Entering Passive Mode (10,0,0,1,118,94)\r\n');
+    const second = new Conn(records, [C, 50302], [S, 118 * 256 + 94]).open();
+    first.send(1, 'from the first\n');
+    second.send(1, 'from the second\n');
+    ctl.send(0, 'RETR a\r\n').send(1, '150 go\r\n');
+    ctl.send(0, 'RETR b\r\n').send(1, '150 go\r\n');
+    second.close(1);
+    first.close(1);
+    ctl.send(1, '226 done\r\n').send(1, '226 done\r\n');
+    const { report } = await run(records);
+    const [a, b] = report.sessions[0]!.transfers;
+    expect([a!.arg, a!.connection?.opener.port, a!.bytes]).toEqual(['a', 50302, 16]);
+    expect([b!.arg, b!.connection?.opener.port, b!.bytes]).toEqual(['b', 50301, 15]);
+  });
+
   it('active mode: the server connects from a port other than 20 after the command', async () => {
     const records: PcapRecord[] = [];
     const ctl = session(records);
