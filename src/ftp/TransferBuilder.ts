@@ -154,8 +154,7 @@ export class SessionTransfers implements SessionObserver {
 
   /** The oldest transfer still waiting for its data connection. */
   #oldestWaiting(): OpenTransfer | undefined {
-    for (const o of this.#waiting) return o;
-    return undefined;
+    return firstOf(this.#waiting);
   }
 
   // --- SessionObserver ---------------------------------------------------------------------
@@ -220,15 +219,8 @@ export class SessionTransfers implements SessionObserver {
     (this.#byCommand ??= new Map()).set(command, o);
     // Passive: the connection was made before the command and is waiting here: the oldest the
     // same announcement claimed, else the oldest of all.
-    let waiting: BoundConnection | undefined;
-    if (a !== null) for (const b of this.#unassignedByAnnouncement?.get(a) ?? []) {
-      waiting = b;
-      break;
-    }
-    if (waiting === undefined) for (const b of this.#unassigned) {
-      waiting = b;
-      break;
-    }
+    const claimed = a !== null ? this.#unassignedByAnnouncement?.get(a) : undefined;
+    const waiting = (claimed && firstOf(claimed)) ?? firstOf(this.#unassigned);
     if (waiting) {
       this.#removeUnassigned(waiting);
       this.#assign(o, waiting);
@@ -443,6 +435,12 @@ function modeOf(a: DataChannelAnnouncement | null): TransferMode {
     case 'LPSV': return 'long-passive';
     default: return 'unknown';
   }
+}
+
+/** The first of `items` (a Set's oldest), if any. */
+function firstOf<T>(items: Iterable<T>): T | undefined {
+  for (const item of items) return item;
+  return undefined;
 }
 
 function judge(o: OpenTransfer, session: FtpSession): void {
