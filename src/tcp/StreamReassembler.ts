@@ -361,17 +361,13 @@ export class StreamReassembler {
       this.#drain(NO_PIECES, 0);
     }
     if (this.#finOffset > this.#next) this.#skipTo(this.#finOffset, gapReason, this.#finFrame);
-    this.#finished = true;
-    this.#budget.release(this.#charged);
-    this.#charged = 0;
-    this.#entries = NO_PIECES;
-    this.#head = 0;
-    this.#history?.clear();
+    this.release();
   }
 
   /**
    * Ends this direction without telling the sink anything (its consumer let go of the
-   * connection): frees the buffers and the budget they held. Later segments are only classified.
+   * connection; `finish` ends here after its gaps): frees the buffers and the budget they held.
+   * Later segments are only classified.
    */
   release(): void {
     this.#finished = true;

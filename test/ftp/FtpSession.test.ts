@@ -23,6 +23,8 @@ function session(play: (s: Script) => void, options: FtpAnalyzerOptions = {}, st
 }
 
 const codes = (s: FtpSession) => s.commands.map((c) => [c.command, c.replies.map((r) => r.code)]);
+/** Each distinct "VERB code,code" of a session's commands, sorted. */
+const shapesOf = (s: FtpSession) => [...new Set(s.commands.map((c) => `${c.command} ${c.replies.map((r) => r.code).join(',')}`))].sort();
 
 describe('greeting', () => {
   it('takes 220 as the greeting and its text (every line) as the banner; names vsFTPd', () => {
@@ -112,8 +114,7 @@ describe('pairing replies with commands', () => {
       x.server(`${'150 go\r\n'.repeat(1500)}200 ok\r\n${'150 go\r\n'.repeat(1500)}${'226 done\r\n'.repeat(3000)}`);
     });
     expect(s.commands).toHaveLength(3001);
-    const shapes = new Set(s.commands.map((c) => `${c.command} ${c.replies.map((r) => r.code).join(',')}`));
-    expect([...shapes].sort()).toEqual(['NOOP 200', 'RETR 150,226']);
+    expect(shapesOf(s)).toEqual(['NOOP 200', 'RETR 150,226']);
     expect(s.unmatchedReplies).toEqual([]);
   });
 
@@ -126,8 +127,7 @@ describe('pairing replies with commands', () => {
       x.server(`${'150 go\r\n'.repeat(3000)}${'200 ok\r\n'.repeat(3000)}${'226 done\r\n'.repeat(3000)}`);
     });
     expect(s.commands).toHaveLength(6000);
-    const shapes = new Set(s.commands.map((c) => `${c.command} ${c.replies.map((r) => r.code).join(',')}`));
-    expect([...shapes].sort()).toEqual(['NOOP 200', 'RETR 150,226']);
+    expect(shapesOf(s)).toEqual(['NOOP 200', 'RETR 150,226']);
     expect(s.unmatchedReplies).toEqual([]);
   });
 

@@ -146,6 +146,32 @@ async function runGenerated(stage: TcpStage, step: (w: PcapStreamWriter) => bool
   return { frames, maxHeld, heapAtQuarter, heapAtEnd: heapMB() };
 }
 
+/** The server of the generated connections (198.51.100.1). */
+const SERVER = (198 << 24) | (51 << 16) | (100 << 8) | 1;
+
+/**
+ * Generated connection `n`'s client (from 198.18.0.0/15, RFC 2544, 50,000 ports per address: no
+ * tuple repeats), client port, and the two sides' initial sequence numbers.
+ */
+interface GeneratedConnection {
+  client: number;
+  port: number;
+  c: number;
+  s: number;
+}
+
+/** A `step` for runGenerated that writes connections 0 to `total` − 1, `batch` per call, each with `write`. */
+function eachConnection(total: number, batch: number, write: (w: PcapStreamWriter, n: number, g: GeneratedConnection) => void): (w: PcapStreamWriter) => boolean {
+  let n = 0;
+  return (w) => {
+    if (n === total) return false;
+    for (let k = 0; k < batch && n < total; k++, n++) {
+      write(w, n, { client: ((198 << 24) | (18 << 16)) + 1 + Math.floor(n / 50_000), port: 1024 + (n % 50_000), c: (n * 2654435761) >>> 0, s: (n * 40503 + 12345) >>> 0 });
+    }
+    return true;
+  };
+}
+
 const SCALE = process.env.FTP_INSPECT_SCALE === '1';
 const CONNECTIONS = SCALE ? 1_000_000 : 200_000;
 
@@ -154,28 +180,18 @@ describe('TCP stage at scale', () => {
     // Each connection: handshake, an 8-byte greeting from the server, its ACK, FIN both ways and
     // the last ACK; one starts every millisecond of capture time (the 60 s linger alone would
     // hold 60,000 of them). Clients from 198.18.0.0/15 (RFC 2544), so no tuple repeats.
-    const server = (198 << 24) | (51 << 16) | (100 << 8) | 1;
     const greeting = Buffer.from('220 hi\r\n');
-    let n = 0;
-    const step = (w: PcapStreamWriter): boolean => {
-      if (n === CONNECTIONS) return false;
-      for (let k = 0; k < 64 && n < CONNECTIONS; k++, n++) {
-        const client = ((198 << 24) | (18 << 16)) + 1 + Math.floor(n / 50_000);
-        const port = 1024 + (n % 50_000);
-        const t = 1_000_000 + n * 1000;
-        const c = (n * 2654435761) >>> 0;
-        const s = (n * 40503 + 12345) >>> 0;
-        w.segment(t, client, server, port, 21, c, 0, SYN, 0);
-        w.segment(t + 50, server, client, 21, port, s, c + 1, SYN | ACK, 0);
-        w.segment(t + 100, client, server, port, 21, c + 1, s + 1, ACK, 0);
-        w.segment(t + 150, server, client, 21, port, s + 1, c + 1, PSH | ACK, 8, (into) => greeting.copy(into));
-        w.segment(t + 200, client, server, port, 21, c + 1, s + 9, ACK, 0);
-        w.segment(t + 250, client, server, port, 21, c + 1, s + 9, FIN | ACK, 0);
-        w.segment(t + 300, server, client, 21, port, s + 9, c + 2, FIN | ACK, 0);
-        w.segment(t + 350, client, server, port, 21, c + 2, s + 10, ACK, 0);
-      }
-      return true;
-    };
+    const step = eachConnection(CONNECTIONS, 64, (w, n, { client, port, c, s }) => {
+      const t = 1_000_000 + n * 1000;
+      w.segment(t, client, SERVER, port, 21, c, 0, SYN, 0);
+      w.segment(t + 50, SERVER, client, 21, port, s, c + 1, SYN | ACK, 0);
+      w.segment(t + 100, client, SERVER, port, 21, c + 1, s + 1, ACK, 0);
+      w.segment(t + 150, SERVER, client, 21, port, s + 1, c + 1, PSH | ACK, 8, (into) => greeting.copy(into));
+      w.segment(t + 200, client, SERVER, port, 21, c + 1, s + 9, ACK, 0);
+      w.segment(t + 250, client, SERVER, port, 21, c + 1, s + 9, FIN | ACK, 0);
+      w.segment(t + 300, SERVER, client, 21, port, s + 9, c + 2, FIN | ACK, 0);
+      w.segment(t + 350, client, SERVER, port, 21, c + 2, s + 10, ACK, 0);
+    });
 
     let delivered = 0;
     let summarised = 0;
@@ -209,16 +225,9 @@ describe('TCP stage at scale', () => {
   it(`a SYN flood of ${CONNECTIONS.toLocaleString('en-US')} connections nobody answers: at most maxSilent held, memory flat`, { timeout: SCALE ? 1_800_000 : 600_000 }, async () => {
     // One SYN every 10 µs of capture time, from 198.18.0.0/15, to port 21; none is answered or
     // closed, so before the limit every one was held to the end of the capture.
-    const server = (198 << 24) | (51 << 16) | (100 << 8) | 1;
-    let n = 0;
-    const step = (w: PcapStreamWriter): boolean => {
-      if (n === CONNECTIONS) return false;
-      for (let k = 0; k < 512 && n < CONNECTIONS; k++, n++) {
-        const client = ((198 << 24) | (18 << 16)) + 1 + Math.floor(n / 50_000);
-        w.segment(1_000_000 + n * 10, client, server, 1024 + (n % 50_000), 21, (n * 2654435761) >>> 0, 0, SYN, 0);
-      }
-      return true;
-    };
+    const step = eachConnection(CONNECTIONS, 512, (w, n, { client, port, c }) => {
+      w.segment(1_000_000 + n * 10, client, SERVER, port, 21, c, 0, SYN, 0);
+    });
     let summarised = 0;
     const stage = new TcpStage({ frameData: 'chunk', consumers: () => undefined, onConnection: () => void summarised++ });
     const quarter = CONNECTIONS / 4;
@@ -240,23 +249,13 @@ describe('TCP stage at scale', () => {
     // 10 µs of capture time, from 198.18.0.0/15. A consumer follows every one, so each holds
     // its reassemblers and the byte waiting for its ACK: before the limit every one was held to
     // the end of the capture (about 5 KB each).
-    const server = (198 << 24) | (51 << 16) | (100 << 8) | 1;
-    let n = 0;
-    const step = (w: PcapStreamWriter): boolean => {
-      if (n === CONNECTIONS) return false;
-      for (let k = 0; k < 128 && n < CONNECTIONS; k++, n++) {
-        const client = ((198 << 24) | (18 << 16)) + 1 + Math.floor(n / 50_000);
-        const port = 1024 + (n % 50_000);
-        const t = 1_000_000 + n * 10;
-        const c = (n * 2654435761) >>> 0;
-        const s = (n * 40503 + 12345) >>> 0;
-        w.segment(t, client, server, port, 8080, c, 0, SYN, 0);
-        w.segment(t + 2, server, client, 8080, port, s, c + 1, SYN | ACK, 0);
-        w.segment(t + 4, client, server, port, 8080, c + 1, s + 1, ACK, 0);
-        w.segment(t + 6, client, server, port, 8080, c + 1, s + 1, PSH | ACK, 1, (into) => void (into[0] = 0x78));
-      }
-      return true;
-    };
+    const step = eachConnection(CONNECTIONS, 128, (w, n, { client, port, c, s }) => {
+      const t = 1_000_000 + n * 10;
+      w.segment(t, client, SERVER, port, 8080, c, 0, SYN, 0);
+      w.segment(t + 2, SERVER, client, 8080, port, s, c + 1, SYN | ACK, 0);
+      w.segment(t + 4, client, SERVER, port, 8080, c + 1, s + 1, ACK, 0);
+      w.segment(t + 6, client, SERVER, port, 8080, c + 1, s + 1, PSH | ACK, 1, (into) => void (into[0] = 0x78));
+    });
     let delivered = 0;
     let limitEnds = 0;
     let summarised = 0;
