@@ -132,6 +132,8 @@ export async function analyze(source: CaptureSource | readonly CaptureSource[], 
   const sessions = handed ? handed.sort((a, b) => a.id - b.id).map((h) => withTcpFigures(h, stats)) : report.sessions;
   const roles = ftpStreamRoles({ sessions, orphans: report.orphans });
   const statistics = stats.finish(roles.classify, sessions, roles.dataStreams);
+  const setAside = tcp.openDropped;
+  if (setAside.count > 0) statistics.connectionsSetAside = setAside;
   return { schemaVersion: REPORT_SCHEMA_VERSION, captures, ...report, statistics };
 }
 

@@ -12,6 +12,7 @@ import type { Report } from '../analyze.js';
 import type { DataConnectionFacts, FtpEndpoint, FtpSession, FtpTransfer } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
+import { setAsideNote } from '../stats/statsText.js';
 import { asText, SessionSpool } from './SessionSpool.js';
 import { escapeControls } from './text.js';
 
@@ -417,6 +418,8 @@ function statisticsHtml(report: Report): string {
   });
   out.push('</tbody></table>');
   const roles = new Map(st.connections.map((c) => [c.stream, c.role]));
+  const note = setAsideNote(st);
+  if (note !== undefined) out.push(`<p class="muted">${h(note)}</p>`);
   out.push('<h3>TCP conversations</h3><table class="conversations"><thead><tr><th>Stream</th><th>Role</th><th>A</th><th>B</th><th>Frames A→B</th><th>Bytes A→B</th><th>Frames B→A</th><th>Bytes B→A</th><th>Start (s)</th><th>Duration (s)</th></tr></thead><tbody>');
   for (const c of st.conversations) {
     out.push(`<tr><td class="num">${c.stream}</td><td>${h(roles.get(c.stream) ?? 'other')}</td><td>${h(endpoint(c.a))}</td><td>${h(endpoint(c.b))}</td><td class="num">${c.aToB.frames}</td><td class="num">${c.aToB.bytes}</td><td class="num">${c.bToA.frames}</td><td class="num">${c.bToA.bytes}</td><td class="num">${c.relativeStart.toFixed(6)}</td><td class="num">${c.duration.toFixed(6)}</td></tr>`);

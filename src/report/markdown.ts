@@ -10,6 +10,7 @@ import type { Report } from '../analyze.js';
 import type { DataConnectionFacts, FtpCredential, FtpEndpoint, FtpSession, FtpTransfer, TcpSegmentFact } from '../ftp/model.js';
 import { parseEpochText, secondsBetween } from '../ftp/time.js';
 import type { PacketLengthRow } from '../stats/model.js';
+import { setAsideNote } from '../stats/statsText.js';
 import { SUMMARY_ENTRIES } from '../ftp/ListingParser.js';
 import { listingEntryCount, listingEntryLine, listingSummary } from './listingText.js';
 import { escapeControls } from './text.js';
@@ -654,6 +655,8 @@ function q16(report: Report): string[] {
   const control = st.conversations.filter((c) => roles.get(c.stream) === 'ftp-control').length;
   const data = st.conversations.filter((c) => roles.get(c.stream) === 'ftp-data').length;
   const out = [`**${plural(st.conversations.length, 'TCP conversation')}**: ${control} FTP control, ${data} FTP data${st.conversations.length - control - data > 0 ? `, ${st.conversations.length - control - data} other` : ''}.`, ''];
+  const note = setAsideNote(st);
+  if (note !== undefined) out.push(`Note: ${note}`, '');
   out.push(table(['tcp.stream', 'Role', 'A', 'B', 'Packets A→B', 'Bytes A→B', 'Packets B→A', 'Bytes B→A', 'Packets', 'Bytes', 'Start (s)', 'Duration (s)'], st.conversations.map((c) => [
     c.stream, roles.get(c.stream) ?? 'other', endpoint(c.a), endpoint(c.b), c.aToB.frames, c.aToB.bytes, c.bToA.frames, c.bToA.bytes, c.frames, c.bytes, c.relativeStart.toFixed(6), c.duration.toFixed(6),
   ])));

@@ -151,4 +151,16 @@ export interface Statistics {
   /** TCP connections in tcp.stream order. */
   connections: ConnectionStatistics[];
   sessions: SessionStatistics[];
+  /**
+   * Present when the TCP stage set open connections aside at its limit (TcpStageOptions.maxOpen):
+   * how many, the limit, and the frame being read at the first. A connection's frames after that
+   * count in the packet lengths but not in its conversation or connection figures.
+   */
+  connectionsSetAside?: ConnectionsSetAside;
+}
+
+export interface ConnectionsSetAside {
+  count: number;
+  limit: number;
+  firstFrame: number;
 }

@@ -47,6 +47,13 @@ function sizes(d: ConnectionDirection): string {
   return s.min === s.max ? `${s.frames} × ${s.min}` : `${s.frames}: ${s.min}-${s.max}, avg ${printfFixed(s.average ?? 0, 2)}`;
 }
 
+/** The statistics' note on connections the TCP stage set aside at its limit, if it did. */
+export function setAsideNote(stats: Statistics): string | undefined {
+  const a = stats.connectionsSetAside;
+  if (a === undefined) return undefined;
+  return `${a.count} open TCP connection${a.count === 1 ? ' was' : 's were'} set aside at the limit of ${a.limit} held open (the first at frame ${a.firstFrame}, those quiet longest): their later frames count in the packet lengths, not in the conversation and connection figures below.`;
+}
+
 export function renderStatisticsText(stats: Statistics): string {
   const out: string[] = [];
   const p = stats.packetLengths;
@@ -56,6 +63,8 @@ export function renderStatisticsText(stats: Statistics): string {
   out.push(`  FTP data connections (${streams(p.ftpDataStreams)})`, plenTable(p.ftpData), '');
 
   out.push(`TCP conversations (${stats.conversations.length}; A sent the first frame)`, '');
+  const note = setAsideNote(stats);
+  if (note !== undefined) out.push(`  Note: ${note}`, '');
   if (stats.conversations.length > 0) {
     out.push(table(
       ['Stream', 'Address A', 'Address B', 'Frames A→B', 'Bytes A→B', 'Frames B→A', 'Bytes B→A', 'Frames', 'Bytes', 'Rel Start', 'Duration', 'Bits/s A→B', 'Bits/s B→A'],

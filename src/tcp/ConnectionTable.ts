@@ -132,9 +132,9 @@ export class ConnectionTable {
     return this.#silentCount;
   }
 
-  /** Open connections that had carried payload dropped at `maxOpen` so far, and the frame being processed at the first. */
-  get openDropped(): { count: number; firstFrame: number } {
-    return { count: this.#openDropped, firstFrame: this.#firstOpenDropFrame };
+  /** Open connections that had carried payload dropped at `maxOpen` (`limit`) so far, and the frame being processed at the first. */
+  get openDropped(): { count: number; limit: number; firstFrame: number } {
+    return { count: this.#openDropped, limit: this.#maxOpen, firstFrame: this.#firstOpenDropFrame };
   }
 
   /** Stream numbers handed out so far. */

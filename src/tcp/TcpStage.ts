@@ -201,10 +201,10 @@ export class TcpStage {
   }
 
   /**
-   * Open connections that had carried payload handed on early at `maxOpen` so far, and the frame
-   * being processed at the first (0 when none was).
+   * Open connections that had carried payload handed on early at `maxOpen` (`limit`) so far, and
+   * the frame being processed at the first (0 when none was).
    */
-  get openDropped(): { count: number; firstFrame: number } {
+  get openDropped(): { count: number; limit: number; firstFrame: number } {
     return this.#table.openDropped;
   }
 

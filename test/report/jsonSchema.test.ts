@@ -16,7 +16,9 @@ import { renderCredentialsJson, renderReportJson } from '../../src/report/ftpJso
 import { followStream, type FollowTurn } from '../../src/follow.js';
 import { followJsonFooter, followJsonHeader, followJsonTurn, safeJson } from '../../src/report/follow.js';
 import { renderSessionsJson, sessionLine } from '../../src/report/sessionsList.js';
-import { renderStatisticsJson } from '../../src/stats/statsText.js';
+import { renderStatisticsJson, renderStatisticsText } from '../../src/stats/statsText.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderHtml } from '../../src/report/html.js';
 import { captureLabel, FIXTURES, fixtureCaptures, publicCaptures, ROOT, skipWithoutPublicCaptures } from '../helpers/captures.js';
 
 const SCHEMA_PATH = join(ROOT, 'docs/report.schema.json');
@@ -164,6 +166,24 @@ describe('docs/report.schema.json', () => {
     // creds exits 1: the fixtures' logins are cleartext.
     expect(problems(creds, run(['creds', ...files, '--format', 'json'], 1))).toEqual([]);
   }, 120_000);
+
+  it('validates statistics that say connections were set aside at the TCP stage\'s open-connection limit, which every form of the report states', async () => {
+    // parallel-sessions.pcap: three sessions, each a control and a data connection, at once; with
+    // at most one open connection held, the quieter ones are set aside.
+    const limited = await analyze(join(FIXTURES, 'parallel-sessions.pcap'), { tcp: { maxOpen: 1 } });
+    const st = limited.statistics!;
+    expect(st.connectionsSetAside).toMatchObject({ limit: 1 });
+    expect(st.connectionsSetAside!.count).toBeGreaterThan(0);
+    expect(st.connectionsSetAside!.firstFrame).toBeGreaterThan(0);
+    expect(problems(report, JSON.parse(renderReportJson(limited)))).toEqual([]);
+    expect(problems(stats, JSON.parse(renderStatisticsJson(REPORT_SCHEMA_VERSION, st)))).toEqual([]);
+    const note = `${st.connectionsSetAside!.count} open TCP connections were set aside at the limit of 1 held open (the first at frame ${st.connectionsSetAside!.firstFrame}`;
+    expect(renderStatisticsText(st)).toContain(`Note: ${note}`);
+    expect(renderMarkdown(limited)).toContain(`Note: ${note}`);
+    expect(renderHtml(limited)).toContain(note);
+    // Without the limit reached there is no such key (the schema's other tests validate those).
+    expect((await analyze(join(FIXTURES, 'parallel-sessions.pcap'))).statistics!.connectionsSetAside).toBeUndefined();
+  });
 });
 
 describe('docs/json-schema.md', () => {
