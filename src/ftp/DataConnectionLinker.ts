@@ -157,7 +157,7 @@ export class DataConnectionLinker {
    * connection is tied to it, its expectations are dropped.
    */
   release(s: SessionTransfers): void {
-    for (const b of [...s.unassigned]) s.adopt(b, 'no transfer command was seen for this data connection');
+    s.adoptUnassigned();
     s.finish();
     this.#indexNew();
     if (this.#sessions.remove(s)) {
@@ -279,7 +279,7 @@ export class DataConnectionLinker {
   finish(sessionId: (s: SessionTransfers) => number): { orphans: OrphanDataConnection[]; unusedExpectations: UnusedExpectation[] } {
     for (const s of this.#sessions.list) {
       if (s === undefined) continue;
-      for (const b of [...s.unassigned]) s.adopt(b, 'no transfer command was seen for this data connection');
+      s.adoptUnassigned();
       s.finish();
     }
     // Session numbers are given at the end; the files opened earlier learn theirs now.

@@ -325,9 +325,9 @@ export class SessionTransfers implements SessionObserver {
     return transfer;
   }
 
-  /** Claimed connections no command has used yet. */
-  get unassigned(): ReadonlySet<BoundConnection> {
-    return this.#unassigned;
+  /** Every claimed connection no command has used (the session is over): each becomes a transfer without a command. */
+  adoptUnassigned(): void {
+    for (const b of [...this.#unassigned]) this.adopt(b, 'no transfer command was seen for this data connection');
   }
 
   #assign(o: OpenTransfer, bound: BoundConnection): void {

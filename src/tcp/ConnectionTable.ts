@@ -127,11 +127,6 @@ export class ConnectionTable {
     return this.#lingering;
   }
 
-  /** Open connections held that have carried no payload yet. */
-  get silent(): number {
-    return this.#silentCount;
-  }
-
   /** Open connections that had carried payload dropped at `maxOpen` (`limit`) so far, and the frame being processed at the first. */
   get openDropped(): { count: number; limit: number; firstFrame: number } {
     return { count: this.#openDropped, limit: this.#maxOpen, firstFrame: this.#firstOpenDropFrame };
