@@ -24,7 +24,7 @@ import { limitHeapGrowth } from './cli/heap.js';
 import { registerSessions } from './cli/sessions.js';
 import { progressFor, type Progress } from './cli/progress.js';
 import type { ReadCaptureOptions } from './capture/readCapture.js';
-import { renderStatisticsJson, renderStatisticsText } from './stats/statsText.js';
+import { renderStatisticsText, statisticsJsonChunks, statisticsTextPieces } from './stats/statsText.js';
 import { FileSink } from './extract/FileSink.js';
 import type { ManifestEntry } from './extract/Manifest.js';
 import type { Report } from './analyze.js';
@@ -430,7 +430,12 @@ ${EXIT_STATUS_HELP}`)
     const report = await withProgress(captures, opts, false, (capture) => analyzeSessionBySession(captures, { ...analyzeOptions(opts), capture }, { statistics: true, releaseOn: 'close' }));
     const statistics = report.statistics;
     if (statistics === undefined) throw new Error('no statistics for this capture');
-    await writeText(opts, opts.format === 'json' ? renderStatisticsJson(report.schemaVersion, statistics) : renderStatisticsText(statistics), opts.format === 'json');
+    // In pieces (the tables of every connection a batch of rows at a time), unless the text is
+    // to be fitted to a terminal or coloured, which takes it whole.
+    const traits = outputTraits(opts.color ?? 'auto', process.stdout, opts.output !== undefined && opts.output !== '-');
+    if (opts.format === 'json') await writeAllPieces(opts.output, statisticsJsonChunks(report.schemaVersion, statistics));
+    else if (leavesPlain(traits)) await writeAllPieces(opts.output, statisticsTextPieces(statistics));
+    else await writeText(opts, renderStatisticsText(statistics));
     printReportWarnings(report);
   });
 

@@ -161,3 +161,66 @@ export function boxedTable(head: readonly TableCell[], rows: ReadonlyArray<reado
     top: ['┌', '─', '┬', '┐'], between: ['├', '─', '┼', '┤'], bottom: ['└', '─', '┴', '┘'],
   }, indent);
 }
+
+/**
+ * plainTable's text, in pieces, for a table too long to hold whole (the statistics list every
+ * TCP connection: 100,000 rows were 300 MB of cell strings and lines before the one string was
+ * made). `rowAt(r)` gives row r's cells when asked — twice: once to measure the columns, once
+ * to draw — so only `batchRows` rows' lines are held at a time. Joined, the pieces are exactly
+ * plainTable(head, rows, rightFrom, indent).
+ */
+export function* plainTablePieces(head: readonly TableCell[], rowCount: number, rowAt: (r: number) => readonly TableCell[], rightFrom = head.length, indent = '', batchRows = 1024): Generator<string> {
+  let columns = head.length;
+  const widths: number[] = [];
+  const measure = (row: readonly TableCell[]): void => {
+    if (row.length > columns) columns = row.length;
+    for (let i = 0; i < row.length; i++) {
+      const text = String(row[i]);
+      let w = 0;
+      if (text.includes('\n')) for (const line of text.split('\n')) w = Math.max(w, widthOf(line));
+      else w = widthOf(text);
+      if (w > (widths[i] ?? 0)) widths[i] = w;
+    }
+  };
+  measure(head);
+  for (let r = 0; r < rowCount; r++) measure(rowAt(r));
+  // cli-table3 gives every column at least one character.
+  for (let i = 0; i < columns; i++) widths[i] = Math.max(1, widths[i] ?? 0);
+  const lines: string[] = [];
+  const drawRow = (row: readonly TableCell[]): void => {
+    const texts: string[] = [];
+    let cells: string[][] | undefined;
+    let lineCount = 1;
+    for (let i = 0; i < columns; i++) {
+      const text = i < row.length ? String(row[i]) : '';
+      texts.push(text);
+      if (text.includes('\n')) {
+        cells ??= [];
+        cells[i] = text.split('\n');
+        if (cells[i]!.length > lineCount) lineCount = cells[i]!.length;
+      }
+    }
+    for (let k = 0; k < lineCount; k++) {
+      let line = `${indent}  `;
+      for (let i = 0; i < columns; i++) {
+        const split = cells?.[i];
+        const text = split !== undefined ? split[k] ?? '' : k === 0 ? texts[i]! : '';
+        const fill = spaces(widths[i]! - (text === '' ? 0 : widthOf(text)));
+        if (i > 0) line += '  ';
+        line += i >= rightFrom ? fill + text : text + fill;
+      }
+      lines.push(trimmed(line));
+    }
+  };
+  drawRow(head);
+  let first = true;
+  for (let r = 0; r < rowCount; r++) {
+    drawRow(rowAt(r));
+    if (lines.length >= batchRows) {
+      yield (first ? '' : '\n') + lines.join('\n');
+      first = false;
+      lines.length = 0;
+    }
+  }
+  if (lines.length > 0 || first) yield (first ? '' : '\n') + lines.join('\n');
+}

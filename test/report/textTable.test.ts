@@ -7,7 +7,7 @@
 import Table from 'cli-table3';
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { boxedTable, plainTable, trimmed, widthOf, type TableCell } from '../../src/report/textTable.js';
+import { boxedTable, plainTable, plainTablePieces, trimmed, widthOf, type TableCell } from '../../src/report/textTable.js';
 import { seededRandom } from '../helpers/random.js';
 
 const PLAIN = {
@@ -59,6 +59,38 @@ describe('plainTable', () => {
     expect(lines).toHaveLength(100_001);
     expect(lines[0]).toBe(`  Stream  Address${' '.repeat(13)}   Bytes`);
     expect(lines[100_000]).toBe('  99999   198.51.100.159:41023  699993');
+  });
+});
+
+describe('plainTablePieces', () => {
+  it('joined, gives plainTable\'s text for any batch size (random cells, wide, combining and multi-line; no rows; ragged rows)', () => {
+    const random = seededRandom(11);
+    for (let n = 0; n < 300; n++) {
+      const { head, rows, columns } = randomTable(random, n % 2 === 1);
+      // Rows shorter or longer than the head now and then.
+      if (n % 5 === 0 && rows.length > 0) rows[0] = rows[0]!.slice(0, Math.floor(random() * columns));
+      if (n % 7 === 0 && rows.length > 1) rows[1]!.push('extra');
+      const rightFrom = Math.floor(random() * (columns + 1));
+      const indent = n % 3 === 0 ? '  ' : '';
+      const whole = plainTable(head, rows, rightFrom, indent);
+      for (const batch of [1, 2, 3, 1024]) {
+        const asked: number[] = [];
+        const pieces = [...plainTablePieces(head, rows.length, (r) => (asked.push(r), rows[r]!), rightFrom, indent, batch)];
+        expect(pieces.join(''), JSON.stringify({ head, rows, rightFrom, batch })).toBe(whole);
+        // Each row is asked for twice (measured, then drawn); a batch holds at most `batch` rows' lines, plus the head's.
+        expect(asked).toEqual([...rows.keys(), ...rows.keys()]);
+        if ([head, ...rows].every((r) => r.every((c) => !String(c).includes('\n')))) {
+          for (const p of pieces) expect(p.replace(/^\n/, '').split('\n').length).toBeLessThanOrEqual(batch + 1);
+        }
+      }
+    }
+  });
+
+  it('draws 100,000 rows in pieces of 1,024 rows', () => {
+    const rowAt = (i: number) => [String(i), `198.51.100.${i % 256}:${1024 + (i % 60000)}`, String(i * 7)];
+    const pieces = [...plainTablePieces(['Stream', 'Address', 'Bytes'], 100_000, rowAt, 2)];
+    expect(pieces).toHaveLength(98);
+    expect(pieces.join('')).toBe(plainTable(['Stream', 'Address', 'Bytes'], Array.from({ length: 100_000 }, (_, i) => rowAt(i)), 2));
   });
 });
 
