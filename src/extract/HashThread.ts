@@ -14,10 +14,11 @@
 // order and done in order: per turn of the event loop, the operations of every file go in one
 // message, and the thread answers each message with the digests it asked for.
 //
-// If the thread cannot start, `start` is false before anything is posted and the caller hashes
-// on its own thread. If it dies, every pending `update` resolves (a dead thread reads no memory)
-// and every pending or later `digest` resolves undefined: the caller then reads the file back
-// (FileSink does, from the handle it wrote with) — the hash of what is on disk either way.
+// If the thread cannot be made, `start` gives no id and the caller hashes on its own thread. If
+// it fails to start or dies, every pending `update` resolves (a dead thread reads no memory; the
+// buffers it held are not given back) and every pending or later `digest` resolves undefined:
+// the caller then reads the file back (FileSink does, from the handle it wrote with) — the hash
+// of what is on disk either way.
 
 import { Worker } from 'node:worker_threads';
 
