@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,56 @@ describe('FileSink with the hashing thread', () => {
         expect(f.error).toBeUndefined();
         expect(f.warnings).toEqual(warning === undefined ? [] : [warning]);
       });
+    }
+  });
+});
+
+describe('FileSink on a disk that fills up', () => {
+  // A 256 KiB tmpfs (root only: mount(8)); a file of several batches outgrows it.
+  const mountPoint = join(work, 'small-disk');
+  let mounted = false;
+  try {
+    mkdirSync(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    // not root, or no mount(8)
+  }
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [mountPoint]);
+  });
+  const test = mounted ? it : it.skip;
+
+  test(`the file that does not fit is failed (ENOSPC) with the sha256 of what was handed in, the next one still written${mounted ? '' : ' (skipped: mounting a small tmpfs needs root)'}`, async () => {
+    for (const hashThread of [true, false]) {
+      const dir = join(mountPoint, `out-${hashThread}`);
+      const sink = await FileSink.create(dir, { batchBytes: 64 * 1024, maxBufferedBytes: 256 * 1024, hashThread });
+      const big = randomBytes(1024 * 1024);
+      const f = sink.open({ kind: 'file', remotePath: '/pub/big.bin', direction: 'download' });
+      for (let at = 0; at < big.length; at += 32 * 1024) {
+        f.data(big.subarray(at, at + 32 * 1024), { offset: at, frames: [1] });
+        const wait = sink.onChunkEnd();
+        if (wait !== undefined) await wait;
+      }
+      f.end();
+      const entry = await f.closed;
+      expect(entry.error).toMatch(/^write failed: .*ENOSPC/);
+      expect(entry.complete).toBe(false);
+      expect(entry.size).toBeLessThan(big.length);
+      // The hash is of the bytes handed in up to the failure: what was written and the batch
+      // that failed (the bytes came in pieces of 32 KiB, so it ends at a multiple of that).
+      const hashedUpTo = Array.from({ length: 33 }, (_, k) => k * 32 * 1024).find((n) => sha(big.subarray(0, n)) === entry.sha256);
+      expect(hashedUpTo, `hashThread ${hashThread}`).toBeGreaterThan(entry.size);
+      expect(hashedUpTo).toBeLessThanOrEqual(entry.dataBytes);
+      rmSync(join(dir, entry.name));
+      const small = randomBytes(5000);
+      const g = sink.open({ kind: 'file', remotePath: '/pub/small.bin', direction: 'download' });
+      g.data(small, { offset: 0, frames: [2] });
+      g.end();
+      const m = await sink.close();
+      expect(m.files[1]).toMatchObject({ size: 5000, sha256: sha(small), complete: true });
+      expect(sink.bufferedBytes).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
