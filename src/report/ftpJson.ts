@@ -38,7 +38,7 @@ export function* reportJsonChunks(report: FtpReport): Generator<string> {
  */
 export function* jsonTextChunks(value: object, levels = STREAMED_LEVELS): Generator<string> {
   let pending = '';
-  for (const piece of asText(jsonChunks(value as FtpReport, levels))) {
+  for (const piece of asText(jsonChunks(value, levels))) {
     pending += piece;
     if (pending.length >= 65_536) {
       yield pending;
@@ -49,8 +49,8 @@ export function* jsonTextChunks(value: object, levels = STREAMED_LEVELS): Genera
 }
 
 /** reportJsonChunks, with the texts of spooled sessions as their bytes (already made safe when spooled). */
-function* jsonChunks(report: FtpReport, levels = STREAMED_LEVELS): Generator<string | Buffer> {
-  for (const piece of jsonPieces(report, '', 0, levels)) yield typeof piece === 'string' ? escapeUnsafe(piece) : piece;
+function* jsonChunks(value: object, levels = STREAMED_LEVELS): Generator<string | Buffer> {
+  for (const piece of jsonPieces(value, '', 0, levels)) yield typeof piece === 'string' ? escapeUnsafe(piece) : piece;
   yield '\n';
 }
 

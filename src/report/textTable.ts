@@ -73,76 +73,110 @@ interface Style {
   bottom?: readonly [string, string, string, string];
 }
 
+/**
+ * The borderless style: two spaces before the first column and between columns, no padding.
+ * A literal, not a spread of a constant: V8 takes a slow path for an object spread followed
+ * by more properties (it doubled plainTable's cost in the reports' thousands of tables).
+ */
+function plainStyle(rightFrom: number): Style {
+  return { left: '  ', middle: '  ', right: '', padding: 0, rightFrom };
+}
+
 // Tables are drawn by the thousand in a report (one per session part), so a cell costs no
-// array of its own: its text and width sit in two flat arrays per table, and only a cell of
-// several lines (rare) keeps its lines and their widths, in `split`.
+// array of its own: the texts and widths of a table's cells sit in two flat arrays (`texts`,
+// `own`: a row's cells from `at` on), and only a cell of several lines (rare) is split into its
+// lines, when measured and when drawn.
+
+/**
+ * Puts `row`'s cells at texts/own[at .. at + columns): each as text with its display width
+ * (-1 for a cell of several lines); cells the row lacks are empty.
+ */
+function putCells(row: readonly TableCell[], columns: number, texts: string[], own: number[], at: number): void {
+  for (let i = 0; i < columns; i++) {
+    const text = i < row.length ? String(row[i]) : '';
+    texts[at + i] = text;
+    own[at + i] = text.includes('\n') ? -1 : widthOf(text);
+  }
+}
+
+/** Widens `columns` (display widths, no padding) to fit the cells at [at .. at + count). */
+function fit(columns: number[], texts: readonly string[], own: readonly number[], at: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    let w = own[at + i]!;
+    if (w < 0) for (const line of texts[at + i]!.split('\n')) w = Math.max(w, widthOf(line));
+    if (w > (columns[i] ?? 0)) columns[i] = w;
+  }
+}
+
+/** The column widths as drawn: padding included, and at least one character (as cli-table3). */
+function padded(columns: readonly number[], count: number, padding: number): number[] {
+  const widths = new Array<number>(count);
+  for (let i = 0; i < count; i++) widths[i] = Math.max(1, (columns[i] ?? 0) + 2 * padding);
+  return widths;
+}
+
+function borderLine(b: readonly [string, string, string, string], widths: readonly number[], indent: string): string {
+  return trimmed(`${indent}${b[0]}${widths.map((w) => b[1].repeat(w)).join(b[2])}${b[3]}`);
+}
+
+/**
+ * Pushes the lines of the row whose cells are at [at .. at + widths.length) onto `out`; a cell of
+ * several lines makes the row taller, the other cells padded with blank lines.
+ */
+function drawRow(texts: readonly string[], own: readonly number[], at: number, widths: readonly number[], style: Style, indent: string, out: string[]): void {
+  const columns = widths.length;
+  const padding = style.padding;
+  const pad = spaces(padding);
+  let split: Map<number, string[]> | undefined;
+  let lineCount = 1;
+  for (let i = 0; i < columns; i++) {
+    if (own[at + i]! >= 0) continue;
+    const lines = texts[at + i]!.split('\n');
+    (split ??= new Map()).set(i, lines);
+    if (lines.length > lineCount) lineCount = lines.length;
+  }
+  for (let k = 0; k < lineCount; k++) {
+    let line = indent + style.left;
+    for (let i = 0; i < columns; i++) {
+      let text: string;
+      let width: number;
+      const lines = split?.get(i);
+      if (lines !== undefined) {
+        text = lines[k] ?? '';
+        width = widthOf(text);
+      } else {
+        text = k === 0 ? texts[at + i]! : '';
+        width = k === 0 ? own[at + i]! : 0;
+      }
+      const fill = spaces(widths[i]! - 2 * padding - width);
+      if (i > 0) line += style.middle;
+      line += pad + (i >= style.rightFrom ? fill + text : text + fill) + pad;
+    }
+    out.push(trimmed(line + style.right));
+  }
+}
+
+/** A table held whole, as one string (plainTable, boxedTable): each cell made text and measured once. */
 function draw(head: readonly TableCell[], rows: ReadonlyArray<readonly TableCell[]>, style: Style, indent: string): string {
   let columns = head.length;
   for (const row of rows) if (row.length > columns) columns = row.length;
-  const padding = style.padding;
   const height = rows.length + 1;
-  // cli-table3 gives every column at least one character, padding included.
-  const widths = new Array<number>(columns).fill(1);
   const texts = new Array<string>(height * columns);
-  /** A cell's width, or -1 when it has several lines (see `split`). */
-  const cellWidths = new Array<number>(height * columns);
-  let split: Map<number, { lines: string[]; widths: number[] }> | undefined;
+  const own = new Array<number>(height * columns);
+  const measured: number[] = [];
   for (let r = 0; r < height; r++) {
-    const row = r === 0 ? head : rows[r - 1]!;
-    for (let i = 0; i < columns; i++) {
-      const text = i < row.length ? String(row[i]) : '';
-      const at = r * columns + i;
-      texts[at] = text;
-      if (text.includes('\n')) {
-        const lines = text.split('\n');
-        const lineWidths = lines.map(widthOf);
-        (split ??= new Map()).set(at, { lines, widths: lineWidths });
-        cellWidths[at] = -1;
-        for (const w of lineWidths) if (w + 2 * padding > widths[i]!) widths[i] = w + 2 * padding;
-      } else {
-        const w = widthOf(text);
-        cellWidths[at] = w;
-        if (w + 2 * padding > widths[i]!) widths[i] = w + 2 * padding;
-      }
-    }
+    putCells(r === 0 ? head : rows[r - 1]!, columns, texts, own, r * columns);
+    fit(measured, texts, own, r * columns, columns);
   }
-  const border = (b: readonly [string, string, string, string]) => trimmed(`${indent}${b[0]}${widths.map((w) => b[1].repeat(w)).join(b[2])}${b[3]}`);
-  const between = style.between ? border(style.between) : undefined;
-  const pad = spaces(padding);
+  const widths = padded(measured, columns, style.padding);
+  const between = style.between ? borderLine(style.between, widths, indent) : undefined;
   const out: string[] = [];
-  if (style.top) out.push(border(style.top));
+  if (style.top) out.push(borderLine(style.top, widths, indent));
   for (let r = 0; r < height; r++) {
     if (r > 0 && between !== undefined) out.push(between);
-    const first = r * columns;
-    let lineCount = 1;
-    if (split !== undefined) {
-      for (let i = 0; i < columns; i++) {
-        const cell = split.get(first + i);
-        if (cell !== undefined && cell.lines.length > lineCount) lineCount = cell.lines.length;
-      }
-    }
-    for (let k = 0; k < lineCount; k++) {
-      let line = indent + style.left;
-      for (let i = 0; i < columns; i++) {
-        const at = first + i;
-        let text: string;
-        let width: number;
-        if (cellWidths[at] === -1) {
-          const cell = split!.get(at)!;
-          text = cell.lines[k] ?? '';
-          width = cell.widths[k] ?? 0;
-        } else {
-          text = k === 0 ? texts[at]! : '';
-          width = k === 0 ? cellWidths[at]! : 0;
-        }
-        const fill = spaces(widths[i]! - 2 * padding - width);
-        if (i > 0) line += style.middle;
-        line += pad + (i >= style.rightFrom ? fill + text : text + fill) + pad;
-      }
-      out.push(trimmed(line + style.right));
-    }
+    drawRow(texts, own, r * columns, widths, style, indent, out);
   }
-  if (style.bottom) out.push(border(style.bottom));
+  if (style.bottom) out.push(borderLine(style.bottom, widths, indent));
   return out.join('\n');
 }
 
@@ -151,7 +185,7 @@ function draw(head: readonly TableCell[], rows: ReadonlyArray<readonly TableCell
  * middle, and no padding. Columns from `rightFrom` on are right-aligned.
  */
 export function plainTable(head: readonly TableCell[], rows: ReadonlyArray<readonly TableCell[]>, rightFrom = head.length, indent = ''): string {
-  return draw(head, rows, { left: '  ', middle: '  ', right: '', padding: 0, rightFrom }, indent);
+  return draw(head, rows, plainStyle(rightFrom), indent);
 }
 
 /** A boxed table: what cli-table3 draws with its default characters and padding, without colours. */
@@ -163,59 +197,31 @@ export function boxedTable(head: readonly TableCell[], rows: ReadonlyArray<reado
 }
 
 /**
- * plainTable's text, in pieces, for a table too long to hold whole (the statistics list every
- * TCP connection: 100,000 rows were 300 MB of cell strings and lines before the one string was
- * made). `rowAt(r)` gives row r's cells when asked — twice: once to measure the columns, once
- * to draw — so only `batchRows` rows' lines are held at a time. Joined, the pieces are exactly
- * plainTable(head, rows, rightFrom, indent).
+ * plainTable's text, in pieces of about `batchRows` rows, for a table too long to hold whole
+ * (the statistics list every TCP connection: 100,000 rows were 300 MB of cell strings and
+ * lines before the one string was made). `rowAt(r)` gives row r's cells, and is asked twice
+ * per row (measured, then drawn). Joined, the pieces are exactly plainTable(head, rows,
+ * rightFrom, indent).
  */
 export function* plainTablePieces(head: readonly TableCell[], rowCount: number, rowAt: (r: number) => readonly TableCell[], rightFrom = head.length, indent = '', batchRows = 1024): Generator<string> {
-  let columns = head.length;
-  const widths: number[] = [];
-  const measure = (row: readonly TableCell[]): void => {
+  const style = plainStyle(rightFrom);
+  // One row's cells at a time, in two arrays reused for every row.
+  const texts: string[] = [];
+  const own: number[] = [];
+  const measured: number[] = [];
+  let columns = 0;
+  for (let r = -1; r < rowCount; r++) {
+    const row = r < 0 ? head : rowAt(r);
+    putCells(row, row.length, texts, own, 0);
+    fit(measured, texts, own, 0, row.length);
     if (row.length > columns) columns = row.length;
-    for (let i = 0; i < row.length; i++) {
-      const text = String(row[i]);
-      let w = 0;
-      if (text.includes('\n')) for (const line of text.split('\n')) w = Math.max(w, widthOf(line));
-      else w = widthOf(text);
-      if (w > (widths[i] ?? 0)) widths[i] = w;
-    }
-  };
-  measure(head);
-  for (let r = 0; r < rowCount; r++) measure(rowAt(r));
-  // cli-table3 gives every column at least one character.
-  for (let i = 0; i < columns; i++) widths[i] = Math.max(1, widths[i] ?? 0);
+  }
+  const widths = padded(measured, columns, 0);
   const lines: string[] = [];
-  const drawRow = (row: readonly TableCell[]): void => {
-    const texts: string[] = [];
-    let cells: string[][] | undefined;
-    let lineCount = 1;
-    for (let i = 0; i < columns; i++) {
-      const text = i < row.length ? String(row[i]) : '';
-      texts.push(text);
-      if (text.includes('\n')) {
-        cells ??= [];
-        cells[i] = text.split('\n');
-        if (cells[i]!.length > lineCount) lineCount = cells[i]!.length;
-      }
-    }
-    for (let k = 0; k < lineCount; k++) {
-      let line = `${indent}  `;
-      for (let i = 0; i < columns; i++) {
-        const split = cells?.[i];
-        const text = split !== undefined ? split[k] ?? '' : k === 0 ? texts[i]! : '';
-        const fill = spaces(widths[i]! - (text === '' ? 0 : widthOf(text)));
-        if (i > 0) line += '  ';
-        line += i >= rightFrom ? fill + text : text + fill;
-      }
-      lines.push(trimmed(line));
-    }
-  };
-  drawRow(head);
   let first = true;
-  for (let r = 0; r < rowCount; r++) {
-    drawRow(rowAt(r));
+  for (let r = -1; r < rowCount; r++) {
+    putCells(r < 0 ? head : rowAt(r), columns, texts, own, 0);
+    drawRow(texts, own, 0, widths, style, indent, lines);
     if (lines.length >= batchRows) {
       yield (first ? '' : '\n') + lines.join('\n');
       first = false;

@@ -91,25 +91,11 @@ export function renderStatisticsText(stats: Statistics): string {
  * their rows' cells and lines, nor the whole text, at once.
  */
 export function* statisticsTextPieces(stats: Statistics): Generator<string> {
-  yield* withoutTrailingSpace(statisticsLines(stats));
+  yield* statisticsLines(stats);
   yield '\n';
 }
 
-/** The pieces of `text.trimEnd()`, where `text` is the pieces joined (white space at the end held back until more text follows). */
-function* withoutTrailingSpace(pieces: Iterable<string>): Generator<string> {
-  let held = '';
-  for (const piece of pieces) {
-    const text = piece.trimEnd();
-    if (text === '') {
-      held += piece;
-      continue;
-    }
-    yield held + text;
-    held = piece.slice(text.length);
-  }
-}
-
-/** The statistics' lines, joined by '\n', in pieces. */
+/** The statistics' lines, joined by '\n', in pieces; no line ends in white space, and the last is not empty. */
 function* statisticsLines(stats: Statistics): Generator<string> {
   /** Lines not yet handed on; `started`: something was, so the next piece begins a new line. */
   const out: string[] = [];
@@ -164,6 +150,8 @@ function* statisticsLines(stats: Statistics): Generator<string> {
     }
     if (out.length >= 1024) yield* flush();
   }
+  // The text ends with its last line (every line is right-trimmed already: tables by plainTable).
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
   yield* flush();
 }
 
